@@ -1,0 +1,73 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1:8000
+# Local development only: debug on, throwaway key. Production sets its own.
+DEV_ENV := DJANGO_DEBUG=true
+
+.PHONY: run install install-dev migrate seed serve test test-fast test-e2e lint format \
+        messages check-deploy ci clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+
+seed: migrate
+	$(DEV_ENV) $(MANAGE) seed_demo
+
+serve:
+	$(DEV_ENV) $(MANAGE) runserver $(HOST)
+
+## run: install, migrate, load the demo insurer and serve on SQLite
+run: seed serve
+
+## test: the whole suite (browser tests included when /usr/bin/chromium exists)
+test: install-dev
+	$(PY) -m pytest
+
+test-fast: install-dev
+	$(PY) -m pytest --ignore=tests/e2e
+
+test-e2e: install-dev
+	$(PY) -m pytest tests/e2e
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## messages: refresh the zh_Hans catalogue after changing user-facing text
+messages: install
+	$(DEV_ENV) $(MANAGE) makemessages -l zh_Hans --no-location --ignore '.venv/*' --ignore 'tests/*'
+	$(DEV_ENV) $(MANAGE) compilemessages -l zh_Hans
+
+check-deploy: install
+	DJANGO_SECRET_KEY="$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))')" \
+	DJANGO_ALLOWED_HOSTS=complaints.example.com \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles test-results .pytest_cache .ruff_cache .mypy_cache
