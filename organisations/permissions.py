@@ -1,0 +1,267 @@
+"""The single door to django-guardian.
+
+Memberships become object permissions on `Institution`, granted to one group
+per (institution, role). A permission on an institution applies to its whole
+subtree, so every check compares materialised paths: "may act on X" means
+"holds the permission on X or on one of X's ancestors".
+
+Outside one's scope, an object answers exactly like a missing one (`NotFound`);
+inside the scope but without the right permission, `PermissionDenied` says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from organisations.models import (
+    PATH_SEPARATOR,
+    Institution,
+    InstitutionGroupObjectPermission,
+    InstitutionUserObjectPermission,
+    Membership,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+M = TypeVar("M", bound=Model)
+
+# Codenames of Institution.Meta.permissions.
+VIEW = "view_complaints"
+HANDLE = "handle_complaints"
+ASSIGN = "assign_complaints"
+APPROVE = "approve_decisions"
+APPROVE_FURTHER = "approve_further_extension"
+REVIEW = "review_complaints"
+PERSONAL_DATA = "view_personal_data"
+EXPORT = "export_complaints"
+REPORTS = "view_reports"
+
+Role = Membership.Role
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.HANDLER: (VIEW, HANDLE, PERSONAL_DATA),
+    Role.MANAGER: (VIEW, HANDLE, ASSIGN, APPROVE, PERSONAL_DATA, REPORTS),
+    Role.REVIEWER: (VIEW, REVIEW, PERSONAL_DATA),
+    Role.SENIOR_MANAGER: (VIEW, ASSIGN, APPROVE, APPROVE_FURTHER, REPORTS),
+    Role.COMPLIANCE: (VIEW, EXPORT, REPORTS, PERSONAL_DATA),
+    Role.VIEWER: (VIEW,),
+}
+
+NOT_FOUND = _("Not found.")
+NOT_ALLOWED = _("Your role on this institution does not allow this.")
+
+
+class NotFound(Http404):
+    """Raised for objects outside the user's scope: the same answer as missing."""
+
+
+# --- Grants -----------------------------------------------------------------
+def role_group(institution: Institution, role: str) -> Group:
+    """The group that carries `role`'s permissions on `institution`."""
+    group, created = Group.objects.get_or_create(name=f"org:{institution.pk}:{role}")
+    if created:
+        for codename in ROLE_PERMISSIONS[role]:
+            assign_perm(f"organisations.{codename}", group, institution)
+    return group
+
+
+def sync_role_groups() -> int:
+    """Bring every role group's grants in line with ROLE_PERMISSIONS."""
+    changed = 0
+    perms = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="organisations", codename__in=_all_codenames()
+        )
+    }
+    for membership in Membership.objects.select_related("institution").distinct():
+        group = role_group(membership.institution, membership.role)
+        wanted = set(ROLE_PERMISSIONS[membership.role])
+        held = set(
+            InstitutionGroupObjectPermission.objects.filter(
+                group=group, content_object=membership.institution
+            ).values_list("permission__codename", flat=True)
+        )
+        for codename in wanted - held:
+            InstitutionGroupObjectPermission.objects.create(
+                group=group,
+                content_object=membership.institution,
+                permission=perms[codename],
+            )
+            changed += 1
+        for codename in held - wanted:
+            remove_perm(f"organisations.{codename}", group, membership.institution)
+            changed += 1
+    return changed
+
+
+def grant(membership: Membership) -> None:
+    membership.user.groups.add(role_group(membership.institution, membership.role))
+    forget(membership.user)
+
+
+def revoke(membership: Membership) -> None:
+    membership.user.groups.remove(role_group(membership.institution, membership.role))
+    forget(membership.user)
+
+
+def forget(user: Any) -> None:
+    """Drop the grants cached on this user object (after a grant or revoke)."""
+    user.__dict__.pop("_org_grant_paths", None)
+
+
+def _all_codenames() -> set[str]:
+    return {c for codes in ROLE_PERMISSIONS.values() for c in codes}
+
+
+# --- Questions --------------------------------------------------------------
+def _codename(perm: str) -> str:
+    return perm.rsplit(".", 1)[-1]
+
+
+def granted_paths(user: AnyUser, perm: str) -> list[str]:
+    """Paths of the institutions on which `user` holds `perm` directly.
+
+    Cached on the user object: one query per permission per request.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cache: dict[str, list[str]] = user.__dict__.setdefault("_org_grant_paths", {})
+    codename = _codename(perm)
+    if codename not in cache:
+        by_group = InstitutionGroupObjectPermission.objects.filter(
+            group__user=user, permission__codename=codename
+        ).values_list("content_object__path", flat=True)
+        by_user = InstitutionUserObjectPermission.objects.filter(
+            user=user, permission__codename=codename
+        ).values_list("content_object__path", flat=True)
+        cache[codename] = _roots(by_group.union(by_user))
+    return cache[codename]
+
+
+def _roots(paths: Iterable[str]) -> list[str]:
+    """Drop paths already covered by an ancestor in the list."""
+    roots: list[str] = []
+    for path in sorted(paths):
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """'/HO/GD/GZ/' -> ['/HO/', '/HO/GD/', '/HO/GD/GZ/']."""
+    parts = [p for p in path.split(PATH_SEPARATOR) if p]
+    return [
+        PATH_SEPARATOR + PATH_SEPARATOR.join(parts[: i + 1]) + PATH_SEPARATOR
+        for i in range(len(parts))
+    ]
+
+
+def is_global(user: AnyUser) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
+def institutions_for(user: AnyUser, perm: str) -> QuerySet[Institution]:
+    """Institutions on which `user` may act with `perm` (subtrees included)."""
+    if is_global(user):
+        return Institution.objects.all()
+    roots = granted_paths(user, perm)
+    if not roots:
+        return Institution.objects.none()
+    return Institution.objects.filter(
+        reduce(or_, (Q(path__startswith=root) for root in roots))
+    )
+
+
+def scope(
+    queryset: QuerySet[M], user: AnyUser, perm: str, *, via: str = "institution"
+) -> QuerySet[M]:
+    """Narrow any queryset that reaches an institution through `via`."""
+    if is_global(user):
+        return queryset
+    roots = granted_paths(user, perm)
+    if not roots:
+        return queryset.none()
+    field = "path" if via == "" else f"{via}__path"
+    return queryset.filter(
+        reduce(or_, (Q(**{f"{field}__startswith": root}) for root in roots))
+    )
+
+
+def has(user: AnyUser, perm: str, institution: Institution | None) -> bool:
+    if institution is None:
+        return False
+    if is_global(user):
+        return True
+    return any(institution.path.startswith(r) for r in granted_paths(user, perm))
+
+
+def has_anywhere(user: AnyUser, perm: str) -> bool:
+    return is_global(user) or bool(granted_paths(user, perm))
+
+
+def require(user: AnyUser, perm: str, institution: Institution | None) -> None:
+    """Raise unless `user` may act with `perm` on `institution`.
+
+    Outside what the user may even see: NotFound, as for a missing object.
+    Visible but not permitted: PermissionDenied with a reason.
+    """
+    if has(user, perm, institution):
+        return
+    if not has(user, VIEW, institution):
+        raise NotFound(NOT_FOUND)
+    raise PermissionDenied(NOT_ALLOWED)
+
+
+def get_in_scope(
+    queryset: QuerySet[M], user: AnyUser, perm: str = VIEW, **lookup: Any
+) -> M:
+    """Fetch one object in scope, or raise NotFound (missing and hidden alike)."""
+    try:
+        return scope(queryset, user, perm).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise NotFound(NOT_FOUND) from exc
+
+
+def users_with(perm: str, institution: Institution) -> QuerySet[Any]:
+    """Active users who may act with `perm` on `institution` (via an ancestor too)."""
+    codename = _codename(perm)
+    paths = ancestor_paths(institution.path)
+    group_grant = Q(
+        groups__institutiongroupobjectpermission__permission__codename=codename,
+        groups__institutiongroupobjectpermission__content_object__path__in=paths,
+    )
+    user_grant = Q(
+        institutionuserobjectpermission__permission__codename=codename,
+        institutionuserobjectpermission__content_object__path__in=paths,
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(group_grant | user_grant)
+        .distinct()
+    )
+
+
+def roles_on(user: AnyUser, institution: Institution) -> set[str]:
+    """The roles `user` holds on `institution` or any of its ancestors."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(
+            user=user, institution__path__in=ancestor_paths(institution.path)
+        ).values_list("role", flat=True)
+    )

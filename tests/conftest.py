@@ -1,0 +1,120 @@
+"""Shared fixtures: the demo tree and named personas on it.
+
+Personas (see organisations/demo.py for the tree):
+- tianhe_handler: handler at 天河支公司 (GDGZTH), under 广州中心支公司
+- gz_handler: handler at 广州中心支公司 (GDGZ)
+- gz_manager: manager at 广州中心支公司 (GDGZ)
+- gd_manager: manager at 广东分公司 (GD)
+- gd_reviewer: reviewer at 广东分公司 (GD)
+- xihu_handler: handler at 西湖支公司 (ZJHZXH), a sibling province's branch
+- senior: senior manager at head office
+- ho_compliance: compliance officer at head office
+- zj_viewer: viewer at 浙江分公司 (ZJ)
+- outsider: staff account with no membership
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from organisations.demo import TREE
+from organisations.models import Institution, Membership
+from organisations.services import institution_create, membership_grant
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# made by fixtures in that thread are safe (tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    # Tests run without collectstatic; the manifest storage would 500 every page.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tree(db: Any) -> dict[str, Institution]:
+    nodes: dict[str, Institution] = {}
+    for code, name, level, parent_code, region in TREE:
+        nodes[code] = institution_create(
+            code=code,
+            name=name,
+            level=level,
+            parent=nodes[parent_code] if parent_code else None,
+            region=region,
+        )
+    return nodes
+
+
+@pytest.fixture
+def make_member(tree: dict[str, Institution]) -> Callable[..., Any]:
+    def make(username: str, role: str, code: str, **fields: Any) -> Any:
+        user = UserFactory(username=username, **fields)
+        membership_grant(user=user, institution=tree[code], role=role)
+        return user
+
+    return make
+
+
+R = Membership.Role
+
+
+@pytest.fixture
+def tianhe_handler(make_member: Callable[..., Any]) -> Any:
+    return make_member("tianhe_handler", R.HANDLER, "GDGZTH")
+
+
+@pytest.fixture
+def gz_handler(make_member: Callable[..., Any]) -> Any:
+    return make_member("gz_handler", R.HANDLER, "GDGZ")
+
+
+@pytest.fixture
+def gz_manager(make_member: Callable[..., Any]) -> Any:
+    return make_member("gz_manager", R.MANAGER, "GDGZ")
+
+
+@pytest.fixture
+def gd_manager(make_member: Callable[..., Any]) -> Any:
+    return make_member("gd_manager", R.MANAGER, "GD")
+
+
+@pytest.fixture
+def gd_reviewer(make_member: Callable[..., Any]) -> Any:
+    return make_member("gd_reviewer", R.REVIEWER, "GD")
+
+
+@pytest.fixture
+def xihu_handler(make_member: Callable[..., Any]) -> Any:
+    return make_member("xihu_handler", R.HANDLER, "ZJHZXH")
+
+
+@pytest.fixture
+def senior(make_member: Callable[..., Any]) -> Any:
+    return make_member("senior", R.SENIOR_MANAGER, "HO")
+
+
+@pytest.fixture
+def ho_compliance(make_member: Callable[..., Any]) -> Any:
+    return make_member("ho_compliance", R.COMPLIANCE, "HO")
+
+
+@pytest.fixture
+def zj_viewer(make_member: Callable[..., Any]) -> Any:
+    return make_member("zj_viewer", R.VIEWER, "ZJ")
+
+
+@pytest.fixture
+def outsider(db: Any) -> Any:
+    return UserFactory(username="outsider")

@@ -1,0 +1,74 @@
+"""Browser tests: Playwright driving Debian's /usr/bin/chromium (never a downloaded
+browser). Without chromium they are skipped, unless REQUIRE_BROWSER is set (CI),
+where a missing browser is a failure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    here = Path(__file__).parent
+    e2e_items = [i for i in items if here in Path(str(i.fspath)).parents]
+    for item in e2e_items:
+        item.add_marker(pytest.mark.e2e)
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"{CHROMIUM} is missing and REQUIRE_BROWSER is set")
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} not installed (apt-get install chromium)"
+    )
+    for item in e2e_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "viewport": {"width": 1400, "height": 900},
+    }
+
+
+@pytest.fixture
+def login(live_server: Any, page: Any) -> Any:
+    from tests.factories import PASSWORD
+
+    def do(user: Any) -> Any:
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{live_server.url}/admin/")
+        return page
+
+    return do
