@@ -170,3 +170,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- Complaint handling -------------------------------------------------------
+# Stricter internal target beside the legal deadline (receipt day counted as day 1,
+# no roll-forward; DOMAIN.md §4); alerts go by the earlier of the two.
+COMPLAINT_INTERNAL_TARGET = env.bool("COMPLAINT_INTERNAL_TARGET", default=True)
+# Possible duplicates are looked for among complaints received this many days back.
+COMPLAINT_DUPLICATE_LOOKBACK_DAYS = env.int(
+    "COMPLAINT_DUPLICATE_LOOKBACK_DAYS", default=365
+)
+COMPLAINT_ATTACHMENT_MAX_MB = env.int("COMPLAINT_ATTACHMENT_MAX_MB", default=20)
+COMPLAINT_ATTACHMENT_EXTENSIONS = env.list(
+    "COMPLAINT_ATTACHMENT_EXTENSIONS",
+    default=[
+        ".pdf",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".docx",
+        ".xlsx",
+        ".txt",
+        ".eml",
+        ".mp3",
+        ".wav",
+        ".m4a",
+        ".zip",
+    ],
+)
+# SMS gateway for notices: a dotted path to a class with send(phone, text).
+COMPLAINT_SMS_BACKEND = env.str(
+    "COMPLAINT_SMS_BACKEND", default="complaints.sms.LoggingSmsBackend"
+)

@@ -1,0 +1,11 @@
+from complaints.models.calendar import CalendarDay as CalendarDay
+from complaints.models.calendar import NumberCounter as NumberCounter
+from complaints.models.codes import Code as Code
+from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES
+from complaints.models.complaint import Complaint as Complaint
+from complaints.models.records import Attachment as Attachment
+from complaints.models.records import Correspondence as Correspondence
+from complaints.models.records import Extension as Extension
+from complaints.models.records import Notification as Notification
+from complaints.models.records import Pause as Pause
+from complaints.models.records import Recusal as Recusal

@@ -1,0 +1,80 @@
+"""Outbox writes for notices (to complainants) and alerts (to staff).
+
+Rows are written inside the caller's transaction and delivered later by
+`send_notifications`; a rolled-back transaction therefore never sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from complaints.models import Complaint, Notification
+
+N = Notification
+
+
+def render_notice(kind: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of templates/complaints/notices/<kind>.txt: first line is
+    the subject. Notices to consumers are always written in Chinese."""
+    with translation.override("zh-hans"):
+        text = render_to_string(f"complaints/notices/{kind}.txt", context)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip()
+
+
+def queue_complainant_notice(
+    complaint: Complaint, kind: str, **context: Any
+) -> list[Notification]:
+    """Queue a notice owed to the complainant by every contact they gave;
+    a printed letter when they gave neither e-mail nor phone."""
+    subject, body = render_notice(kind, {"complaint": complaint, **context})
+    rows = []
+    if complaint.email:
+        rows.append(N(channel=N.Channel.EMAIL, address=complaint.email))
+    if complaint.phone:
+        rows.append(N(channel=N.Channel.SMS, address=complaint.phone))
+    if not rows:
+        rows.append(N(channel=N.Channel.LETTER, address=complaint.address))
+    for row in rows:
+        row.complaint = complaint
+        row.kind = kind
+        row.audience = N.Audience.COMPLAINANT
+        row.subject = subject
+        row.body = body
+        row.save()
+    return rows
+
+
+def queue_staff_alert(
+    complaint: Complaint,
+    kind: str,
+    users: Iterable[Any],
+    *,
+    dedup: str = "",
+    **context: Any,
+) -> int:
+    """Queue an e-mail alert to each of `users`; with `dedup`, at most one row per
+    (dedup, user) ever exists, so a repeated sweep queues nothing new."""
+    subject, body = render_notice(kind, {"complaint": complaint, **context})
+    rows = [
+        N(
+            complaint=complaint,
+            kind=kind,
+            audience=N.Audience.STAFF,
+            channel=N.Channel.EMAIL,
+            recipient=user,
+            address=user.email,
+            subject=subject,
+            body=body,
+            dedup_key=f"{dedup}:{user.pk}" if dedup else "",
+        )
+        for user in users
+        if user.email
+    ]
+    before = Notification.objects.filter(complaint=complaint).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedup))
+    return Notification.objects.filter(complaint=complaint).count() - before

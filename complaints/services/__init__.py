@@ -1,0 +1,48 @@
+"""Every write to a complaint goes through one of these services."""
+
+from complaints.services.lifecycle import complaint_accept as complaint_accept
+from complaints.services.lifecycle import complaint_approve as complaint_approve
+from complaints.services.lifecycle import complaint_archive as complaint_archive
+from complaints.services.lifecycle import complaint_assign as complaint_assign
+from complaints.services.lifecycle import complaint_close as complaint_close
+from complaints.services.lifecycle import (
+    complaint_complete_review as complaint_complete_review,
+)
+from complaints.services.lifecycle import complaint_decline as complaint_decline
+from complaints.services.lifecycle import (
+    complaint_notify_decision as complaint_notify_decision,
+)
+from complaints.services.lifecycle import (
+    complaint_notify_review as complaint_notify_review,
+)
+from complaints.services.lifecycle import (
+    complaint_propose_decision as complaint_propose_decision,
+)
+from complaints.services.lifecycle import (
+    complaint_record_mediation_outcome as complaint_record_mediation_outcome,
+)
+from complaints.services.lifecycle import (
+    complaint_refer_to_mediation as complaint_refer_to_mediation,
+)
+from complaints.services.lifecycle import (
+    complaint_request_review as complaint_request_review,
+)
+from complaints.services.lifecycle import (
+    complaint_return_for_rework as complaint_return_for_rework,
+)
+from complaints.services.lifecycle import complaint_route as complaint_route
+from complaints.services.lifecycle import complaint_withdraw as complaint_withdraw
+from complaints.services.lifecycle import handler_problem as handler_problem
+from complaints.services.records import attachment_add as attachment_add
+from complaints.services.records import correspondence_record as correspondence_record
+from complaints.services.records import recusal_declare as recusal_declare
+from complaints.services.records import validate_upload as validate_upload
+from complaints.services.registration import complaint_register as complaint_register
+from complaints.services.registration import next_number as next_number
+from complaints.services.schedule import complaint_extend as complaint_extend
+from complaints.services.schedule import complaint_pause as complaint_pause
+from complaints.services.schedule import complaint_resume as complaint_resume
+from complaints.services.schedule import may_approve_extension as may_approve_extension
+from complaints.services.schedule import (
+    recompute_open_deadlines as recompute_open_deadlines,
+)

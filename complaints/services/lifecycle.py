@@ -1,0 +1,505 @@
+"""One service per transition of the lifecycle in DESIGN.md.
+
+Each: locks the row, checks the actor's branch permission and role, checks the
+transition applies, calls it, saves once with who and why (one history row),
+and queues the notices owed to the complainant in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import deadlines
+from complaints import exceptions as E
+from complaints.exceptions import ComplaintError
+from complaints.models import Code, Complaint, Correspondence, Recusal
+from complaints.notifications import queue_complainant_notice
+from complaints.services._common import lock, refuse_unless, save, start
+from complaints.workdays import DatabaseCalendar
+from organisations import permissions
+from organisations.models import Membership
+
+C = Complaint
+P = permissions
+
+
+def _require_text(text: str, field: str = "note") -> None:
+    if not (text or "").strip():
+        raise ComplaintError({field: E.REASON_REQUIRED})
+
+
+@transaction.atomic
+def complaint_accept(
+    *,
+    complaint: C,
+    actor: Any,
+    note: str = "",
+    expected_version: datetime | None = None,
+) -> C:
+    c = start(complaint, actor, P.HANDLE, "accept", expected_version=expected_version)
+    if c.representation != C.Representation.SELF and not c.authority_verified:
+        raise ComplaintError({"authority_verified": E.AUTHORITY_MISSING})
+    c.accept()
+    c.accepted_at = timezone.now()
+    save(c, actor, note or _("Accepted"))
+    queue_complainant_notice(c, "acceptance")
+    return c
+
+
+@transaction.atomic
+def complaint_decline(
+    *, complaint: C, actor: Any, note: str, expected_version: datetime | None = None
+) -> C:
+    """The one refusal the Measures allow: not lodged by the consumer, their
+    statutory or authorised agent or heir. Everything else is routing."""
+    _require_text(note)
+    c = start(complaint, actor, P.HANDLE, "decline", expected_version=expected_version)
+    c.decline()
+    c.route_reason = Code.objects.get(kind=Code.Kind.ROUTE_REASON, code="not_consumer")
+    c.route_note = note
+    c.closed_at = timezone.now()
+    save(c, actor, _("Declined: %(note)s") % {"note": note})
+    queue_complainant_notice(c, "decline")
+    return c
+
+
+@transaction.atomic
+def complaint_route(
+    *,
+    complaint: C,
+    actor: Any,
+    kind: str,
+    reason: Code,
+    note: str,
+    item_type: str = "",
+    merged_into: C | None = None,
+    approver: Any = None,
+    expected_version: datetime | None = None,
+) -> C:
+    """Reclassify, forward, link to a proceeding, merge, or answer by an earlier
+    decision. Only reclassification takes the item out of complaint statistics."""
+    _require_text(note)
+    c = start(complaint, actor, P.HANDLE, "route", expected_version=expected_version)
+    RK = C.RouteKind
+    if kind == RK.RECLASSIFIED:
+        if item_type not in {
+            C.ItemType.ENQUIRY,
+            C.ItemType.SUGGESTION,
+            C.ItemType.REPORT,
+        }:
+            raise ComplaintError({"item_type": E.RECLASSIFY_TYPE})
+        c.item_type = item_type
+    if kind == RK.MERGED:
+        _check_merge_target(c, merged_into, actor)
+        c.merged_into = merged_into
+    if kind == RK.ALREADY_DECIDED and (
+        approver is None
+        or approver == actor
+        or not P.has(approver, P.APPROVE, c.institution)
+    ):
+        raise ComplaintError({"approver": E.ALREADY_DECIDED_APPROVER})
+    c.route()
+    c.route_kind, c.route_reason, c.route_note = kind, reason, note
+    c.closed_at = timezone.now()
+    save(
+        c,
+        actor,
+        _("Routed (%(kind)s): %(note)s") % {"kind": RK(kind).label, "note": note},
+    )
+    if merged_into is not None:
+        _record_merge(merged_into, c, actor)
+    queue_complainant_notice(c, "routed")
+    return c
+
+
+def _check_merge_target(c: C, target: C | None, actor: Any) -> None:
+    if target is None or target.pk == c.pk or not target.is_open:
+        raise ComplaintError({"merged_into": E.MERGE_TARGET})
+    if not P.has(actor, P.HANDLE, target.institution):
+        raise ComplaintError({"merged_into": E.MERGE_TARGET})
+
+
+def _record_merge(target: C, merged: C, actor: Any) -> None:
+    # The repeat submission joins the open case's file; its deadline stays.
+    Correspondence.objects.create(
+        complaint=target,
+        direction=Correspondence.Direction.INBOUND,
+        method=Correspondence.Method.OTHER,
+        occurred_at=merged.received_at,
+        summary=_("Repeat complaint %(number)s merged into this case: %(request)s")
+        % {"number": merged.number, "request": merged.request[:500]},
+        recorded_by=actor,
+    )
+
+
+def handler_problem(c: C, user: Any) -> str:
+    """Why `user` may not handle `c`, or "" (recusal, subject, scope)."""
+    if not P.has(user, P.HANDLE, c.institution):
+        return str(E.HANDLER_NOT_ELIGIBLE) % {
+            "user": user,
+            "institution": c.institution,
+        }
+    if c.subject_staff_user_id == user.pk:
+        return str(E.HANDLER_IS_SUBJECT) % {"user": user}
+    if Recusal.objects.filter(complaint=c, user=user).exists():
+        return str(E.HANDLER_RECUSED) % {"user": user}
+    return ""
+
+
+@transaction.atomic
+def complaint_assign(
+    *, complaint: C, actor: Any, handler: Any, expected_version: datetime | None = None
+) -> C:
+    """Give the case to `handler` (a handler may take it; a manager assigns)."""
+    perm = P.HANDLE if handler == actor else P.ASSIGN
+    c = start(complaint, actor, perm, "assign", expected_version=expected_version)
+    problem = handler_problem(c, handler)
+    if problem:
+        raise ComplaintError({"handler": problem})
+    c.assign()
+    c.handler = handler
+    save(
+        c,
+        actor,
+        _("Assigned to %(user)s") % {"user": handler.get_full_name() or handler},
+    )
+    return c
+
+
+@transaction.atomic
+def complaint_propose_decision(
+    *,
+    complaint: C,
+    actor: Any,
+    outcome: str,
+    decision_text: str,
+    cause: Code | None = None,
+    redress_amount: Decimal | None = None,
+    expected_version: datetime | None = None,
+) -> C:
+    c = start(
+        complaint,
+        actor,
+        P.HANDLE,
+        "propose_decision",
+        expected_version=expected_version,
+    )
+    if c.handler_id != actor.pk:
+        raise PermissionDenied(E.ONLY_HANDLER_DRAFTS)
+    decided = {C.Outcome.SUPPORTED, C.Outcome.PARTLY, C.Outcome.NOT_SUPPORTED}
+    if outcome not in decided or not decision_text.strip():
+        raise ComplaintError({"decision_text": E.OUTCOME_REQUIRED})
+    c.cause = cause or c.cause
+    if c.cause is None:
+        raise ComplaintError({"cause": E.CAUSE_REQUIRED})
+    c.propose_decision()
+    c.outcome, c.decision_text, c.redress_amount = (
+        outcome,
+        decision_text,
+        redress_amount,
+    )
+    c.drafted_by = actor
+    save(
+        c,
+        actor,
+        _("Decision drafted: %(outcome)s") % {"outcome": C.Outcome(outcome).label},
+    )
+    return c
+
+
+@transaction.atomic
+def complaint_return_for_rework(
+    *, complaint: C, actor: Any, note: str, expected_version: datetime | None = None
+) -> C:
+    _require_text(note)
+    c = start(
+        complaint,
+        actor,
+        P.APPROVE,
+        "return_for_rework",
+        expected_version=expected_version,
+    )
+    c.return_for_rework()
+    save(c, actor, _("Returned for rework: %(note)s") % {"note": note})
+    return c
+
+
+@transaction.atomic
+def complaint_approve(
+    *,
+    complaint: C,
+    actor: Any,
+    note: str = "",
+    expected_version: datetime | None = None,
+) -> C:
+    """Four-eyes: the approver is never the drafter (enforced here, not only hidden)."""
+    c = start(complaint, actor, P.APPROVE, "approve", expected_version=expected_version)
+    if c.drafted_by_id == actor.pk:
+        raise PermissionDenied(E.FOUR_EYES)
+    c.approve()
+    c.approved_by = actor
+    c.decided_at = timezone.now()
+    save(c, actor, note or _("Decision approved"))
+    return c
+
+
+def _record_notice(
+    c: C, actor: Any, method: str, occurred_at: datetime, summary: str
+) -> None:
+    Correspondence.objects.create(
+        complaint=c,
+        direction=Correspondence.Direction.OUTBOUND,
+        method=method,
+        occurred_at=occurred_at,
+        summary=summary,
+        is_notice=True,
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def complaint_notify_decision(
+    *,
+    complaint: C,
+    actor: Any,
+    method: str,
+    occurred_at: datetime,
+    summary: str,
+    received_on: date | None = None,
+    expected_version: datetime | None = None,
+) -> C:
+    """Record how and when the decision reached the complainant (Measures art. 21);
+    the written decision with the routes of redress goes out through the outbox."""
+    _require_text(summary, "summary")
+    c = start(complaint, actor, P.HANDLE, "notify", expected_version=expected_version)
+    c.notify()
+    c.notified_at = occurred_at
+    c.decision_received_on = received_on or timezone.localdate(occurred_at)
+    save(c, actor, _("Decision notified by %(method)s") % {"method": method})
+    _record_notice(c, actor, method, occurred_at, summary)
+    queue_complainant_notice(c, "decision")
+    return c
+
+
+@transaction.atomic
+def complaint_request_review(
+    *,
+    complaint: C,
+    actor: Any,
+    applied_on: date,
+    note: str,
+    late_reason: str = "",
+    expected_version: datetime | None = None,
+) -> C:
+    """Log the complainant's application for review (核查) by the upper level."""
+    _require_text(note)
+    c = lock(complaint, expected_version=expected_version)
+    upper = c.institution.parent
+    if upper is None:
+        raise ComplaintError(E.NO_UPPER_LEVEL, code="no_upper_level")
+    if not (P.has(actor, P.HANDLE, c.institution) or P.has(actor, P.REVIEW, upper)):
+        P.require(actor, P.HANDLE, c.institution)
+    refuse_unless(c, "request_review")
+    calendar = DatabaseCalendar()
+    window_end = deadlines.review_application_due(c.decision_received_on, calendar)
+    if applied_on > window_end and not late_reason.strip():
+        raise ComplaintError(
+            {
+                "late_reason": ComplaintError(
+                    E.REVIEW_LATE, params={"days": deadlines.REVIEW_APPLICATION_DAYS}
+                )
+            }
+        )
+    c.request_review()
+    c.review_institution = upper
+    c.review_applied_on = applied_on
+    c.review_due = deadlines.review_decision_due(applied_on, calendar)
+    save(
+        c,
+        actor,
+        _("Review requested: %(note)s") % {"note": (note + " " + late_reason).strip()},
+    )
+    queue_complainant_notice(c, "review_received")
+    return c
+
+
+@transaction.atomic
+def complaint_complete_review(
+    *,
+    complaint: C,
+    actor: Any,
+    result: str,
+    text: str,
+    expected_version: datetime | None = None,
+) -> C:
+    """Review is decided at the upper-level institution by someone who did not
+    handle the case (Measures arts. 17, 20)."""
+    _require_text(text, "review_text")
+    c = lock(complaint, expected_version=expected_version)
+    upper = c.review_institution or c.institution.parent
+    if not P.has(actor, P.REVIEW, upper):
+        if not P.has(actor, P.VIEW, c.institution):
+            raise P.NotFound(P.NOT_FOUND)
+        raise PermissionDenied(E.REVIEWER_NOT_UPPER % {"institution": upper})
+    if actor.pk in {c.handler_id, c.drafted_by_id, c.approved_by_id}:
+        raise PermissionDenied(E.REVIEWER_INVOLVED)
+    refuse_unless(c, "complete_review")
+    c.complete_review()
+    c.review_result, c.review_text = result, text
+    c.reviewer, c.reviewed_at = actor, timezone.now()
+    save(
+        c,
+        actor,
+        _("Review completed: %(result)s") % {"result": C.ReviewResult(result).label},
+    )
+    return c
+
+
+@transaction.atomic
+def complaint_notify_review(
+    *,
+    complaint: C,
+    actor: Any,
+    method: str,
+    occurred_at: datetime,
+    summary: str,
+    expected_version: datetime | None = None,
+) -> C:
+    _require_text(summary, "summary")
+    c = lock(complaint, expected_version=expected_version)
+    upper = c.review_institution
+    if not (P.has(actor, P.REVIEW, upper) or P.has(actor, P.HANDLE, c.institution)):
+        P.require(actor, P.HANDLE, c.institution)
+    refuse_unless(c, "notify_review")
+    c.notify_review()
+    c.closed_at = occurred_at
+    save(c, actor, _("Review decision notified by %(method)s") % {"method": method})
+    _record_notice(c, actor, method, occurred_at, summary)
+    queue_complainant_notice(c, "review_decision")
+    return c
+
+
+@transaction.atomic
+def complaint_refer_to_mediation(
+    *,
+    complaint: C,
+    actor: Any,
+    body: str,
+    referred_on: date,
+    note: str = "",
+    expected_version: datetime | None = None,
+) -> C:
+    _require_text(body, "mediation_body")
+    c = start(
+        complaint,
+        actor,
+        P.HANDLE,
+        "refer_to_mediation",
+        expected_version=expected_version,
+    )
+    c.refer_to_mediation()
+    c.mediation_body, c.mediation_referred_on, c.mediation_note = (
+        body,
+        referred_on,
+        note,
+    )
+    save(c, actor, _("Referred to mediation: %(body)s") % {"body": body})
+    queue_complainant_notice(c, "mediation")
+    return c
+
+
+@transaction.atomic
+def complaint_record_mediation_outcome(
+    *,
+    complaint: C,
+    actor: Any,
+    outcome: str,
+    note: str,
+    approver: Any = None,
+    redress_amount: Decimal | None = None,
+    expected_version: datetime | None = None,
+) -> C:
+    _require_text(note)
+    c = start(
+        complaint,
+        actor,
+        P.HANDLE,
+        "record_mediation_outcome",
+        expected_version=expected_version,
+    )
+    MO = C.MediationOutcome
+    if outcome == MO.DECLINED and (
+        approver is None
+        or Membership.Role.COMPLIANCE not in P.roles_on(approver, c.institution)
+    ):
+        raise ComplaintError({"approver": E.MEDIATION_REFUSAL})
+    c.record_mediation_outcome()
+    c.mediation_outcome, c.mediation_note = outcome, note
+    if outcome == MO.AGREED:
+        c.outcome = C.Outcome.MEDIATED
+        c.redress_amount = (
+            redress_amount if redress_amount is not None else c.redress_amount
+        )
+    c.closed_at = timezone.now()
+    save(c, actor, _("Mediation: %(outcome)s") % {"outcome": MO(outcome).label})
+    return c
+
+
+@transaction.atomic
+def complaint_close(
+    *,
+    complaint: C,
+    actor: Any,
+    note: str = "",
+    expected_version: datetime | None = None,
+) -> C:
+    """Close after the decision: the review window lapsed or the complainant accepts."""
+    c = start(complaint, actor, P.HANDLE, "close", expected_version=expected_version)
+    c.close()
+    c.closed_at = timezone.now()
+    save(c, actor, note or _("Closed"))
+    return c
+
+
+@transaction.atomic
+def complaint_withdraw(
+    *,
+    complaint: C,
+    actor: Any,
+    received_on: date,
+    note: str,
+    expected_version: datetime | None = None,
+) -> C:
+    """Handling ends on the day the withdrawal is received (Measures art. 15)."""
+    _require_text(note)
+    c = start(complaint, actor, P.HANDLE, "withdraw", expected_version=expected_version)
+    if received_on < c.received_on:
+        raise ComplaintError({"received_on": E.WITHDRAWAL_DATE})
+    c.withdraw()
+    c.withdrawn_on = received_on
+    c.closed_at = timezone.now()
+    save(
+        c,
+        actor,
+        _("Withdrawn on %(day)s: %(note)s") % {"day": received_on, "note": note},
+    )
+    queue_complainant_notice(c, "withdrawal")
+    return c
+
+
+@transaction.atomic
+def complaint_archive(
+    *, complaint: C, actor: Any, expected_version: datetime | None = None
+) -> C:
+    c = start(complaint, actor, P.HANDLE, "archive", expected_version=expected_version)
+    c.archive()
+    c.archived_at = timezone.now()
+    save(c, actor, _("Archived"))
+    return c

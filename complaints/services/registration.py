@@ -1,0 +1,113 @@
+"""Registering a complaint from any channel (Measures arts. 12-14)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import exceptions as E
+from complaints.exceptions import ComplaintError
+from complaints.models import Code, Complaint, NumberCounter
+from complaints.services._common import refresh_deadlines, save
+from organisations import permissions
+from organisations.models import Institution
+
+# Measures art. 12: joint complainants in person choose at most 5 representatives.
+MAX_REPRESENTATIVES = 5
+# DOMAIN.md §8: a group complaint has 5 or more complainants.
+GROUP_COMPLAINANTS = 5
+# DOMAIN.md §3 (?): 20 or more complaining in person together make a major complaint.
+MAJOR_COMPLAINANTS = 20
+REGULATOR_CHANNEL = "regulator"
+VISIT_CHANNEL = "visit"
+
+
+def next_number(year: int) -> str:
+    """Take the next number of `year` ("TS2026-000123").
+
+    The counter row stays locked until the registering transaction ends, so two
+    registrations never get the same number; a rolled-back registration gives
+    its number back. Numbers need not be gap-free.
+    """
+    updated = NumberCounter.objects.filter(year=year).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                NumberCounter.objects.create(year=year, last=1)
+        except IntegrityError:  # another registration created the year's row first
+            NumberCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = NumberCounter.objects.get(year=year).last
+    return f"TS{year}-{last:06d}"
+
+
+def _validate(c: Complaint) -> None:
+    errors: dict[str, Any] = {}
+    R = Complaint.Representation
+    if c.representation != R.SELF and not c.agent_name:
+        errors["agent_name"] = E.AGENT_NAME_REQUIRED
+    if c.channel.code == REGULATOR_CHANNEL and not c.regulator_reference:
+        errors["regulator_reference"] = E.REGULATOR_REFERENCE_REQUIRED
+    names = [n for n in c.representatives.splitlines() if n.strip()]
+    if len(names) > MAX_REPRESENTATIVES:
+        errors["representatives"] = ComplaintError(
+            E.TOO_MANY_REPRESENTATIVES, params={"max": MAX_REPRESENTATIVES}
+        )
+    is_org = c.complainant_type == Complaint.ComplainantType.ORGANISATION
+    if is_org and not (c.credit_code and c.legal_representative):
+        errors["credit_code"] = E.ORGANISATION_FIELDS
+    if errors:
+        raise ComplaintError(errors)
+
+
+@transaction.atomic
+def complaint_register(
+    *,
+    actor: Any,
+    institution: Institution,
+    channel: Code,
+    complainant_name: str,
+    product_line: Code,
+    category: Code,
+    request: str,
+    facts: str,
+    received_at: datetime | None = None,
+    subject_institution: Institution | None = None,
+    **fields: Any,
+) -> Complaint:
+    """Register a complaint in its initial state; every channel comes through here.
+
+    Raises NotFound/PermissionDenied when the actor may not handle complaints of
+    `institution`, ComplaintError for missing or inconsistent information.
+    """
+    permissions.require(actor, permissions.HANDLE, institution)
+    received_at = received_at or timezone.now()
+    complaint = Complaint(
+        institution=institution,
+        channel=channel,
+        complainant_name=complainant_name,
+        product_line=product_line,
+        category=category,
+        request=request,
+        facts=facts,
+        received_at=received_at,
+        subject_institution=subject_institution or institution,
+        registered_by=actor,
+        **fields,
+    )
+    complaint.received_on = timezone.localdate(received_at)
+    complaint.clock_start = complaint.received_on
+    complaint.is_group = (
+        complaint.is_group or complaint.complainant_count >= GROUP_COMPLAINANTS
+    )
+    in_person = channel.code == VISIT_CHANNEL
+    if in_person and complaint.complainant_count >= MAJOR_COMPLAINANTS:
+        complaint.is_major = True
+    _validate(complaint)
+    refresh_deadlines(complaint)
+    complaint.number = next_number(complaint.received_on.year)
+    return save(complaint, actor, _("Registered"))

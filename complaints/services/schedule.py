@@ -1,0 +1,175 @@
+"""Changes to the decision clock: extensions, pauses, restarts, calendar edits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from complaints import deadlines
+from complaints import exceptions as E
+from complaints.exceptions import ComplaintError
+from complaints.models import OPEN_STATUSES, Complaint, Extension, Pause
+from complaints.notifications import queue_complainant_notice
+from complaints.services._common import lock, refresh_deadlines, save
+from complaints.workdays import DatabaseCalendar
+from organisations import permissions as P
+
+
+def _require_open(c: Complaint) -> None:
+    if c.status not in OPEN_STATUSES or c.item_type != Complaint.ItemType.COMPLAINT:
+        raise ComplaintError(E.NOT_OPEN, code="not_open")
+
+
+def may_approve_extension(user: Any, c: Complaint, level: int) -> bool:
+    """Level 1: the branch manager. Level 2: a head-office senior manager or the
+    upper-level institution (Measures art. 18)."""
+    if level == 1:
+        return P.has(user, P.APPROVE, c.institution)
+    upper = c.institution.parent
+    return P.has(user, P.APPROVE_FURTHER, c.institution) or (
+        upper is not None and P.has(user, P.APPROVE, upper)
+    )
+
+
+@transaction.atomic
+def complaint_extend(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    level: int,
+    reason: str,
+    approver: Any,
+    expected_version: datetime | None = None,
+) -> Extension:
+    """Extend the decision limit to 30 days (level 1) or by a further 30 (level 2);
+    the complainant is told the new date and the reason."""
+    if not reason.strip():
+        raise ComplaintError({"reason": E.REASON_REQUIRED})
+    c = lock(complaint, expected_version=expected_version)
+    P.require(actor, P.HANDLE, c.institution)
+    _require_open(c)
+    if level > deadlines.MAX_EXTENSION_LEVEL:
+        raise ComplaintError({"level": E.EXTENSION_MAX})
+    if level != c.extension_level + 1:
+        if c.extension_level >= deadlines.MAX_EXTENSION_LEVEL:
+            raise ComplaintError({"level": E.EXTENSION_MAX})
+        raise ComplaintError(
+            {
+                "level": ComplaintError(
+                    E.EXTENSION_LEVEL, params={"level": c.extension_level + 1}
+                )
+            }
+        )
+    if not may_approve_extension(approver, c, level):
+        raise ComplaintError(
+            {
+                "approver": ComplaintError(
+                    E.EXTENSION_APPROVER, params={"user": approver, "level": level}
+                )
+            }
+        )
+    previous = c.legal_due
+    c.extension_level = level
+    refresh_deadlines(c)
+    extension = Extension(
+        complaint=c,
+        level=level,
+        reason=reason,
+        previous_due=previous or c.legal_due,
+        new_due=c.legal_due,
+        requested_by=actor,
+        approved_by=approver,
+    )
+    extension._history_user = actor  # type: ignore[attr-defined]
+    extension.save()
+    c.reminder_level = c.escalation_level = 0  # a new deadline earns fresh reminders
+    save(
+        c,
+        actor,
+        _("Extension %(level)d to %(due)s: %(reason)s")
+        % {"level": level, "due": c.legal_due, "reason": reason},
+    )
+    queue_complainant_notice(c, "extension", extension=extension)
+    return extension
+
+
+@transaction.atomic
+def complaint_pause(
+    *, complaint: Complaint, actor: Any, started_on: date, body: str, reason: str
+) -> Pause:
+    """Stop the clock for outside appraisal, testing or valuation (Measures art. 18);
+    the complainant is told, which is the condition for not counting the time."""
+    if not (body.strip() and reason.strip()):
+        raise ComplaintError({"reason": E.REASON_REQUIRED})
+    c = lock(complaint)
+    P.require(actor, P.HANDLE, c.institution)
+    _require_open(c)
+    if c.paused_since:
+        raise ComplaintError(E.ALREADY_PAUSED, code="already_paused")
+    pause = Pause(
+        complaint=c, started_on=started_on, body=body, reason=reason, recorded_by=actor
+    )
+    pause._history_user = actor  # type: ignore[attr-defined]
+    pause.save()
+    c.paused_since = started_on
+    save(c, actor, _("Clock paused for %(body)s") % {"body": body})
+    queue_complainant_notice(c, "pause", pause=pause)
+    return pause
+
+
+@transaction.atomic
+def complaint_resume(*, complaint: Complaint, actor: Any, ended_on: date) -> Pause:
+    c = lock(complaint)
+    P.require(actor, P.HANDLE, c.institution)
+    if not c.paused_since:
+        raise ComplaintError(E.NOT_PAUSED, code="not_paused")
+    if ended_on < c.paused_since:
+        raise ComplaintError({"ended_on": E.PAUSE_DATES})
+    pause = c.pauses.get(ended_on__isnull=True)
+    pause.ended_on = ended_on
+    pause._history_user = actor  # type: ignore[attr-defined]
+    pause.save()
+    c.paused_days += (ended_on - pause.started_on).days
+    c.paused_since = None
+    refresh_deadlines(c)
+    save(c, actor, _("Clock resumed; new deadline %(due)s") % {"due": c.legal_due})
+    return pause
+
+
+def restart_clock(c: Complaint, actor: Any, received_on: date) -> None:
+    """New facts or grounds restart the limit from the day they arrive (Measures
+    art. 18); the caller holds the lock and saves."""
+    c.clock_start = received_on
+    c.paused_days = 0
+    c.reminder_level = c.escalation_level = 0
+    refresh_deadlines(c)
+    save(
+        c,
+        actor,
+        _("New facts received on %(day)s: the clock restarts") % {"day": received_on},
+    )
+
+
+def recompute_open_deadlines(*, years: set[int] | None = None) -> int:
+    """After a calendar change: recompute the stored due dates of open complaints
+    whose clock touches one of `years` (all open ones when None). Idempotent."""
+    calendar = DatabaseCalendar()
+    changed = 0
+    open_qs = Complaint.objects.filter(status__in=OPEN_STATUSES, item_type="complaint")
+    for pk in open_qs.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            c = Complaint.objects.select_for_update().get(pk=pk)
+            if years and not (
+                {c.clock_start.year, (c.due_on or c.clock_start).year} & years
+                or (c.legal_due and c.legal_due.year in years)
+            ):
+                continue
+            before = (c.legal_due, c.internal_due, c.due_on, c.due_provisional)
+            refresh_deadlines(c, calendar)
+            if before != (c.legal_due, c.internal_due, c.due_on, c.due_provisional):
+                save(c, None, _("Deadline recomputed after a calendar change"))
+                changed += 1
+    return changed
