@@ -93,6 +93,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         VARIED = "varied", _("Decision varied")
         OVERTURNED = "overturned", _("Decision overturned")
 
+    class Satisfaction(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("Very satisfied")
+        SATISFIED = 4, _("Satisfied")
+        NEUTRAL = 3, _("Neutral")
+        DISSATISFIED = 2, _("Dissatisfied")
+        VERY_DISSATISFIED = 1, _("Very dissatisfied")
+        UNREACHABLE = 0, _("Could not be reached")
+
     class MediationOutcome(models.TextChoices):
         AGREED = "agreed", _("Agreement reached")
         FAILED = "failed", _("No agreement")
@@ -368,6 +376,13 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         blank=True,
     )
     mediation_note = models.TextField(_("mediation note"), blank=True)
+
+    # --- Satisfaction callback (回访, DOMAIN.md §5) --------------------------
+    callback_at = models.DateTimeField(_("callback at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"), choices=Satisfaction.choices, null=True, blank=True
+    )
+    callback_note = models.TextField(_("callback note"), blank=True)
 
     # --- Ending -------------------------------------------------------------
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)

@@ -1,5 +1,11 @@
 """Every write to a complaint goes through one of these services."""
 
+from complaints.services.aftercare import (
+    complaint_record_callback as complaint_record_callback,
+)
+from complaints.services.aftercare import (
+    complaint_record_redress as complaint_record_redress,
+)
 from complaints.services.lifecycle import complaint_accept as complaint_accept
 from complaints.services.lifecycle import complaint_approve as complaint_approve
 from complaints.services.lifecycle import complaint_archive as complaint_archive
