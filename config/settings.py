@@ -42,9 +42,12 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_fsm",
+    "rest_framework",
+    "drf_spectacular",
     "organisations",
     "complaints",
     "reporting",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -201,3 +204,30 @@ COMPLAINT_ATTACHMENT_EXTENSIONS = env.list(
 COMPLAINT_SMS_BACKEND = env.str(
     "COMPLAINT_SMS_BACKEND", default="complaints.sms.LoggingSmsBackend"
 )
+
+# --- Intake API ---------------------------------------------------------------
+# Channel clients authenticate with their own tokens (intake.authentication);
+# nothing else is accepted on /api/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["intake.authentication.ChannelTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "intake.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Complaint intake API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# Requests per minute per channel client, and the largest request body accepted.
+INTAKE_RATE_LIMIT_PER_MINUTE = env.int("INTAKE_RATE_LIMIT_PER_MINUTE", default=120)
+INTAKE_STATUS_LOOKUP_PER_MINUTE = env.int("INTAKE_STATUS_LOOKUP_PER_MINUTE", default=10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# Mailbox read by `fetch_mail` for e-mail complaints (imaps://user:pass@host:993/INBOX).
+INTAKE_IMAP_URL = env.str("INTAKE_IMAP_URL", default="")
