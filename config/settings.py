@@ -145,6 +145,9 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(
     "DJANGO_DEFAULT_FROM_EMAIL", default="complaints@localhost"
 )
+# Well under send_notifications' 10-minute stale-claim window, so a hung SMTP
+# server cannot make two workers send the same notice.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 
 # --- Security (production defaults; DEBUG relaxes them for local work) ------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,368 @@
+"""The deadline sweep: due-soon reminders, overdue alerts, escalation.
+
+The complaint is received on Friday 2026-03-06 at 天河支公司 (GDGZTH) and is due
+on Friday 2026-03-20 (the internal target); March 2026 has no holidays. Its
+managers are at 广州中心支公司 (gz_manager); the next level up is 广东分公司
+(gd_manager) plus the head-office senior manager.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+
+from complaints import jobs
+from complaints.calendar_service import calendar_import_rows
+from complaints.jobs import sweep
+from complaints.models import Complaint, Notification
+from complaints.services import (
+    complaint_accept,
+    complaint_assign,
+    complaint_extend,
+    complaint_pause,
+    complaint_withdraw,
+)
+from tests.complaints.conftest import SHANGHAI
+from tests.complaints.test_calendar import HEADER, year_rows
+
+pytestmark = pytest.mark.django_db
+DUE = date(2026, 3, 20)
+
+
+@pytest.fixture
+def people(
+    tianhe_handler: Any, gz_manager: Any, gd_manager: Any, senior: Any, gz_handler: Any
+) -> dict[str, Any]:
+    return {
+        "handler": tianhe_handler,
+        "gz_manager": gz_manager,
+        "gd_manager": gd_manager,
+        "senior": senior,
+    }
+
+
+@pytest.fixture
+def complaint(register: Any, people: dict[str, Any]) -> Complaint:
+    handler = people["handler"]
+    c = register(handler)
+    c = complaint_accept(complaint=c, actor=handler)
+    c = complaint_assign(complaint=c, actor=handler, handler=handler)
+    assert c.due_on == DUE
+    return c
+
+
+def alerts(c: Complaint) -> list[tuple[str, str, str]]:
+    """(kind, recipient, dedup key without the user) of the staff alerts queued."""
+    rows = Notification.objects.filter(
+        complaint=c, audience=Notification.Audience.STAFF
+    ).order_by("pk")
+    return [(n.kind, n.recipient.username, n.dedup_key.rsplit(":", 1)[0]) for n in rows]
+
+
+def test_reminders_overdue_and_escalation_day_by_day(complaint: Complaint) -> None:
+    pk = complaint.pk
+    expected = {
+        date(2026, 3, 12): [],  # 6 working days left
+        date(2026, 3, 13): [("due_soon", "tianhe_handler", f"due_soon:{pk}:{DUE}:5")],
+        date(2026, 3, 16): [],
+        date(2026, 3, 17): [("due_soon", "tianhe_handler", f"due_soon:{pk}:{DUE}:3")],
+        date(2026, 3, 18): [],
+        date(2026, 3, 19): [("due_soon", "tianhe_handler", f"due_soon:{pk}:{DUE}:1")],
+        date(2026, 3, 20): [],  # due today
+        date(2026, 3, 21): [],  # Saturday: overdue, but no working day has passed
+        date(2026, 3, 23): [
+            ("overdue", "tianhe_handler", f"overdue:{pk}:{DUE}"),
+            ("overdue", "gz_manager", f"overdue:{pk}:{DUE}"),
+        ],
+        date(2026, 3, 24): [],
+        date(2026, 3, 25): [
+            ("overdue", "gd_manager", f"overdue_up:{pk}:{DUE}"),
+            ("overdue", "senior", f"overdue_up:{pk}:{DUE}"),
+        ],
+        date(2026, 3, 26): [],
+    }
+    seen = 0
+    for day, new in expected.items():
+        sweep(today=day)
+        queued = alerts(complaint)
+        assert queued[seen:] == new, day
+        seen = len(queued)
+
+    complaint.refresh_from_db()
+    assert (complaint.reminder_level, complaint.escalation_level) == (3, 2)
+    escalation = Notification.objects.filter(dedup_key__startswith="overdue_up").first()
+    assert escalation.subject == f"投诉已超期：{complaint.number}（超期3个工作日）"
+    assert escalation.address == "senior@example.com"
+    assert escalation.sent_at is None
+
+
+def test_an_unassigned_complaint_reminds_the_nearest_managers(
+    register: Any, people: dict[str, Any]
+) -> None:
+    c = register(people["handler"])
+
+    result = sweep(today=date(2026, 3, 16))  # 4 working days left
+
+    assert result.due_soon == 1
+    assert alerts(c) == [("due_soon", "gz_manager", f"due_soon:{c.pk}:{DUE}:5")]
+
+
+def test_a_late_first_sweep_sends_only_the_tightest_reminder(
+    complaint: Complaint,
+) -> None:
+    sweep(today=date(2026, 3, 19))  # 1 working day left, no sweep ran before
+
+    assert alerts(complaint) == [
+        ("due_soon", "tianhe_handler", f"due_soon:{complaint.pk}:{DUE}:1")
+    ]
+    complaint.refresh_from_db()
+    assert complaint.reminder_level == 3
+
+
+def test_a_second_run_changes_nothing(complaint: Complaint) -> None:
+    first = sweep(today=date(2026, 3, 25))
+    complaint.refresh_from_db()
+    state = (complaint.reminder_level, complaint.escalation_level)
+    counts = (Notification.objects.count(), complaint.history.count())
+
+    second = sweep(today=date(2026, 3, 25))
+
+    assert (first.overdue, first.escalated, first.notifications) == (1, 1, 4)
+    assert first.due_soon == 0  # overdue replaces the reminders
+    assert (second.due_soon, second.overdue, second.escalated) == (0, 0, 0)
+    assert (second.notifications, second.adjusted) == (0, 0)
+    complaint.refresh_from_db()
+    assert (complaint.reminder_level, complaint.escalation_level) == state == (3, 2)
+    assert (Notification.objects.count(), complaint.history.count()) == counts
+
+
+def test_the_dedup_key_stops_a_repeat_even_without_the_markers(
+    complaint: Complaint,
+) -> None:
+    sweep(today=date(2026, 3, 23))
+    # As if a concurrent run had read the markers before this one moved them.
+    Complaint.objects.filter(pk=complaint.pk).update(escalation_level=0)
+
+    result = sweep(today=date(2026, 3, 23))
+
+    assert (result.overdue, result.notifications) == (1, 0)
+    assert len(alerts(complaint)) == 2
+
+
+def test_paused_and_closed_complaints_are_ignored(
+    register: Any, people: dict[str, Any]
+) -> None:
+    handler = people["handler"]
+    paused = complaint_accept(complaint=register(handler), actor=handler)
+    complaint_pause(
+        complaint=paused,
+        actor=handler,
+        started_on=date(2026, 3, 10),
+        body="司法鉴定中心",
+        reason="车损鉴定",
+    )
+    withdrawn = register(handler)
+    complaint_withdraw(
+        complaint=withdrawn,
+        actor=handler,
+        received_on=date(2026, 3, 9),
+        note="投诉人撤回",
+    )
+
+    result = sweep(today=date(2026, 3, 25))
+
+    assert (result.checked, result.notifications) == (0, 0)
+    assert not Notification.objects.filter(audience="staff").exists()
+
+
+def test_an_extension_earns_fresh_reminders(
+    complaint: Complaint, people: dict[str, Any]
+) -> None:
+    sweep(today=date(2026, 3, 23))
+    complaint_extend(
+        complaint=complaint,
+        actor=people["handler"],
+        level=1,
+        reason="需调取交警事故认定书",
+        approver=people["gz_manager"],
+    )
+    complaint.refresh_from_db()
+    new_due = complaint.due_on
+    assert new_due == date(2026, 4, 4)  # internal target: receipt day + 29 days
+
+    sweep(today=date(2026, 3, 30))  # 5 working days left
+
+    assert alerts(complaint)[-1] == (
+        "due_soon",
+        "tianhe_handler",
+        f"due_soon:{complaint.pk}:{new_due}:5",
+    )
+
+
+def test_a_deadline_moved_later_by_the_calendar_resets_the_markers(
+    register: Any, people: dict[str, Any], settings: Any
+) -> None:
+    settings.COMPLAINT_INTERNAL_TARGET = False
+    received = datetime(2026, 12, 20, 9, 0, tzinfo=SHANGHAI)
+    c = register(people["handler"], received_at=received)
+    assert (c.due_on, c.due_provisional) == (date(2027, 1, 4), True)
+    sweep(today=date(2027, 1, 5))  # 2027 unknown: counted as a working day
+    assert [a[2] for a in alerts(c)] == [f"overdue:{c.pk}:2027-01-04"]
+
+    holidays = {
+        date(2027, 1, 1): "元旦",
+        date(2027, 1, 4): "元旦",
+        date(2027, 1, 5): "",
+    }
+    calendar_import_rows(rows=[HEADER, *year_rows(2027, holidays)], actor=None)
+    c.refresh_from_db()
+    assert c.due_on == date(2027, 1, 6)
+
+    result = sweep(today=date(2027, 1, 5))
+    c.refresh_from_db()
+    assert (result.adjusted, result.notifications, c.escalation_level) == (1, 0, 0)
+
+    sweep(today=date(2027, 1, 7))
+    assert alerts(c)[-1][2] == f"overdue:{c.pk}:2027-01-06"
+
+
+def test_dry_run_writes_nothing(complaint: Complaint) -> None:
+    result = sweep(today=date(2026, 3, 25), dry_run=True)
+
+    assert (result.overdue, result.escalated, result.notifications) == (1, 1, 4)
+    assert result.summary().startswith("Dry run, nothing written.")
+    complaint.refresh_from_db()
+    assert (complaint.reminder_level, complaint.escalation_level) == (0, 0)
+    assert not Notification.objects.filter(audience="staff").exists()
+
+
+def test_sweep_deadlines_command(complaint: Complaint) -> None:
+    out = io.StringIO()
+    with time_machine.travel(datetime(2026, 3, 13, 7, 0, tzinfo=SHANGHAI)):
+        call_command("sweep_deadlines", stdout=out)
+    assert out.getvalue().strip() == (
+        "Deadline sweep: 1 complaints checked, 1 due soon, 0 overdue, 0 escalated, "
+        "1 alerts queued, 0 markers adjusted."
+    )
+    out = io.StringIO()
+    call_command("sweep_deadlines", "--today", "2026-03-13", stdout=out)
+    assert "0 alerts queued" in out.getvalue()
+
+
+def test_sweep_deadlines_command_rejects_a_bad_date() -> None:
+    with pytest.raises(Exception, match="not a YYYY-MM-DD date"):
+        call_command("sweep_deadlines", "--today", "2026-13-01")
+
+
+# --- Several nodes at once (PostgreSQL) -------------------------------------------
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="advisory locks and real concurrent transactions need PostgreSQL",
+)
+
+
+def _sweep_in_threads(day: date, threads: int = 2) -> list[jobs.SweepResult]:
+    barrier = threading.Barrier(threads)
+    results: list[jobs.SweepResult] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(sweep(today=day))
+        except BaseException as exc:  # reported in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors, errors
+    return results
+
+
+@pytest.fixture
+def many_overdue(register: Any, people: dict[str, Any]) -> list[Complaint]:
+    handler = people["handler"]
+    made = []
+    for _ in range(5):
+        c = complaint_accept(complaint=register(handler), actor=handler)
+        made.append(complaint_assign(complaint=c, actor=handler, handler=handler))
+    return made
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_nodes_sweeping_at_once_queue_each_alert_once(
+    many_overdue: list[Complaint],
+) -> None:
+    results = _sweep_in_threads(date(2026, 3, 25))
+
+    # 5 complaints x (handler + gz_manager, then gd_manager + senior)
+    assert Notification.objects.filter(audience="staff").count() == 20
+    assert sum(r.notifications for r in results) == 20
+    staff = Notification.objects.filter(audience="staff")
+    keys = list(staff.values_list("dedup_key", flat=True))
+    assert len(keys) == len(set(keys))
+
+
+@contextmanager
+def _no_lock(key: int) -> Iterator[bool]:
+    yield True
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_without_the_lock_concurrent_sweeps_still_queue_each_alert_once(
+    many_overdue: list[Complaint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "_advisory_lock", _no_lock)
+
+    results = _sweep_in_threads(date(2026, 3, 25), threads=4)
+
+    assert Notification.objects.filter(audience="staff").count() == 20
+    assert sum(r.notifications for r in results) == 20
+    assert sum(r.overdue for r in results) <= 5 * 4  # every run may see every one
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_sweep_started_while_one_runs_is_skipped(
+    many_overdue: list[Complaint],
+) -> None:
+    other = threading.Event()
+    done = threading.Event()
+
+    def hold_lock() -> None:
+        try:
+            with jobs._advisory_lock(jobs.SWEEP_LOCK_KEY) as obtained:
+                assert obtained
+                other.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    other.wait(10)
+    try:
+        result = sweep(today=date(2026, 3, 25))
+    finally:
+        done.set()
+        holder.join()
+
+    assert result.skipped == "Another deadline sweep is running; skipped."
+    assert result.summary() == result.skipped
+    assert not Notification.objects.filter(audience="staff").exists()
