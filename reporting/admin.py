@@ -1,0 +1,468 @@
+"""Reporting in the admin: the dashboards' entry, volumes (with import), root
+causes, rectification and quality sampling. Writes call reporting.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+
+from complaints.models import Complaint
+from organisations import permissions as P
+from organisations.admin import AuditedHistoryAdmin
+from organisations.models import Membership
+from reporting import periods, services, views
+from reporting.models import (
+    BusinessVolume,
+    ComplaintRootCause,
+    Dashboard,
+    QualityCheck,
+    QualitySample,
+    Rectification,
+    RootCause,
+)
+from reporting.resources import BusinessVolumeResource
+from reporting.templatetags.reporting_tags import complaint_url
+
+NUMBERS_NOT_FOUND = _("Not found: %(numbers)s")
+
+
+def _complaint_link(c: Complaint) -> str:
+    return format_html('<a href="{}">{}</a>', complaint_url(c.pk), c.number)
+
+
+def _reports_anywhere(request: HttpRequest) -> bool:
+    return P.has_anywhere(request.user, P.REPORTS)
+
+
+class ReadersMixin:
+    """Model permissions (system administrators) or REPORTS on the subtree."""
+
+    scope_via = "institution"
+
+    def _admin(self, request: HttpRequest, action: str = "view") -> bool:
+        opts = self.opts  # type: ignore[attr-defined]
+        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        if self._admin(request):
+            return qs
+        return P.scope(qs, request.user, P.REPORTS, via=self.scope_via)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._admin(request) or _reports_anywhere(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._admin(request) or _reports_anywhere(request)
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(admin.ModelAdmin):
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("", wrap(self.changelist_view), name="reporting_dashboard_changelist"),
+            path("handler/", wrap(views.handler_dashboard), name="reporting_handler"),
+            path("manager/", wrap(views.manager_dashboard), name="reporting_manager"),
+            path(
+                "compliance/",
+                wrap(views.compliance_dashboard),
+                name="reporting_compliance",
+            ),
+            path("drilldown/", wrap(views.drilldown), name="reporting_drilldown"),
+            path(
+                "regulator-workbook/",
+                wrap(views.regulator_workbook),
+                name="reporting_workbook",
+            ),
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return views.dashboard_index(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return P.has_anywhere(request.user, P.HANDLE) or _reports_anywhere(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BusinessVolume)
+class BusinessVolumeAdmin(ReadersMixin, ImportExportMixin, AuditedHistoryAdmin):
+    resource_classes = [BusinessVolumeResource]
+    list_display = [
+        "institution",
+        "period_start",
+        "period_end",
+        "premium",
+        "policies",
+        "insured_persons",
+    ]
+    list_filter = ["period_start"]
+    search_fields = ["institution__code", "institution__name"]
+    list_select_related = ["institution"]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self._admin(request, "add") and self._admin(request, "change")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(ReadersMixin, AuditedHistoryAdmin):
+    list_display = ["code", "label", "label_en", "function", "sort_order", "is_active"]
+    list_filter = ["function", "is_active"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return RootCause.objects.all()  # a code list: everyone reporting reads it
+
+
+class RootCauseForm(forms.ModelForm):
+    number = forms.CharField(label=_("Complaint number"), max_length=20)
+
+    class Meta:
+        model = ComplaintRootCause
+        fields = ["root_cause", "note"]
+
+
+@admin.register(ComplaintRootCause)
+class ComplaintRootCauseAdmin(ReadersMixin, AuditedHistoryAdmin):
+    scope_via = "complaint__institution"
+    form = RootCauseForm
+    list_display = ["complaint", "root_cause", "recorded_by", "recorded_at"]
+    list_filter = ["root_cause__function", "root_cause"]
+    list_select_related = ["complaint", "root_cause", "recorded_by"]
+    search_fields = ["complaint__number"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _reports_anywhere(request) or P.has_anywhere(request.user, P.HANDLE)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["root_cause", "note"] if obj else ["number", "root_cause", "note"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
+        complaint = obj.complaint if change else form.complaint
+        saved = services.complaint_root_cause_set(
+            complaint=complaint,
+            actor=request.user,
+            root_cause=form.cleaned_data["root_cause"],
+            note=form.cleaned_data["note"],
+        )
+        obj.pk = saved.pk
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        base = super().get_form(request, obj, **kwargs)
+
+        class Form(base):  # type: ignore[misc, valid-type]
+            def clean(self) -> Any:
+                data = super().clean()
+                if obj is None and data.get("number"):
+                    self.complaint = (
+                        P.scope(Complaint.objects, request.user, P.VIEW)
+                        .filter(number=data["number"].strip())
+                        .first()
+                    )
+                    if self.complaint is None:
+                        raise ValidationError(
+                            NUMBERS_NOT_FOUND % {"numbers": data["number"]}
+                        )
+                    self.instance.complaint = self.complaint
+                return data
+
+        return Form
+
+
+class RectificationForm(forms.ModelForm):
+    add_complaints = forms.CharField(
+        label=_("Add complaints"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Complaint numbers, separated by spaces, commas or lines."),
+    )
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "title",
+            "root_cause",
+            "owner_institution",
+            "owner_department",
+            "measure",
+            "due_on",
+            "status",
+            "evidence",
+        ]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadersMixin, AuditedHistoryAdmin):
+    scope_via = "owner_institution"
+    form = RectificationForm
+    list_display = [
+        "title",
+        "owner_institution",
+        "root_cause",
+        "due_on",
+        "status",
+        "covered",
+    ]
+    list_filter = ["status", "root_cause__function", "root_cause"]
+    list_select_related = ["owner_institution", "root_cause"]
+    search_fields = ["title", "measure"]
+    readonly_fields = ["covered_complaints"]
+
+    @admin.display(description=_("complaints covered"))
+    def covered(self, obj: Rectification) -> int:
+        return obj.complaints.count()
+
+    @admin.display(description=_("complaints covered"))
+    def covered_complaints(self, obj: Rectification) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html_join(
+            ", ", "{}", ((_complaint_link(c),) for c in obj.complaints.all())
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _reports_anywhere(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return _reports_anywhere(request)
+        return P.has(request.user, P.REPORTS, obj.owner_institution)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "owner_institution":
+            kwargs["queryset"] = P.institutions_for(request.user, P.REPORTS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _numbers(self, request: HttpRequest, text: str) -> list[Complaint]:
+        numbers = {n for n in text.replace(",", " ").split() if n}
+        found = list(
+            P.scope(Complaint.objects, request.user, P.REPORTS).filter(
+                number__in=numbers
+            )
+        )
+        missing = numbers - {c.number for c in found}
+        if missing:
+            raise ValidationError(
+                NUMBERS_NOT_FOUND % {"numbers": ", ".join(sorted(missing))}
+            )
+        return found
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        base = super().get_form(request, obj, **kwargs)
+        admin_ = self
+
+        class Form(base):  # type: ignore[misc, valid-type]
+            def clean_add_complaints(self) -> list[Complaint]:
+                found = admin_._numbers(request, self.cleaned_data["add_complaints"])
+                try:
+                    services._require_decided(found)
+                except ValidationError as exc:
+                    raise ValidationError(exc.messages) from exc
+                return found
+
+        return Form
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
+        data, user = form.cleaned_data, request.user
+        if change:
+            item = services.rectification_update(
+                rectification=obj,
+                actor=user,
+                title=data["title"],
+                measure=data["measure"],
+                due_on=data["due_on"],
+                owner_department=data["owner_department"],
+                root_cause=data["root_cause"],
+            )
+        else:
+            item = services.rectification_create(
+                actor=user,
+                owner_institution=data["owner_institution"],
+                title=data["title"],
+                measure=data["measure"],
+                due_on=data["due_on"],
+                root_cause=data["root_cause"],
+                owner_department=data["owner_department"],
+            )
+        if data["add_complaints"]:
+            services.rectification_cover(
+                rectification=item, actor=user, complaints=data["add_complaints"]
+            )
+        if not change or {"status", "evidence"} & set(form.changed_data):
+            services.rectification_set_status(
+                rectification=item,
+                actor=user,
+                status=data["status"],
+                evidence=data["evidence"],
+            )
+        obj.pk = item.pk
+
+    def save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
+        pass  # complaints are covered through rectification_cover above
+
+
+class QualityCheckInline(admin.TabularInline):
+    model = QualityCheck
+    fields = ["case", "result", "rule", "note", "checked_by", "checked_at"]
+    readonly_fields = ["case", "checked_by", "checked_at"]
+    extra = 0
+    can_delete = False
+
+    @admin.display(description=_("complaint"))
+    def case(self, obj: QualityCheck) -> str:
+        return _complaint_link(obj.complaint)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class QualitySampleForm(forms.ModelForm):
+    period = forms.CharField(label=_("Period"), help_text=periods.BAD_PERIOD)
+    seed = forms.IntegerField(
+        label=_("Seed"),
+        required=False,
+        help_text=_("Leave empty for a new random seed; reuse one to repeat a draw."),
+    )
+
+    class Meta:
+        model = QualitySample
+        fields = ["institution", "size"]
+
+    def clean_period(self) -> periods.Period:
+        try:
+            return periods.parse(self.cleaned_data["period"])
+        except periods.PeriodError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def _is_compliance_anywhere(request: HttpRequest) -> bool:
+    user = request.user
+    return (
+        P.is_global(user)
+        or Membership.objects.filter(
+            user=user,  # type: ignore[misc]
+            role=Membership.Role.COMPLIANCE,
+        ).exists()
+    )
+
+
+@admin.register(QualitySample)
+class QualitySampleAdmin(ReadersMixin, AuditedHistoryAdmin):
+    list_display = [
+        "institution",
+        "period_start",
+        "period_end",
+        "size",
+        "population",
+        "seed",
+        "drawn_by",
+        "drawn_at",
+    ]
+    list_select_related = ["institution", "drawn_by"]
+    inlines = [QualityCheckInline]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = QualitySampleForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["institution", "period", "size", "seed"]
+        return [
+            "institution",
+            "period_start",
+            "period_end",
+            "size",
+            "population",
+            "seed",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj) if obj else []
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return self.inlines if obj else []
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "institution":
+            kwargs["queryset"] = P.institutions_for(request.user, P.REPORTS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _is_compliance_anywhere(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_compliance_anywhere(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        sample = services.quality_sample_draw(
+            actor=request.user,
+            institution=data["institution"],
+            period=data["period"],
+            size=data["size"],
+            seed=data.get("seed"),
+        )
+        obj.pk = sample.pk
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: Any, change: bool
+    ) -> None:
+        for inline_form in formset.forms:
+            if inline_form.has_changed():
+                data = inline_form.cleaned_data
+                services.quality_check_record(
+                    check=inline_form.instance,
+                    actor=request.user,
+                    result=data["result"],
+                    rule=data.get("rule", ""),
+                    note=data.get("note", ""),
+                )

@@ -1,0 +1,319 @@
+"""Reporting data: business volumes, root causes, rectification, quality checks.
+
+Complaints themselves are read, never written, here; the records below point at
+them. Every write goes through reporting.services.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from organisations.models import Institution
+
+
+class Dashboard(models.Model):
+    """No table: the admin index entry that leads to the dashboards."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboards")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class BusinessVolume(models.Model):
+    """Premium income, policies and insured persons of one institution in one
+    period: the denominators of the regulator's normalised rates (DOMAIN.md §7).
+
+    A row is the institution's consolidated figure for its whole subtree; see
+    reporting.selectors.volumes for how a subtree's volume is added up.
+    """
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="business_volumes",
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    premium = models.DecimalField(
+        _("premium income (yuan)"),
+        max_digits=18,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    policies = models.PositiveBigIntegerField(_("policies"))
+    insured_persons = models.PositiveBigIntegerField(
+        _("insured persons"), null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("business volume")
+        verbose_name_plural = _("business volumes")
+        ordering = ["-period_start", "institution__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "period_start", "period_end"],
+                name="reporting_volume_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="reporting_volume_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} {self.period_start}~{self.period_end}"
+
+
+class RootCause(models.Model):
+    """Root-cause code list for 溯源整改 (domain-notes R60), with the function
+    that owns the fix. Codes are stable; labels are editable."""
+
+    class Function(models.TextChoices):
+        PRODUCT = "product", _("Product design")
+        SALES = "sales", _("Sales management")
+        UNDERWRITING = "underwriting", _("Underwriting")
+        OPERATIONS = "operations", _("Service operations")
+        CLAIMS = "claims", _("Claims")
+        IT = "it", _("IT systems")
+        PARTNER = "partner", _("Partner / intermediary")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label (Chinese)"), max_length=60)
+    label_en = models.CharField(_("label (English)"), max_length=80, blank=True)
+    function = models.CharField(
+        _("owning function"), max_length=20, choices=Function.choices
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        if (get_language() or "").startswith("en") and self.label_en:
+            return self.label_en
+        return self.label
+
+
+class ComplaintRootCause(models.Model):
+    """The root cause found for one decided complaint."""
+
+    complaint = models.OneToOneField(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.PROTECT,
+        related_name="root_cause_record",
+    )
+    root_cause = models.ForeignKey(
+        RootCause,
+        verbose_name=_("root cause"),
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    note = models.TextField(_("description"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("complaint root cause")
+        verbose_name_plural = _("complaint root causes")
+
+    def __str__(self) -> str:
+        return f"{self.complaint}: {self.root_cause}"
+
+
+class Rectification(models.Model):
+    """A rectification item (整改) that may cover many complaints (R61)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    title = models.CharField(_("title"), max_length=200)
+    root_cause = models.ForeignKey(
+        RootCause,
+        verbose_name=_("root cause"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+    )
+    owner_institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("owner institution"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    owner_department = models.CharField(
+        _("owner department"), max_length=100, blank=True
+    )
+    measure = models.TextField(_("measure"))
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    evidence = models.TextField(_("evidence of completion"), blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    complaints = models.ManyToManyField(
+        "complaints.Complaint",
+        verbose_name=_("complaints covered"),
+        related_name="rectifications",
+        blank=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[complaints])
+
+    class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
+        ordering = ["status", "due_on"]
+        indexes = [models.Index(fields=["status", "due_on"], name="rectif_status_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QualitySample(models.Model):
+    """A reproducible random sample of closed complaints for a quality check (R70).
+
+    Drawn from the complaints of `institution`'s subtree closed in the period,
+    ordered by primary key, with random.Random(seed): the same seed over the same
+    population always gives the same cases.
+    """
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="quality_samples",
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    seed = models.BigIntegerField(_("seed"))
+    size = models.PositiveIntegerField(_("sample size"))
+    population = models.PositiveIntegerField(_("closed complaints in period"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drawn by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    drawn_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quality sample")
+        verbose_name_plural = _("quality samples")
+        ordering = ["-drawn_at"]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} {self.period_start}~{self.period_end}"
+
+
+class QualityCheck(models.Model):
+    """The finding on one sampled complaint."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Not yet checked")
+        COMPLIANT = "compliant", _("Compliant")
+        ISSUES = "issues", _("Issues found")
+
+    class Rule(models.TextChoices):
+        # The DOMAIN.md §10 checklist items a case file can be checked against.
+        REGISTRATION = "C3", _("C3 registration complete")
+        WITHDRAWAL = "C5", _("C5 withdrawal ends handling")
+        REFUSAL = "C6", _("C6 no unlawful refusal; routing reasoned")
+        TIME_LIMITS = "C7", _("C7 time limits and extensions")
+        DECISION = "C9", _("C9 decision content and routes")
+        NOTICES = "C10", _("C10 notices recorded")
+        REVIEW = "C11", _("C11 review by the upper level")
+        RECUSAL = "C12", _("C12 recusal")
+        FOUR_EYES = "C13", _("C13 four-eyes approval")
+        MEDIATION = "C14", _("C14 mediation recorded")
+        REDRESS = "C15", _("C15 redress recorded")
+        CAUSE = "C16", _("C16 cause and rectification")
+        PERSONAL_DATA = "C20", _("C20 personal data")
+        CASE_FILE = "C21", _("C21 case file complete")
+
+    sample = models.ForeignKey(
+        QualitySample,
+        verbose_name=_("sample"),
+        on_delete=models.CASCADE,
+        related_name="checks",
+    )
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    result = models.CharField(
+        _("result"), max_length=12, choices=Result.choices, default=Result.PENDING
+    )
+    rule = models.CharField(_("rule"), max_length=4, choices=Rule.choices, blank=True)
+    note = models.TextField(_("finding"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quality check")
+        verbose_name_plural = _("quality checks")
+        ordering = ["sample", "complaint__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sample", "complaint"], name="reporting_check_once_per_case"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(result="issues") | ~models.Q(rule=""),
+                name="reporting_check_issue_names_rule",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint}: {self.get_result_display()}"

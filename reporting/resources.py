@@ -1,0 +1,135 @@
+"""Spreadsheet import of business volumes (django-import-export).
+
+Columns (Chinese, as the statistics staff's sheets have them): 机构代码,
+期间 (2026Q3, 2026-07, 2026 or a day range), 保费收入（元）, 保单件数, 承保人次,
+备注. A row for an institution and period that exists already replaces its
+figures. The admin shows a preview, lists every bad row with its line and
+reason, and imports nothing unless every row is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from organisations.models import Institution
+from reporting import periods
+from reporting.models import BusinessVolume
+
+PERIOD_COLUMN = "期间"
+
+
+class InstitutionCodeWidget(widgets.ForeignKeyWidget):
+    def __init__(self) -> None:
+        super().__init__(Institution, field="code")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        code = str(value or "").strip().upper()
+        if not code:
+            raise ValueError(_("The institution code is missing."))
+        try:
+            return super().clean(code, row, **kwargs)
+        except Institution.DoesNotExist as exc:
+            raise ValueError(
+                _("No institution has the code %(code)s.") % {"code": code}
+            ) from exc
+
+
+class PeriodWidget(widgets.Widget):
+    """Reads the 期间 cell as the period's first (or last) day."""
+
+    def __init__(self, *, end: bool = False) -> None:
+        super().__init__()
+        self.end = end
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        p = periods.parse(str(value or ""))  # PeriodError is a ValueError
+        return p.end if self.end else p.start
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return value.isoformat() if value else ""
+
+
+def period_text(start: Any, end: Any) -> str:
+    """Write a stored period back the way it is imported."""
+    for candidate in (f"{start:%Y}Q{(start.month - 1) // 3 + 1}", f"{start:%Y-%m}"):
+        p = periods.parse(candidate)
+        if (p.start, p.end) == (start, end):
+            return candidate
+    year = periods.year(start.year)
+    if (year.start, year.end) == (start, end):
+        return str(start.year)
+    return f"{start.isoformat()}~{end.isoformat()}"
+
+
+class BusinessVolumeResource(resources.ModelResource):
+    institution = fields.Field(
+        attribute="institution", column_name="机构代码", widget=InstitutionCodeWidget()
+    )
+    period_start = fields.Field(
+        attribute="period_start", column_name=PERIOD_COLUMN, widget=PeriodWidget()
+    )
+    period_end = fields.Field(
+        attribute="period_end", column_name=PERIOD_COLUMN, widget=PeriodWidget(end=True)
+    )
+    period = fields.Field(column_name=PERIOD_COLUMN, readonly=True)
+    premium = fields.Field(
+        attribute="premium",
+        column_name="保费收入（元）",
+        widget=widgets.DecimalWidget(),
+    )
+    policies = fields.Field(
+        attribute="policies", column_name="保单件数", widget=widgets.IntegerWidget()
+    )
+    insured_persons = fields.Field(
+        attribute="insured_persons",
+        column_name="承保人次",
+        widget=widgets.IntegerWidget(),
+    )
+    note = fields.Field(attribute="note", column_name="备注")
+
+    class Meta:
+        model = BusinessVolume
+        fields = (
+            "institution",
+            "period",
+            "period_start",
+            "period_end",
+            "premium",
+            "policies",
+            "insured_persons",
+            "note",
+        )
+        import_id_fields = ("institution", "period_start", "period_end")
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for column in ("保费收入（元）", "保单件数"):
+            if row.get(column) in (None, ""):
+                raise ValidationError(
+                    {column: _("%(column)s is missing.") % {"column": column}}
+                )
+
+    def dehydrate_period(self, obj: BusinessVolume) -> str:
+        return period_text(obj.period_start, obj.period_end)
+
+    def get_export_fields(self, selected_fields: Any = None) -> list[Any]:
+        hidden = {"period_start", "period_end"}  # written as the one 期间 column
+        return [
+            f
+            for f in super().get_export_fields(selected_fields)
+            if f.attribute not in hidden
+        ]
+
+    def save_instance(
+        self, instance: BusinessVolume, is_create: bool, row: Any, **kwargs: Any
+    ) -> None:
+        # The history row names who imported (the request user, when there is one).
+        instance._change_reason = _("Imported")  # type: ignore[attr-defined]
+        super().save_instance(instance, is_create, row, **kwargs)

@@ -1,0 +1,575 @@
+"""Complaint KPIs, computed in the database and scoped by organisations.permissions.
+
+Every figure is the count (or sum, average) of the complaints matching one
+named condition of METRICS, so a dashboard number, a workbook cell and the
+drill-down list behind them use the same definition.
+
+Base population: rows with item_type = complaint only (a reclassified enquiry,
+suggestion or report leaves the statistics, DOMAIN.md §5) in the subtree of
+one institution the user holds REPORTS on. Datetimes are read as dates in the
+project time zone (Asia/Shanghai).
+
+Derived per complaint:
+- ``ended_on``: the day the decision clock stopped: the decision was notified
+  (notified_at), else the withdrawal was received (withdrawn_on, Measures art.
+  15), else the case was declined or routed (closed_at). Empty while open.
+- ``deadline``: the legal deadline (legal_due, including approved extensions
+  and pauses), or the regulator's feedback date when that is earlier (DOMAIN.md
+  §4: the earlier binds). The stricter internal target is not used for KPIs.
+- ``handling_days``: calendar days from received_on to ended_on.
+
+Definitions (P = the period's days, "as of" = the period's last day, or today
+for a period not yet over):
+- received: received_on in P. accepted: accepted_at in P.
+- declined: declined on standing (the one refusal) with closed_at in P.
+- withdrawn: withdrawn_on in P. routed: forwarded/linked/merged/answered by an
+  earlier decision, closed_at in P.
+- closed (办结): handling ended (closed_at) in P, by whatever route.
+- concluded: ended_on in P; the base of the timeliness figures.
+- on time: concluded with ended_on <= deadline. The decision must be notified
+  by the deadline; a withdrawal, refusal or routing counts as on time when it
+  happened by the deadline (the clock stopped in time). on-time rate =
+  on time / concluded.
+- open at period end: received by "as of" and not ended by then.
+- overdue open: open at period end with deadline before "as of"; the ageing
+  buckets split it by days past the deadline (1-5, 6-15, 16-30, over 30).
+- handling days: average and 90th percentile over the concluded.
+- extension rate (first, second): concluded with extension_level >= 1 (>= 2)
+  / concluded.
+- review request rate: decisions notified in P with a review (核查) application
+  / decisions notified in P. overturn rate: reviews completed in P whose result
+  varied or overturned the decision / reviews completed in P.
+- mediation rate: decisions notified in P later referred to mediation /
+  decisions notified in P.
+- redress paid: redress_paid_on in P (count and sum of redress_amount).
+- repeat rate: received in P flagged repeat / received.
+- satisfaction: callbacks (回访) made in P that reached the complainant
+  (score 1-5); satisfied = score 4 or 5; satisfaction rate = satisfied / reached;
+  average score over reached.
+
+The 90th percentile is percentile_cont(0.9) (linear interpolation between the
+two nearest ranks). PostgreSQL computes it in the same GROUP BY query; SQLite
+has no such aggregate, so there one extra query reads the sorted
+(group, handling_days) pairs of the concluded and interpolates the same way in
+Python: one integer column, one query per table, whatever the number of groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Complaint
+from organisations import permissions as P
+from organisations.models import Institution
+from reporting.periods import Period
+from reporting.rates import percent
+
+Actor = Any  # a user, or None for the command line (unrestricted)
+ONE_DECIMAL = Decimal("0.1")
+
+
+# --- Expressions --------------------------------------------------------------
+class DaysBetween(Func):
+    """Whole days from the second date to the first, as an integer."""
+
+    arity = 2
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "  # PostgreSQL: date - date is an integer
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+class Percentile90(Aggregate):
+    """percentile_cont(0.9) (PostgreSQL only; see the module docstring)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Percentile90"
+    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def annotated(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Add ended_on, deadline and handling_days (see the module docstring)."""
+    ended = Coalesce(
+        TruncDate("notified_at"),
+        F("withdrawn_on"),
+        TruncDate("closed_at"),
+        output_field=DateField(),
+    )
+    # annotate, not alias: aggregate() may only refer to selected annotations.
+    return qs.annotate(
+        ended_on=ended,
+        deadline=Least(
+            "legal_due",
+            Coalesce("regulator_due", "legal_due"),
+            output_field=DateField(),
+        ),
+    ).annotate(handling_days=DaysBetween(F("ended_on"), F("received_on")))
+
+
+# --- Windows and metrics -------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    period: Period
+    as_of: date
+    first: datetime  # first instant of the period
+    after: datetime  # first instant after it
+
+    @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        return self.period.end
+
+
+def window(period: Period, today: date | None = None) -> Window:
+    today = today or timezone.localdate()
+    first, after = period.bounds(timezone.get_current_timezone())
+    return Window(period, min(period.end, today), first, after)
+
+
+def _at(field: str, w: Window) -> Q:
+    return Q(**{f"{field}__gte": w.first, f"{field}__lt": w.after})
+
+
+def _on(field: str, w: Window) -> Q:
+    return Q(**{f"{field}__gte": w.start, f"{field}__lte": w.end})
+
+
+def _open_at_end(w: Window) -> Q:
+    return Q(received_on__lte=w.as_of) & (
+        Q(ended_on__isnull=True) | Q(ended_on__gt=w.as_of)
+    )
+
+
+def _overdue_by(low: int, high: int | None) -> Callable[[Window], Q]:
+    def q(w: Window) -> Q:
+        days = w.as_of.toordinal()
+        cond = _open_at_end(w) & Q(deadline__lte=date.fromordinal(days - low))
+        if high is not None:
+            cond &= Q(deadline__gte=date.fromordinal(days - high))
+        return cond
+
+    return q
+
+
+_REVIEW_CHANGED = [Complaint.ReviewResult.VARIED, Complaint.ReviewResult.OVERTURNED]
+
+
+def _concluded(w: Window) -> Q:
+    return _on("ended_on", w)
+
+
+def _notified(w: Window) -> Q:
+    return _at("notified_at", w)
+
+
+def _reviewed(w: Window) -> Q:
+    return _at("reviewed_at", w)
+
+
+def _reached(w: Window) -> Q:
+    return _at("callback_at", w) & Q(satisfaction__gte=1)
+
+
+# name -> (label, condition). Drill-downs accept exactly these names.
+METRICS: dict[str, tuple[Any, Callable[[Window], Q]]] = {
+    "received": (_("Received"), lambda w: _on("received_on", w)),
+    "accepted": (_("Accepted"), lambda w: _at("accepted_at", w)),
+    "declined": (
+        _("Declined"),
+        lambda w: (
+            _at("closed_at", w)
+            & Q(route_kind="", route_reason__isnull=False, notified_at__isnull=True)
+        ),
+    ),
+    "withdrawn": (_("Withdrawn"), lambda w: _on("withdrawn_on", w)),
+    "routed": (_("Routed"), lambda w: _at("closed_at", w) & ~Q(route_kind="")),
+    "closed": (_("Closed"), lambda w: _at("closed_at", w)),
+    "concluded": (_("Concluded"), _concluded),
+    "on_time": (
+        _("Concluded on time"),
+        lambda w: _concluded(w) & Q(ended_on__lte=F("deadline")),
+    ),
+    "late": (
+        _("Concluded late"),
+        lambda w: _concluded(w) & Q(ended_on__gt=F("deadline")),
+    ),
+    "open_at_end": (_("Open at period end"), _open_at_end),
+    "overdue_open": (_("Overdue open"), _overdue_by(1, None)),
+    "overdue_1_5": (_("1-5 days overdue"), _overdue_by(1, 5)),
+    "overdue_6_15": (_("6-15 days overdue"), _overdue_by(6, 15)),
+    "overdue_16_30": (_("16-30 days overdue"), _overdue_by(16, 30)),
+    "overdue_over_30": (_("Over 30 days overdue"), _overdue_by(31, None)),
+    "extended": (
+        _("Extended"),
+        lambda w: _concluded(w) & Q(extension_level__gte=1),
+    ),
+    "extended_twice": (
+        _("Extended twice"),
+        lambda w: _concluded(w) & Q(extension_level__gte=2),
+    ),
+    "notified": (_("Decisions notified"), _notified),
+    "review_requested": (
+        _("Review requested"),
+        lambda w: _notified(w) & Q(review_applied_on__isnull=False),
+    ),
+    "reviewed": (_("Reviews completed"), _reviewed),
+    "review_changed": (
+        _("Reviews overturned or varied"),
+        lambda w: _reviewed(w) & Q(review_result__in=_REVIEW_CHANGED),
+    ),
+    "mediated": (
+        _("Referred to mediation"),
+        lambda w: _notified(w) & Q(mediation_referred_on__isnull=False),
+    ),
+    "redress_paid": (_("Redress paid"), lambda w: _on("redress_paid_on", w)),
+    "repeat": (
+        _("Repeat complaints"),
+        lambda w: _on("received_on", w) & Q(is_repeat=True),
+    ),
+    "group": (
+        _("Group complaints"),
+        lambda w: _on("received_on", w) & Q(is_group=True),
+    ),
+    "regulator": (
+        _("Regulator-transferred"),
+        lambda w: _on("received_on", w) & ~Q(regulator_reference=""),
+    ),
+    "callbacks": (_("Callbacks reaching the complainant"), _reached),
+    "satisfied": (
+        _("Satisfied callbacks"),
+        lambda w: _reached(w) & Q(satisfaction__gte=4),
+    ),
+}
+
+# rate name -> (numerator, denominator)
+RATES: dict[str, tuple[str, str]] = {
+    "on_time_rate": ("on_time", "concluded"),
+    "extension_rate": ("extended", "concluded"),
+    "extension2_rate": ("extended_twice", "concluded"),
+    "review_rate": ("review_requested", "notified"),
+    "overturn_rate": ("review_changed", "reviewed"),
+    "mediation_rate": ("mediated", "notified"),
+    "repeat_rate": ("repeat", "received"),
+    "satisfaction_rate": ("satisfied", "callbacks"),
+}
+
+
+def metric_q(name: str, w: Window) -> Q:
+    return METRICS[name][1](w)
+
+
+def _relevant(w: Window) -> Q:
+    """Rows that can count in the period at all: a cheap, index-friendly bound.
+
+    Every event of a complaint happens between its receipt and its closure,
+    except the callback and a redress payment, which may follow closure.
+    """
+    return Q(received_on__lte=w.end) & (
+        Q(received_on__gte=w.start)
+        | Q(closed_at__isnull=True)
+        | Q(closed_at__gte=w.first)
+        | Q(callback_at__gte=w.first)
+        | Q(redress_paid_on__gte=w.start)
+    )
+
+
+def _aggregates(w: Window, names: Iterable[str], *, pg: bool) -> dict[str, Any]:
+    aggs: dict[str, Any] = {n: Count("pk", filter=metric_q(n, w)) for n in names}
+    concluded = metric_q("concluded", w)
+    aggs["redress_amount"] = Sum("redress_amount", filter=metric_q("redress_paid", w))
+    aggs["handling_days_avg"] = Avg("handling_days", filter=concluded)
+    aggs["satisfaction_avg"] = Avg("satisfaction", filter=metric_q("callbacks", w))
+    if pg:
+        aggs["handling_days_p90"] = Percentile90("handling_days", filter=concluded)
+    return aggs
+
+
+# --- Scope -----------------------------------------------------------------------
+def require_reports(user: Actor, institution: Institution) -> None:
+    """NotFound outside the user's scope, PermissionDenied without REPORTS."""
+    if user is not None:
+        P.require(user, P.REPORTS, institution)
+
+
+def complaints_in(user: Actor, institution: Institution) -> QuerySet[Complaint]:
+    """The complaints of `institution`'s subtree that count in statistics."""
+    require_reports(user, institution)
+    qs = Complaint.objects.filter(
+        item_type=Complaint.ItemType.COMPLAINT,
+        institution__path__startswith=institution.path,
+    )
+    if user is not None:
+        qs = P.scope(qs, user, P.REPORTS)
+    return annotated(qs)
+
+
+# --- Dimensions ------------------------------------------------------------------
+DIMENSIONS: dict[str, Any] = {
+    "channel": _("Channel"),
+    "product_line": _("Product line"),
+    "category": _("Business category"),
+    "cause": _("Cause"),
+    "institution": _("Institution"),
+}
+NOT_RECORDED = _("Not recorded")
+OWN_LEVEL = _("%(name)s (own level)")
+
+
+def children_of(institution: Institution) -> list[Institution]:
+    return list(institution.children.order_by("code"))
+
+
+def _child_key(institution: Institution, children: list[Institution]) -> Case:
+    return Case(
+        *[
+            When(institution__path__startswith=c.path, then=Value(c.code))
+            for c in children
+        ],
+        default=Value(institution.code),
+        output_field=CharField(),
+    )
+
+
+def dimension_q(dim: str, value: str, institution: Institution) -> Q:
+    """The drill-down filter for one row of a breakdown."""
+    if dim == "institution":
+        if value == institution.code:
+            return Q(institution=institution)
+        child = institution.children.filter(code=value).first()
+        if child is None:
+            return Q(pk__in=[])
+        return Q(institution__path__startswith=child.path)
+    if dim == "cause" and value == "":
+        return Q(cause__isnull=True)
+    return Q(**{f"{dim}__code": value})
+
+
+# --- Results ---------------------------------------------------------------------
+def _tenth(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    for name, (num, den) in RATES.items():
+        row[name] = percent(row.get(num), row.get(den))
+    row["handling_days_avg"] = _tenth(row.get("handling_days_avg"))
+    row["handling_days_p90"] = _tenth(row.get("handling_days_p90"))
+    row["satisfaction_avg"] = _tenth(row.get("satisfaction_avg"))
+    row["redress_amount"] = (row.get("redress_amount") or Decimal(0)).quantize(
+        Decimal("0.01")
+    )
+    return row
+
+
+def percentile_cont(sorted_values: list[int], fraction: Decimal) -> Decimal | None:
+    """PostgreSQL's percentile_cont over an ascending list."""
+    if not sorted_values:
+        return None
+    pos = fraction * (len(sorted_values) - 1)
+    low = int(pos)
+    high = min(low + 1, len(sorted_values) - 1)
+    base = Decimal(sorted_values[low])
+    return base + (Decimal(sorted_values[high]) - base) * (pos - low)
+
+
+def _p90_by_key(qs: QuerySet[Complaint], w: Window, key: Any) -> dict[Any, Any]:
+    """SQLite: one query of sorted (key, handling_days), interpolated per key."""
+    rows = (
+        qs.filter(metric_q("concluded", w))
+        .annotate(_key=key, _days=F("handling_days"))
+        .order_by("_key", "_days")
+        .values_list("_key", "_days")
+    )
+    by_key: dict[Any, list[int]] = {}
+    for k, days in rows:
+        by_key.setdefault(k, []).append(days)
+    return {k: percentile_cont(v, Decimal("0.9")) for k, v in by_key.items()}
+
+
+def _is_pg(qs: QuerySet[Any]) -> bool:
+    return connections[qs.db].vendor == "postgresql"
+
+
+def kpi_summary(
+    *, user: Actor, institution: Institution, period: Period, today: date | None = None
+) -> dict[str, Any]:
+    """Every KPI of the module docstring for one subtree and period."""
+    w = window(period, today)
+    qs = complaints_in(user, institution).filter(_relevant(w))
+    pg = _is_pg(qs)
+    row = qs.aggregate(**_aggregates(w, METRICS, pg=pg))
+    if not pg:
+        row["handling_days_p90"] = _p90_by_key(qs, w, Value(1)).get(1)
+    return _finish(row)
+
+
+def kpi_breakdown(
+    *,
+    user: Actor,
+    institution: Institution,
+    period: Period,
+    by: str,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The KPIs per channel, product line, category, cause or child institution.
+
+    Each row has ``key`` (the code to drill down with) and ``label``; codes
+    without complaints are left out, child institutions are all listed.
+    """
+    if by not in DIMENSIONS:
+        raise ValueError(by)
+    w = window(period, today)
+    qs = complaints_in(user, institution).filter(_relevant(w))
+    pg = _is_pg(qs)
+    if by == "institution":
+        children = children_of(institution)
+        key: Any = _child_key(institution, children)
+    else:
+        key = Coalesce(F(f"{by}__code"), Value(""), output_field=CharField())
+    grouped = (
+        qs.annotate(key=key)
+        .values("key")
+        .annotate(**_aggregates(w, METRICS, pg=pg))
+        .order_by("key")
+    )
+    rows: dict[Any, dict[str, Any]] = {r["key"]: dict(r) for r in grouped}
+    if not pg:
+        for k, p90 in _p90_by_key(qs, w, key).items():
+            if k in rows:
+                rows[k]["handling_days_p90"] = p90
+    if by == "institution":
+        order = [institution, *children]
+        labels = {c.code: c.name for c in children}
+        labels[institution.code] = str(OWN_LEVEL) % {"name": institution.name}
+        keys = [i.code for i in order]
+        empty = {n: 0 for n in METRICS}
+        out = [
+            _finish({**empty, **rows.get(k, {}), "key": k, "label": labels[k]})
+            for k in keys
+            if k in rows or k != institution.code
+        ]
+        return out
+    codes = _code_labels(by, [k for k in rows if k])
+    out = []
+    for k in sorted(rows, key=lambda k: codes.get(k, (9999, ""))[0]):
+        label = codes[k][1] if k else str(NOT_RECORDED)
+        out.append(_finish({**rows[k], "key": k, "label": label}))
+    return out
+
+
+def _code_labels(kind: str, codes: list[str]) -> dict[str, tuple[int, str]]:
+    from complaints.models import Code
+
+    return {
+        c.code: (c.sort_order, str(c))
+        for c in Code.objects.filter(kind=kind, code__in=codes)
+    }
+
+
+def kpi_cross(
+    *,
+    user: Actor,
+    institution: Institution,
+    period: Period,
+    rows: str,
+    cols: str,
+    metric: str = "received",
+) -> dict[tuple[str, str], int]:
+    """Counts of `metric` by two dimensions (e.g. category x product line)."""
+    w = window(period)
+    qs = complaints_in(user, institution).filter(metric_q(metric, w))
+    grouped = qs.values(f"{rows}__code", f"{cols}__code").annotate(n=Count("pk"))
+    return {(r[f"{rows}__code"], r[f"{cols}__code"]): r["n"] for r in grouped}
+
+
+def kpi_monthly(
+    *,
+    user: Actor,
+    institution: Institution,
+    months: list[Period],
+    names: tuple[str, ...] = ("received", "concluded", "on_time"),
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """`names` per month, in one query (a conditional count per month and name)."""
+    if not months:
+        return []
+    span = Period(months[0].start, months[-1].end, "custom")
+    wins = [window(m, today) for m in months]
+    qs = complaints_in(user, institution).filter(_relevant(window(span, today)))
+    aggs = {
+        f"{n}_{i}": Count("pk", filter=metric_q(n, w))
+        for i, w in enumerate(wins)
+        for n in names
+    }
+    totals = qs.aggregate(**aggs)
+    out = []
+    for i, m in enumerate(months):
+        row: dict[str, Any] = {"period": m, "label": str(m)}
+        row.update({n: totals[f"{n}_{i}"] for n in names})
+        if "on_time" in names and "concluded" in names:
+            row["on_time_rate"] = percent(row["on_time"], row["concluded"])
+        out.append(row)
+    return out
+
+
+def complaints_behind(
+    *,
+    user: Actor,
+    institution: Institution,
+    period: Period,
+    metric: str,
+    dims: dict[str, str] | None = None,
+    today: date | None = None,
+) -> QuerySet[Complaint]:
+    """The complaints counted in one number: the drill-down list."""
+    if metric not in METRICS:
+        raise ValueError(metric)
+    w = window(period, today)
+    qs = complaints_in(user, institution).filter(metric_q(metric, w))
+    for dim, value in (dims or {}).items():
+        if dim not in DIMENSIONS:
+            raise ValueError(dim)
+        qs = qs.filter(dimension_q(dim, value, institution))
+    return qs.annotate(
+        ended=F("ended_on"), binding_due=F("deadline"), days=F("handling_days")
+    )

@@ -1,0 +1,310 @@
+"""Dashboard pages, the drill-down list and the workbook download (admin views).
+
+Views only read the filter, call selectors and render; numbers and scoping
+live in reporting.selectors. Outside the user's scope an institution answers
+as missing (404); without the reporting permission the answer is 403.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organisations import permissions as P
+from organisations.models import Institution, Membership
+from reporting import charts, periods, selectors
+from reporting.selectors.kpis import DIMENSIONS, METRICS, window
+from reporting.workbook import write_regulator_workbook
+
+TREND_MONTHS = 12
+NO_REPORTS = gettext_lazy("Your roles do not include reading reports.")
+# Drill-down query parameter per dimension ("institution" names the subtree).
+DIM_PARAMS = {d: "child" if d == "institution" else d for d in DIMENSIONS}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class FilterForm(forms.Form):
+    institution = forms.ChoiceField(label=gettext_lazy("Institution"))
+    period = forms.CharField(
+        label=gettext_lazy("Period"),
+        max_length=30,
+        help_text=periods.BAD_PERIOD,
+    )
+
+    def __init__(self, *args: Any, roots: list[Institution], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        top = min((r.depth for r in roots), default=0)
+        field = self.fields["institution"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.code, "\u3000" * (r.depth - top) + r.name) for r in roots]
+
+    def clean_period(self) -> periods.Period:
+        try:
+            return periods.parse(self.cleaned_data["period"])
+        except periods.PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    """The chosen subtree and period, or the user's top subtree and this quarter."""
+    roots = selectors.report_roots(request.user)
+    if not roots:
+        raise PermissionDenied(NO_REPORTS)
+    today = timezone.localdate()
+    data = {
+        "institution": request.GET.get("institution") or roots[0].code,
+        "period": request.GET.get("period") or str(periods.current_quarter(today)),
+    }
+    form = FilterForm(data, roots=roots)
+    by_code = {r.code: r for r in roots}
+    if data["institution"] not in by_code:
+        raise P.NotFound(P.NOT_FOUND)
+    period = (
+        form.cleaned_data["period"]
+        if form.is_valid()
+        else periods.current_quarter(today)
+    )
+    root = by_code[data["institution"]]
+    recent = [periods.current_quarter(today)]
+    for _i in range(7):
+        recent.append(recent[-1].previous())
+    return {
+        "form": form,
+        "root": root,
+        "period": period,
+        "as_of": window(period, today).as_of,
+        "today": today,
+        "period_choices": [str(p) for p in recent],
+        "query": f"institution={root.code}&period={period}",
+    }
+
+
+def _page(request: HttpRequest, title: str, template: str, **context: Any) -> Any:
+    tabs = []
+    if P.has_anywhere(request.user, P.HANDLE):
+        tabs.append(("handler", _("My work")))
+    if P.has_anywhere(request.user, P.REPORTS):
+        tabs += [("manager", _("Branch KPIs")), ("compliance", _("Compliance"))]
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **admin.site.each_context(request),
+            "title": title,
+            "tabs": tabs,
+            "metric_labels": {k: v[0] for k, v in METRICS.items()},
+            **context,
+        },
+    )
+
+
+def dashboard_index(request: HttpRequest) -> HttpResponse:
+    """Send each user to the dashboard of their audience."""
+    user = request.user
+    if P.has_anywhere(user, P.REPORTS):
+        roles = set(
+            Membership.objects.filter(user=user).values_list("role", flat=True)  # type: ignore[misc]
+        )
+        name = "compliance" if Membership.Role.COMPLIANCE in roles else "manager"
+    elif P.has_anywhere(user, P.HANDLE):
+        name = "handler"
+    else:
+        raise PermissionDenied(NO_REPORTS)
+    return HttpResponseRedirect(reverse(f"admin:reporting_{name}"))
+
+
+def handler_dashboard(request: HttpRequest) -> HttpResponse:
+    if not P.has_anywhere(request.user, P.HANDLE):
+        raise PermissionDenied(NO_REPORTS)
+    work = selectors.handler_work(user=request.user)
+    labels = {
+        "overdue": _("Overdue"),
+        "today": _("Due today"),
+        "in_3_days": _("Due in 1-3 days"),
+        "in_7_days": _("Due in 4-7 days"),
+        "later": _("Due later"),
+        "after_decision": _("After decision"),
+    }
+    buckets = [(labels[k], work["counts"][k]) for k in labels]
+    chart = charts.column_chart(
+        title=_("My cases by due date"),
+        categories=[b[0] for b in buckets],
+        series=[(_("Number of cases"), [b[1] for b in buckets])],
+    )
+    return _page(
+        request,
+        _("My work"),
+        "admin/reporting/handler.html",
+        active="handler",
+        work=work,
+        buckets=buckets,
+        chart=chart,
+        today=timezone.localdate(),
+    )
+
+
+def _kpi_charts(f: dict[str, Any], user: Any) -> dict[str, Any]:
+    """What the manager and compliance pages share."""
+    root, period = f["root"], f["period"]
+    summary = selectors.kpi_summary(user=user, institution=root, period=period)
+    rates, volume = selectors.subtree_rates(user=user, institution=root, period=period)
+    months = periods.months_ending(period.end, TREND_MONTHS)
+    trend = selectors.kpi_monthly(user=user, institution=root, months=months)
+    children = selectors.kpi_breakdown(
+        user=user, institution=root, period=period, by="institution"
+    )
+    categories = selectors.kpi_breakdown(
+        user=user, institution=root, period=period, by="category"
+    )
+    ageing = [
+        (name, METRICS[name][0], summary[name])
+        for name in ("overdue_1_5", "overdue_6_15", "overdue_16_30", "overdue_over_30")
+    ]
+    return {
+        "summary": summary,
+        "rates": rates,
+        "volume": volume,
+        "trend": trend,
+        "children": children,
+        "categories": categories,
+        "ageing": ageing,
+        "trend_chart": charts.column_chart(
+            title=_("Monthly volume"),
+            categories=[r["label"] for r in trend],
+            series=[
+                (str(METRICS["received"][0]), [r["received"] for r in trend]),
+                (str(METRICS["concluded"][0]), [r["concluded"] for r in trend]),
+            ],
+        ),
+        "children_chart": charts.bar_chart(
+            title=_("On-time rate by institution"),
+            labels=[r["label"] for r in children],
+            values=[r["on_time_rate"] for r in children],
+            suffix="%",
+            max_value=100,
+        ),
+        "category_chart": charts.bar_chart(
+            title=_("Complaints received by business category"),
+            labels=[r["label"] for r in categories],
+            values=[r["received"] for r in categories],
+        ),
+        "ageing_chart": charts.column_chart(
+            title=_("Overdue open complaints by days past the deadline"),
+            categories=[str(a[1]) for a in ageing],
+            series=[(_("Number of complaints"), [a[2] for a in ageing])],
+        ),
+    }
+
+
+def manager_dashboard(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    user, root = request.user, f["root"]
+    return _page(
+        request,
+        _("Branch KPIs"),
+        "admin/reporting/manager.html",
+        active="manager",
+        **f,
+        **_kpi_charts(f, user),
+        overdue=selectors.overdue_list(user=user, institution=root),
+        rectification=selectors.rectification_summary(user=user, institution=root),
+    )
+
+
+def compliance_dashboard(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    user, root, period = request.user, f["root"], f["period"]
+    shared = _kpi_charts(f, user)
+    causes = selectors.kpi_breakdown(
+        user=user, institution=root, period=period, by="cause"
+    )
+    channels = selectors.kpi_breakdown(
+        user=user, institution=root, period=period, by="channel"
+    )
+    rect = selectors.rectification_summary(user=user, institution=root)
+    quality = selectors.quality_summary(user=user, institution=root, period=period)
+    rect_labels = [_("Open"), _("In progress"), _("Done"), _("Overdue")]
+    rect_values = [
+        rect["counts"][k] for k in ("open", "in_progress", "done", "overdue")
+    ]
+    return _page(
+        request,
+        _("Compliance"),
+        "admin/reporting/compliance.html",
+        active="compliance",
+        **f,
+        **shared,
+        causes=causes,
+        channels=channels,
+        rectification=rect,
+        quality=quality,
+        frequent=selectors.root_cause_frequency(
+            user=user, institution=root, period=period
+        ),
+        cause_chart=charts.bar_chart(
+            title=_("Complaints received by cause"),
+            labels=[r["label"] for r in causes],
+            values=[r["received"] for r in causes],
+        ),
+        rectification_chart=charts.column_chart(
+            title=_("Rectification items by status"),
+            categories=rect_labels,
+            series=[(_("Number of items"), rect_values)],
+        ),
+    )
+
+
+def drilldown(request: HttpRequest) -> HttpResponse:
+    """The complaints behind one number, within the user's scope."""
+    f = _filters(request)
+    metric = request.GET.get("metric", "received")
+    if metric not in METRICS:
+        raise P.NotFound(P.NOT_FOUND)
+    dims = {d: request.GET[p] for d, p in DIM_PARAMS.items() if p in request.GET}
+    qs = (
+        selectors.complaints_behind(
+            user=request.user,
+            institution=f["root"],
+            period=f["period"],
+            metric=metric,
+            dims=dims,
+        )
+        .select_related("institution", "channel", "category", "handler")
+        .order_by("received_on", "number")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        _("Complaints behind the figure"),
+        "admin/reporting/drilldown.html",
+        active="",
+        **f,
+        metric=metric,
+        metric_label=METRICS[metric][0],
+        dims=[(DIMENSIONS[d], v) for d, v in dims.items()],
+        page_obj=page,
+        base_query=request.GET.urlencode().split("&page=")[0],
+    )
+
+
+def regulator_workbook(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    buffer = io.BytesIO()
+    write_regulator_workbook(
+        user=request.user, institution=f["root"], period=f["period"], stream=buffer
+    )
+    name = f"regulator-statistics-{f['root'].code}-{f['period']}.xlsx"
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,272 @@
+"""The regulator's quarterly complaint statistics as an xlsx workbook.
+
+Numbers come from the same selectors as the dashboards (kpi_summary,
+kpi_breakdown, kpi_cross, subtree_rates), so the same scope and period give the
+same figures. Headers are the Chinese ones of the statistics form (data, like
+the import columns, not interface text). Written with openpyxl's write_only
+mode, row by row, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db.models import F, Q
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from complaints.models import Code
+from organisations.models import Institution
+from reporting.periods import Period
+from reporting.selectors import (
+    complaints_in,
+    kpi_breakdown,
+    kpi_cross,
+    kpi_summary,
+    subtree_rates,
+)
+from reporting.selectors.kpis import Actor, metric_q, window
+
+log = logging.getLogger("reporting.exports")
+
+SHEETS = [
+    "汇总",
+    "业务类型×险种",
+    "投诉原因",
+    "投诉渠道",
+    "下级机构",
+    "群体及监管转送投诉",
+]
+SUMMARY_ROWS: list[tuple[str, str]] = [
+    ("received", "接收投诉件数"),
+    ("accepted", "受理件数"),
+    ("declined", "不予受理件数"),
+    ("withdrawn", "撤回件数"),
+    ("routed", "转办及其他处理件数"),
+    ("closed", "办结件数"),
+    ("concluded", "处理完毕件数"),
+    ("on_time", "时限内处理完毕件数"),
+    ("on_time_rate", "按时处理率(%)"),
+    ("open_at_end", "期末未处理完毕件数"),
+    ("overdue_open", "期末超期未处理件数"),
+    ("handling_days_avg", "平均处理天数"),
+    ("handling_days_p90", "处理天数第90百分位"),
+    ("extended", "延期处理件数"),
+    ("extended_twice", "再次延期件数"),
+    ("extension_rate", "延期率(%)"),
+    ("extension2_rate", "再次延期率(%)"),
+    ("notified", "告知处理决定件数"),
+    ("review_requested", "申请核查件数"),
+    ("review_rate", "核查申请率(%)"),
+    ("reviewed", "核查完成件数"),
+    ("review_changed", "核查变更原决定件数"),
+    ("overturn_rate", "核查变更率(%)"),
+    ("mediated", "转调解件数"),
+    ("mediation_rate", "调解率(%)"),
+    ("redress_paid", "赔付/补偿件数"),
+    ("redress_amount", "赔付/补偿金额(元)"),
+    ("repeat", "重复投诉件数"),
+    ("repeat_rate", "重复投诉率(%)"),
+    ("group", "群体投诉件数"),
+    ("regulator", "监管转送件数"),
+    ("callbacks", "回访成功件数"),
+    ("satisfied", "回访满意件数"),
+    ("satisfaction_rate", "回访满意率(%)"),
+    ("satisfaction_avg", "平均满意度(1-5)"),
+]
+BREAKDOWN_COLUMNS: list[tuple[str, str]] = [
+    ("received", "接收件数"),
+    ("accepted", "受理件数"),
+    ("closed", "办结件数"),
+    ("concluded", "处理完毕件数"),
+    ("on_time", "时限内处理完毕件数"),
+    ("on_time_rate", "按时处理率(%)"),
+    ("open_at_end", "期末未处理完毕"),
+    ("overdue_open", "期末超期未处理"),
+    ("extended", "延期件数"),
+    ("review_requested", "申请核查件数"),
+    ("redress_paid", "赔付件数"),
+    ("redress_amount", "赔付金额(元)"),
+    ("handling_days_avg", "平均处理天数"),
+    ("handling_days_p90", "处理天数第90百分位"),
+]
+BREAKDOWN_SHEETS = {
+    "投诉原因": "cause",
+    "投诉渠道": "channel",
+    "下级机构": "institution",
+}
+LIST_HEADERS = [
+    "投诉编号",
+    "接收日期",
+    "责任机构",
+    "投诉渠道",
+    "业务类型",
+    "险种",
+    "群体投诉",
+    "投诉人数",
+    "监管转送",
+    "监管文号",
+    "转送机关",
+    "监管反馈期限",
+    "状态",
+    "处理完毕日期",
+]
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        value = "'" + value  # never a formula (DESIGN.md, exports)
+    cell = WriteOnlyCell(ws, value=value)
+    if bold:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    if isinstance(value, Decimal):
+        cell.number_format = "0.00" if value.as_tuple().exponent == -2 else "0.0"
+    return cell
+
+
+def _sheet(
+    wb: Workbook, title: str, widths: Sequence[int], *, freeze: str = "A2"
+) -> WriteOnlyWorksheet:
+    ws = wb.create_sheet(title)
+    for i, width in enumerate(widths):
+        ws.column_dimensions[_col(i)].width = width
+    ws.freeze_panes = freeze
+    return ws
+
+
+def _col(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _row(ws: WriteOnlyWorksheet, values: Sequence[Any], *, bold: bool = False) -> None:
+    ws.append([_cell(ws, v, bold=bold) for v in values])
+
+
+def write_regulator_workbook(
+    *, user: Actor, institution: Institution, period: Period, stream: IO[bytes]
+) -> dict[str, int]:
+    """Write the workbook to `stream`; returns row counts for the export log."""
+    summary = kpi_summary(user=user, institution=institution, period=period)
+    wb = Workbook(write_only=True)
+    counts: dict[str, int] = {}
+
+    ws = _sheet(wb, SHEETS[0], [34, 18, 18, 16, 16], freeze="A4")
+    _row(ws, ["保险消费投诉统计表", institution.name, f"统计期间：{period}"])
+    _row(ws, ["机构代码", institution.code, f"{period.start} 至 {period.end}"])
+    _row(ws, ["指标", "数值"], bold=True)
+    for key, label in SUMMARY_ROWS:
+        _row(ws, [label, summary[key]])
+    rates, volume = subtree_rates(user=user, institution=institution, period=period)
+    _row(ws, [])
+    _row(ws, ["监管通报口径指标", "投诉件数", "分母", "分母单位", "比率"], bold=True)
+    for rate in rates:
+        units = rate.denominator_in_units
+        printed = rate.printed
+        _row(
+            ws,
+            [
+                {"亿元": "亿元保费投诉量", "万张": "万张保单投诉量"}.get(
+                    rate.unit_label, "万人次投诉量"
+                ),
+                rate.complaints,
+                units,
+                rate.unit_label,
+                Decimal(printed) if printed != "—" else "—",
+            ],
+        )
+    _row(ws, [])
+    _row(ws, ["业务量来源机构", "保费收入(元)", "保单件数", "承保人次"], bold=True)
+    for row in volume.rows:
+        _row(
+            ws,
+            [row.institution.name, row.premium, row.policies, row.insured_persons],
+        )
+    counts[SHEETS[0]] = len(SUMMARY_ROWS)
+
+    # Business category x product line: complaints received.
+    categories = list(Code.objects.filter(kind=Code.Kind.CATEGORY))
+    lines = list(Code.objects.filter(kind=Code.Kind.PRODUCT_LINE))
+    cross = kpi_cross(
+        user=user,
+        institution=institution,
+        period=period,
+        rows="category",
+        cols="product_line",
+    )
+    ws = _sheet(wb, SHEETS[1], [16] + [12] * (len(lines) + 1), freeze="B2")
+    _row(ws, ["业务类型＼险种", *[c.label for c in lines], "合计"], bold=True)
+    for cat in categories:
+        values = [cross.get((cat.code, line.code), 0) for line in lines]
+        _row(ws, [cat.label, *values, sum(values)])
+    totals = [
+        sum(cross.get((c.code, line.code), 0) for c in categories) for line in lines
+    ]
+    _row(ws, ["合计", *totals, sum(totals)])
+    counts[SHEETS[1]] = len(categories)
+
+    for title, dim in BREAKDOWN_SHEETS.items():
+        rows = kpi_breakdown(user=user, institution=institution, period=period, by=dim)
+        ws = _sheet(wb, title, [16, 24] + [12] * len(BREAKDOWN_COLUMNS), freeze="C2")
+        name = "机构名称" if dim == "institution" else "名称"
+        _row(ws, ["代码", name, *[h for _, h in BREAKDOWN_COLUMNS]], bold=True)
+        for r in rows:
+            _row(ws, [r["key"], r["label"], *[r[k] for k, _ in BREAKDOWN_COLUMNS]])
+        counts[title] = len(rows)
+
+    w = window(period)
+    listed = (
+        complaints_in(user, institution)
+        .filter(metric_q("received", w))
+        .filter(Q(is_group=True) | ~Q(regulator_reference=""))
+        .annotate(ended=F("ended_on"))
+        .select_related("institution", "channel", "category", "product_line")
+        .order_by("received_at")
+    )
+    ws = _sheet(wb, SHEETS[5], [18, 12, 20, 12, 14, 16, 10, 10, 10, 22, 20, 14, 14, 14])
+    _row(ws, LIST_HEADERS, bold=True)
+    n = 0
+    for c in listed.iterator(chunk_size=500):
+        _row(
+            ws,
+            [
+                c.number,
+                c.received_on,
+                c.institution.name,
+                c.channel.label,
+                c.category.label,
+                c.product_line.label,
+                "是" if c.is_group else "否",
+                c.complainant_count,
+                "是" if c.regulator_reference else "否",
+                c.regulator_reference,
+                c.regulator_office,
+                c.regulator_due,
+                c.get_status_display(),
+                c.ended,  # type: ignore[attr-defined]
+            ],
+        )
+        n += 1
+    counts[SHEETS[5]] = n
+    wb.save(stream)
+    log.info(
+        "regulator statistics exported: user=%s institution=%s period=%s rows=%s",
+        getattr(user, "username", "<command line>"),
+        institution.code,
+        period,
+        counts,
+    )
+    return counts
