@@ -1,1 +1,236 @@
-"""Placeholder: filled in by its owner."""
+"""The complaint workbench: configuration, scope, the changelist and "my work".
+
+Every read is scoped by organisations.permissions; every write goes through a
+service from the action pages of complaint_actions. The change form itself is
+read-only, and history is readable but never reverted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from complaints import selectors
+from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
+from complaints.admin.filters import (
+    ActiveCodeFilter,
+    DeadlineFilter,
+    FlagFilter,
+    HandlerFilter,
+    InstitutionSubtreeFilter,
+    MineFilter,
+)
+from complaints.admin.inlines import CASE_FILE_INLINES, ComplaintFormLayout
+from complaints.models import Complaint
+from complaints.workdays import DatabaseCalendar
+from organisations import permissions as P
+from organisations.admin import AuditedHistoryAdmin
+
+WORK_LABELS = {
+    "handle": _("Handling"),
+    "unassigned": _("Not yet taken"),
+    "approve": _("Awaiting your approval"),
+    "review": _("Review (核查)"),
+}
+MY_WORK_LIMIT = 200
+BADGE_TEMPLATE = "admin/complaints/complaint/deadline_badge.html"
+FLAGS_TEMPLATE = "admin/complaints/complaint/flags.html"
+
+
+def render_deadline(deadline: selectors.Deadline) -> str:
+    return render_to_string(BADGE_TEMPLATE, {"d": deadline})
+
+
+def render_flags(complaint: Complaint) -> str:
+    return render_to_string(FLAGS_TEMPLATE, {"c": complaint})
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ComplaintWorkbenchViews, ComplaintFormLayout, AuditedHistoryAdmin):
+    list_display = ["number", "received", "institution_and_handler", "status"]
+    list_filter = [
+        "status",
+        MineFilter,
+        DeadlineFilter,
+        InstitutionSubtreeFilter,
+        HandlerFilter,
+        ("channel", ActiveCodeFilter),
+        ("category", ActiveCodeFilter),
+        FlagFilter,
+    ]
+    search_fields = [
+        "=number",
+        "complainant_name",
+        "^phone",
+        "=id_number",
+        "^policy_number",
+    ]
+    search_help_text = _("Number, complainant name, phone, ID number or policy number.")
+    list_select_related = ["institution", "handler"]
+    list_per_page = 50
+    # The unfiltered total is another COUNT over the whole scope: not worth it.
+    show_full_result_count = False
+    inlines = cast(list[Any], CASE_FILE_INLINES)
+
+    class Media:
+        css = {"all": ["complaints/admin.css"]}
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "my-work/",
+                wrap(self.my_work_view),
+                name="{}_{}_my_work".format(*info),
+            ),
+            path(
+                "<path:object_id>/act/<str:action>/",
+                wrap(self.action_view),
+                name="{}_{}_act".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- Scope and permissions (organisations.permissions decides) --------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return P.scope(super().get_queryset(request), request.user, P.VIEW)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return P.has_anywhere(request.user, P.VIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return P.has_anywhere(request.user, P.VIEW)
+        return P.has(request.user, P.VIEW, obj.institution)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """May add to the case file; the fields themselves stay read-only."""
+        if obj is None:
+            return P.has_anywhere(request.user, P.HANDLE)
+        return P.has(request.user, P.HANDLE, obj.institution)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return P.has_anywhere(request.user, P.HANDLE)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # Complaints are evidence.
+
+    # --- History: readable in scope, 404 outside it, never reverted -------
+    def history_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(P.NOT_FOUND)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(P.NOT_FOUND)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- Changelist ---------------------------------------------------------
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Built once per request (sortable_by asks again and must get the same
+        # callables), with one calendar (it caches the years it reads) and the
+        # user's cached grants, so the query count does not grow with the page.
+        cached = getattr(request, "_complaint_list_display", None)
+        if cached is not None:
+            return cached
+        user, today, calendar = request.user, timezone.localdate(), DatabaseCalendar()
+
+        @admin.display(description=_("complainant"), ordering="complainant_name")
+        def complainant(obj: Complaint) -> str:
+            name, phone = obj.complainant_name, obj.phone
+            if not selectors.can_see_personal_data(user, obj):
+                name, phone = selectors.mask_name(name), selectors.mask_phone(phone)
+            return format_html('{}<br><span class="cd-muted">{}</span>', name, phone)
+
+        @admin.display(description=_("deadline"), ordering="due_on")
+        def deadline(obj: Complaint) -> str:
+            return render_deadline(
+                selectors.complaint_deadline(obj, today=today, calendar=calendar)
+            )
+
+        columns = [
+            "number",
+            "received",
+            complainant,
+            "institution_and_handler",
+            "status_and_flags",
+            deadline,
+        ]
+        request._complaint_list_display = columns  # type: ignore[attr-defined]
+        return columns
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received(self, obj: Complaint) -> str:
+        return obj.received_on.isoformat()
+
+    @admin.display(description=_("institution / handler"), ordering="institution__path")
+    def institution_and_handler(self, obj: Complaint) -> str:
+        handler = selectors.person_name(obj.handler) or "—"
+        return format_html(
+            '{}<br><span class="cd-muted">{}</span>', obj.institution.name, handler
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_and_flags(self, obj: Complaint) -> str:
+        return format_html(
+            '<span class="cd-list-status">{}</span>{}',
+            obj.get_status_display(),
+            render_flags(obj),
+        )
+
+    # --- My work: what is on the user's desk, the most urgent first -------------
+    def my_work_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        user, today, calendar = request.user, timezone.localdate(), DatabaseCalendar()
+        rows = []
+        for c in selectors.complaint_my_work(user=user)[:MY_WORK_LIMIT]:
+            personal = selectors.can_see_personal_data(user, c)
+            rows.append(
+                {
+                    "complaint": c,
+                    "url": self._change_url(c),
+                    "work": WORK_LABELS.get(c.work, c.work),  # type: ignore[attr-defined]
+                    "name": c.complainant_name
+                    if personal
+                    else selectors.mask_name(c.complainant_name),
+                    "phone": c.phone if personal else selectors.mask_phone(c.phone),
+                    "deadline": selectors.complaint_deadline(
+                        c, today=today, calendar=calendar
+                    ),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("My work"),
+            "rows": rows,
+            "limit": MY_WORK_LIMIT,
+            "changelist_url": reverse("admin:complaints_complaint_changelist"),
+            "media": self.media,
+        }
+        return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)

@@ -1,0 +1,308 @@
+"""The parts of the complaint's forms: the field layouts and the case file.
+
+The change form is read-only: fields in sections (personal data masked where the
+role does not need it) and the case file listed in inlines. New entries go
+through the action pages (services.correspondence_record, attachment_add, ...),
+never through an inline formset, so every row carries its actor in the history
+and passes the services' checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from complaints import selectors
+from complaints.models import (
+    Attachment,
+    Complaint,
+    Correspondence,
+    Extension,
+    Pause,
+    Recusal,
+)
+
+
+# --- Field layouts --------------------------------------------------------------
+def _rows(layout: str) -> list[tuple[str, ...]]:
+    """ "a b | c" -> [("a", "b"), ("c",)]: fields side by side, rows by "|"."""
+    return [tuple(row.split()) for row in layout.split("|")]
+
+
+def _fieldsets(*sections: tuple[Any, str]) -> list[tuple[Any, dict[str, Any]]]:
+    return [
+        (title, {"fields": [r if len(r) > 1 else r[0] for r in _rows(layout)]})
+        for title, layout in sections
+    ]
+
+
+COMPLAINANT = (
+    "complainant_type complainant_name | id_type id_number | phone email | address"
+    " | representation authority_verified | agent_name agent_id_number agent_phone"
+    " | complainant_count representatives | credit_code legal_representative"
+)
+REGISTRATION_FIELDSETS = _fieldsets(
+    (None, "institution | channel received_at"),
+    (_("Complainant"), COMPLAINANT),
+    (
+        _("What is complained about"),
+        "subject_institution subject_staff | policy_number claim_number"
+        " | product_line category cause | request | facts | amount_in_dispute",
+    ),
+    (
+        _("Flags"),
+        "regulator_reference regulator_office regulator_due"
+        " | is_group is_vulnerable media_risk is_repeat is_major",
+    ),
+)
+# Sections of the read-only change form; a row shows only its non-empty fields
+# (ALWAYS_SHOWN excepted) and an empty section is left out.
+SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
+    (
+        _("Complaint"),
+        _rows(
+            "number status item_type | channel received_at | institution handler"
+            " | registered_by"
+        ),
+    ),
+    (_("Complainant"), _rows(COMPLAINANT)),
+    (
+        _("What is complained about"),
+        _rows(
+            "subject_institution subject_staff subject_staff_user"
+            " | policy_number claim_number | product_line category cause | request"
+            " | facts | amount_in_dispute"
+        ),
+    ),
+    (
+        _("Flags"),
+        _rows(
+            "regulator_reference regulator_office regulator_due"
+            " | is_group is_vulnerable media_risk is_repeat is_major"
+        ),
+    ),
+    (
+        _("Deadlines"),
+        _rows(
+            "clock_start accepted_at | legal_due internal_due due_on"
+            " | due_provisional extension_level | paused_since paused_days"
+        ),
+    ),
+    (_("Routing"), _rows("route_kind route_reason | route_note | merged_into")),
+    (
+        _("Decision"),
+        _rows(
+            "outcome redress_amount redress_paid_on | decision_text"
+            " | drafted_by approved_by decided_at | notified_at decision_received_on"
+        ),
+    ),
+    (
+        _("Review (核查)"),
+        _rows(
+            "review_institution review_applied_on review_due"
+            " | reviewer review_result reviewed_at | review_text"
+        ),
+    ),
+    (
+        _("Mediation"),
+        _rows(
+            "mediation_body mediation_referred_on mediation_outcome | mediation_note"
+        ),
+    ),
+    (_("End"), _rows("withdrawn_on closed_at archived_at")),
+]
+ALWAYS_SHOWN = {
+    field
+    for row in _rows(
+        "number status channel received_at institution handler complainant_name"
+        " phone product_line category request facts legal_due due_on"
+    )
+    for field in row
+}
+# Shown masked to roles without the personal-data permission.
+MASKS = {
+    "complainant_name": selectors.mask_name,
+    "id_number": selectors.mask_id_number,
+    "phone": selectors.mask_phone,
+    "email": selectors.mask_text,
+    "address": selectors.mask_text,
+    "agent_name": selectors.mask_name,
+    "agent_id_number": selectors.mask_id_number,
+    "agent_phone": selectors.mask_phone,
+}
+PERSONAL_FIELDS = {field: f"masked_{field}" for field in MASKS}
+
+
+def _masked(field: str) -> Any:
+    @admin.display(description=Complaint._meta.get_field(field).verbose_name)
+    def show(self: Any, obj: Complaint) -> str:
+        return str(MASKS[field](getattr(obj, field)))
+
+    return show
+
+
+def _filled(obj: Complaint, field: str) -> bool:
+    value = getattr(obj, f"{field}_id", None) if _is_fk(field) else getattr(obj, field)
+    return value not in (None, "", False)
+
+
+def _is_fk(field: str) -> bool:
+    return Complaint._meta.get_field(field).many_to_one is True
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Visible to whoever may view the complaint (the parent view is scoped)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    select_related: tuple[str, ...] = ()
+    always_shown = False
+
+    @classmethod
+    def has_rows(cls, parent: Any) -> bool:
+        return bool(cls.model._default_manager.filter(complaint=parent).exists())
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return list(self.fields or [])
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related(*self.select_related)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CorrespondenceInline(ReadOnlyInline):
+    model = Correspondence
+    always_shown = True
+    fields = [
+        "occurred_at",
+        "direction",
+        "method",
+        "summary",
+        "is_notice",
+        "new_facts",
+        "recorded_by",
+    ]
+    select_related = ("recorded_by",)
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    always_shown = True
+    fields = [
+        "download",
+        "kind",
+        "description",
+        "human_size",
+        "content_type",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    select_related = ("uploaded_by",)
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Attachment) -> str:
+        if not obj.pk:
+            return ""
+        url = reverse("complaints:attachment_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    @admin.display(description=_("size"))
+    def human_size(self, obj: Attachment) -> str:
+        return filesizeformat(obj.size)
+
+
+class ExtensionInline(ReadOnlyInline):
+    model = Extension
+    fields = [
+        "level",
+        "previous_due",
+        "new_due",
+        "reason",
+        "requested_by",
+        "approved_by",
+        "created_at",
+    ]
+    select_related = ("requested_by", "approved_by")
+
+
+class PauseInline(ReadOnlyInline):
+    model = Pause
+    fields = ["started_on", "ended_on", "body", "reason", "recorded_by"]
+    select_related = ("recorded_by",)
+
+
+class RecusalInline(ReadOnlyInline):
+    model = Recusal
+    fields = ["user", "reason", "declared_by", "created_at"]
+    select_related = ("user", "declared_by")
+
+
+CASE_FILE_INLINES = [
+    CorrespondenceInline,
+    AttachmentInline,
+    ExtensionInline,
+    PauseInline,
+    RecusalInline,
+]
+
+
+class ComplaintFormLayout(admin.ModelAdmin):
+    """Mixed into ComplaintAdmin: the add form's fieldsets, the read-only change
+    form's sections and the case file inlines."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return REGISTRATION_FIELDSETS
+        masked = not selectors.can_see_personal_data(request.user, obj)
+        fieldsets = []
+        for title, rows in SECTIONS:
+            shown = []
+            for row in rows:
+                fields = [f for f in row if f in ALWAYS_SHOWN or _filled(obj, f)]
+                if masked:
+                    fields = [PERSONAL_FIELDS.get(f, f) for f in fields]
+                if fields:
+                    shown.append(tuple(fields) if len(fields) > 1 else fields[0])
+            if shown:
+                fieldsets.append((title, {"fields": shown}))
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
+        return flatten_fieldsets(self.get_fieldsets(request, obj))
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        if obj is None:
+            return []
+        # Correspondence and attachments always; the rest once there is any.
+        return [i for i in CASE_FILE_INLINES if i.always_shown or i.has_rows(obj)]
+
+    masked_complainant_name = _masked("complainant_name")
+    masked_id_number = _masked("id_number")
+    masked_phone = _masked("phone")
+    masked_email = _masked("email")
+    masked_address = _masked("address")
+    masked_agent_name = _masked("agent_name")
+    masked_agent_id_number = _masked("agent_id_number")
+    masked_agent_phone = _masked("agent_phone")

@@ -1,0 +1,309 @@
+"""Reads for the workbench, each scoped through organisations.permissions.
+
+Writes live in complaints.services; nothing here changes a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Case, CharField, DateField, F, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from complaints import deadlines
+from complaints.models import OPEN_STATUSES, Complaint
+from organisations import permissions as P
+from organisations.models import Institution, Membership
+
+S = Complaint.Status
+# A deadline this close (in working days) or closer is shown amber: the first
+# due-soon reminder goes out at the same threshold (deadlines.REMINDER_WORKING_DAYS).
+DUE_SOON_WORKING_DAYS = max(deadlines.REMINDER_WORKING_DAYS)
+DUPLICATES_SHOWN = 20
+
+
+# --- Complaints -------------------------------------------------------------
+def complaint_possible_duplicates(
+    *,
+    user: Any,
+    id_number: str = "",
+    phone: str = "",
+    policy_number: str = "",
+    exclude_pk: int | None = None,
+    today: date | None = None,
+) -> QuerySet[Complaint]:
+    """Complaints the user may see, received within the look-back window, with
+    the same ID number, phone or policy number (any one of them)."""
+    match = Q()
+    id_number, phone, policy_number = (
+        (id_number or "").strip(),
+        (phone or "").strip(),
+        (policy_number or "").strip(),
+    )
+    if id_number:
+        # Exact matches keep the index usable; the check letter may be x or X.
+        match |= Q(id_number__in={id_number, id_number.upper(), id_number.lower()})
+    if phone:
+        match |= Q(phone=phone)
+    if policy_number:
+        match |= Q(policy_number=policy_number)
+    if not match:
+        return Complaint.objects.none()
+    lookback = timedelta(days=settings.COMPLAINT_DUPLICATE_LOOKBACK_DAYS)
+    since = (today or timezone.localdate()) - lookback
+    qs = Complaint.objects.filter(match, received_on__gte=since)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return (
+        P.scope(qs, user, P.VIEW)
+        .select_related("institution", "handler")
+        .order_by("-received_at")
+    )
+
+
+def complaint_my_work(*, user: Any) -> QuerySet[Complaint]:
+    """What is on the user's desk, the most urgent first.
+
+    Open complaints the user handles; open complaints nobody has taken yet in
+    the branches the user handles (a new registration has no handler until it
+    is assigned); decisions awaiting the user's approval (never one the user
+    drafted: four-eyes); reviews (核查) at an institution where the user
+    reviews. `work` says which, `work_due` is the date that binds.
+    """
+    if not user.is_authenticated:
+        return Complaint.objects.none()
+    handling = P.scope(
+        Complaint.objects.filter(handler=user, status__in=OPEN_STATUSES),
+        user,
+        P.VIEW,
+    )
+    unassigned = P.scope(
+        Complaint.objects.filter(handler__isnull=True, status__in=OPEN_STATUSES),
+        user,
+        P.HANDLE,
+    )
+    approving = P.scope(
+        Complaint.objects.filter(status=S.AWAITING_APPROVAL).exclude(drafted_by=user),
+        user,
+        P.APPROVE,
+    )
+    reviewing = P.scope(
+        Complaint.objects.filter(status=S.UNDER_REVIEW),
+        user,
+        P.REVIEW,
+        via="review_institution",
+    )
+    mine = Q(handler=user, status__in=OPEN_STATUSES)
+    return (
+        (handling | unassigned | approving | reviewing)
+        .annotate(
+            work=Case(
+                When(mine, then=Value("handle")),
+                When(status=S.AWAITING_APPROVAL, then=Value("approve")),
+                When(status=S.UNDER_REVIEW, then=Value("review")),
+                default=Value("unassigned"),
+                output_field=CharField(),
+            ),
+            work_due=Case(
+                When(status=S.UNDER_REVIEW, then=F("review_due")),
+                default=F("due_on"),
+                output_field=DateField(),
+            ),
+        )
+        .select_related("institution", "handler")
+        .order_by(F("work_due").asc(nulls_last=True), "received_at")
+    )
+
+
+def complaint_by_number(
+    *, user: Any, number: str, perm: str = P.VIEW
+) -> Complaint | None:
+    """The complaint with this number if the user holds `perm` on it, else None
+    (a hidden complaint answers like a missing one)."""
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return P.scope(Complaint.objects.filter(number=number), user, perm).first()
+
+
+# --- Choices for filters and forms -----------------------------------------
+def institution_choices(*, user: Any, perm: str = P.VIEW) -> QuerySet[Institution]:
+    """Institutions the user may act on with `perm`, in tree order."""
+    return P.institutions_for(user, perm).order_by("path")
+
+
+def handler_choices(*, user: Any) -> QuerySet[Any]:
+    """People who handle complaints inside the user's scope (handlers and
+    managers holding a role on an institution the user may see)."""
+    roles = [Membership.Role.HANDLER, Membership.Role.MANAGER]
+    members = Membership.objects.filter(role__in=roles)
+    if not P.is_global(user):
+        members = members.filter(institution__in=P.institutions_for(user, P.VIEW))
+    return _users(Q(pk__in=members.values("user_id")))
+
+
+def eligible_handlers(*, complaint: Complaint) -> QuerySet[Any]:
+    """Who may be given the case (the service still checks recusal and subject)."""
+    return _users(Q(pk__in=P.users_with(P.HANDLE, complaint.institution).values("pk")))
+
+
+def decision_approvers(*, complaint: Complaint) -> QuerySet[Any]:
+    return _users(Q(pk__in=P.users_with(P.APPROVE, complaint.institution).values("pk")))
+
+
+def extension_approvers(*, complaint: Complaint) -> QuerySet[Any]:
+    """Level 1: the branch's approvers; level 2: a further-extension approver or
+    an approver of the upper level (services.may_approve_extension decides)."""
+    inst = complaint.institution
+    grant = Q(pk__in=P.users_with(P.APPROVE, inst).values("pk")) | Q(
+        pk__in=P.users_with(P.APPROVE_FURTHER, inst).values("pk")
+    )
+    if inst.parent is not None:
+        grant |= Q(pk__in=P.users_with(P.APPROVE, inst.parent).values("pk"))
+    return _users(grant)
+
+
+def compliance_officers(*, complaint: Complaint) -> QuerySet[Any]:
+    """Compliance officers over the complaint's institution (mediation refusals)."""
+    members = Membership.objects.filter(
+        role=Membership.Role.COMPLIANCE,
+        institution__path__in=P.ancestor_paths(complaint.institution.path),
+    )
+    return _users(Q(pk__in=members.values("user_id")))
+
+
+def staff_in_scope_of(*, complaint: Complaint) -> QuerySet[Any]:
+    """People who can see the complaint (who may have to recuse themselves)."""
+    return _users(Q(pk__in=P.users_with(P.VIEW, complaint.institution).values("pk")))
+
+
+def _users(condition: Q) -> QuerySet[Any]:
+    return (
+        get_user_model()
+        .objects.filter(condition, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# --- How a complaint reads for a user ----------------------------------------
+def can_see_personal_data(user: Any, complaint: Complaint) -> bool:
+    return P.has(user, P.PERSONAL_DATA, complaint.institution)
+
+
+def person_name(user: Any) -> str:
+    """Chinese order (family name first, no space) when the name is Chinese."""
+    if user is None:
+        return ""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if not (first or last):
+        return str(user.username)
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
+def mask_phone(value: str) -> str:
+    """13800138000 -> 138****8000; short values keep only their last two digits."""
+    if not value:
+        return ""
+    if len(value) >= 7:
+        return f"{value[:3]}****{value[-4:]}"
+    return "*" * max(len(value) - 2, 0) + value[-2:]
+
+
+def mask_id_number(value: str) -> str:
+    """440106199001011234 -> 4401**********1234."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+def mask_name(value: str) -> str:
+    """林小雨 -> 林*雨; 林雨 -> 林*; names of organisations keep their first two."""
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    if len(value) <= 4:
+        return value[0] + "*" * (len(value) - 2) + value[-1]
+    return value[:2] + "*" * (len(value) - 2)
+
+
+def mask_text(value: str) -> str:
+    return "***" if value else ""
+
+
+# --- Printable notices ----------------------------------------------------------
+LETTER_KINDS = ("acceptance", "extension", "decision")
+DECIDED_OUTCOMES = {
+    Complaint.Outcome.SUPPORTED,
+    Complaint.Outcome.PARTLY,
+    Complaint.Outcome.NOT_SUPPORTED,
+}
+
+
+def letter_available(complaint: Complaint, kind: str) -> bool:
+    """Whether the printable notice of `kind` exists yet for this complaint."""
+    if kind == "acceptance":
+        return complaint.accepted_at is not None
+    if kind == "extension":
+        return complaint.extension_level > 0
+    if kind == "decision":
+        return (
+            complaint.decided_at is not None and complaint.outcome in DECIDED_OUTCOMES
+        )
+    return False
+
+
+# --- Deadlines as shown -------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    """The binding date of a complaint as the workbench shows it.
+
+    state: "green" (more than DUE_SOON_WORKING_DAYS working days), "amber"
+    (that many or fewer), "red" (overdue), "grey" (the clock is not running).
+    """
+
+    due: date | None
+    state: str
+    working_days_left: int | None
+    calendar_days_left: int | None
+    provisional: bool
+    paused: bool
+
+    @property
+    def overdue_days(self) -> int:
+        return max(-(self.calendar_days_left or 0), 0)
+
+
+def complaint_deadline(
+    complaint: Complaint, *, today: date, calendar: deadlines.WorkdayCalendar
+) -> Deadline:
+    """The running clock of `complaint` on `today` (decision, or review once under
+    review); `calendar` is one per request (it caches what it reads)."""
+    running = complaint.item_type == Complaint.ItemType.COMPLAINT and (
+        complaint.status in OPEN_STATUSES
+    )
+    due = complaint.due_on
+    if complaint.status == S.UNDER_REVIEW and complaint.review_due:
+        due, running = complaint.review_due, True
+    paused = bool(complaint.paused_since) and complaint.status in OPEN_STATUSES
+    if due is None or not running or paused:
+        return Deadline(due, "grey", None, None, complaint.due_provisional, paused)
+    working = deadlines.working_days_left(today, due, calendar)
+    calendar_days = (due - today).days
+    if today > due:
+        state = "red"
+    elif working <= DUE_SOON_WORKING_DAYS:
+        state = "amber"
+    else:
+        state = "green"
+    return Deadline(
+        due, state, working, calendar_days, complaint.due_provisional, paused
+    )
