@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,7 +112,8 @@ def complaint_route(
     save(
         c,
         actor,
-        _("Routed (%(kind)s): %(note)s") % {"kind": RK(kind).label, "note": note},
+        _("Routed (%(kind)s): %(note)s")
+        % {"kind": c.get_route_kind_display(), "note": note},
     )
     if merged_into is not None:
         _record_merge(merged_into, c, actor)
@@ -128,15 +130,35 @@ def _check_merge_target(c: C, target: C | None, actor: Any) -> None:
 
 def _record_merge(target: C, merged: C, actor: Any) -> None:
     # The repeat submission joins the open case's file; its deadline stays.
-    Correspondence.objects.create(
-        complaint=target,
-        direction=Correspondence.Direction.INBOUND,
-        method=Correspondence.Method.OTHER,
-        occurred_at=merged.received_at,
-        summary=_("Repeat complaint %(number)s merged into this case: %(request)s")
-        % {"number": merged.number, "request": merged.request[:500]},
-        recorded_by=actor,
+    _add_to_file(
+        Correspondence(
+            complaint=target,
+            direction=Correspondence.Direction.INBOUND,
+            method=Correspondence.Method.OTHER,
+            occurred_at=merged.received_at,
+            summary=_("Repeat complaint %(number)s merged into this case: %(request)s")
+            % {"number": merged.number, "request": merged.request[:500]},
+            recorded_by=actor,
+        ),
+        actor,
     )
+
+
+def _add_to_file(entry: Correspondence, actor: Any) -> None:
+    """Save a case-file entry with its author in its history row (C21)."""
+    entry._history_user = actor  # type: ignore[attr-defined]
+    entry.full_clean()
+    entry.save()
+
+
+def took_part(c: C, user: Any) -> bool:
+    """Whether `user` handled, drafted or approved `c`, now or at any earlier
+    point: a re-assigned handler or a returned draft stays in the history."""
+    if user.pk in {c.handler_id, c.drafted_by_id, c.approved_by_id}:
+        return True
+    return c.history.filter(
+        Q(handler_id=user.pk) | Q(drafted_by_id=user.pk) | Q(approved_by_id=user.pk)
+    ).exists()
 
 
 def handler_problem(c: C, user: Any) -> str:
@@ -146,6 +168,12 @@ def handler_problem(c: C, user: Any) -> str:
             "user": user,
             "institution": c.institution,
         }
+    return conflict_problem(c, user)
+
+
+def conflict_problem(c: C, user: Any) -> str:
+    """Why `user` has a direct interest in `c` (回避, C12), or "". A conflicted
+    person neither handles the case nor approves or reviews its decision."""
     if c.subject_staff_user_id == user.pk:
         return str(E.HANDLER_IS_SUBJECT) % {"user": user}
     if Recusal.objects.filter(complaint=c, user=user).exists():
@@ -158,8 +186,12 @@ def complaint_assign(
     *, complaint: C, actor: Any, handler: Any, expected_version: datetime | None = None
 ) -> C:
     """Give the case to `handler` (a handler may take it; a manager assigns)."""
-    perm = P.HANDLE if handler == actor else P.ASSIGN
-    c = start(complaint, actor, perm, "assign", expected_version=expected_version)
+    c = lock(complaint, expected_version=expected_version)
+    # Taking an unassigned case is a handler's own act; giving it to someone else or
+    # taking it from a colleague is re-assignment, a manager's (DESIGN.md).
+    takes_free_case = handler == actor and c.handler_id in (None, actor.pk)
+    P.require(actor, P.HANDLE if takes_free_case else P.ASSIGN, c.institution)
+    refuse_unless(c, "assign")
     problem = handler_problem(c, handler)
     if problem:
         raise ComplaintError({"handler": problem})
@@ -243,6 +275,9 @@ def complaint_approve(
     c = start(complaint, actor, P.APPROVE, "approve", expected_version=expected_version)
     if c.drafted_by_id == actor.pk:
         raise PermissionDenied(E.FOUR_EYES)
+    conflict = conflict_problem(c, actor)
+    if conflict:
+        raise PermissionDenied(conflict)
     c.approve()
     c.approved_by = actor
     c.decided_at = timezone.now()
@@ -253,14 +288,17 @@ def complaint_approve(
 def _record_notice(
     c: C, actor: Any, method: str, occurred_at: datetime, summary: str
 ) -> None:
-    Correspondence.objects.create(
-        complaint=c,
-        direction=Correspondence.Direction.OUTBOUND,
-        method=method,
-        occurred_at=occurred_at,
-        summary=summary,
-        is_notice=True,
-        recorded_by=actor,
+    _add_to_file(
+        Correspondence(
+            complaint=c,
+            direction=Correspondence.Direction.OUTBOUND,
+            method=method,
+            occurred_at=occurred_at,
+            summary=summary,
+            is_notice=True,
+            recorded_by=actor,
+        ),
+        actor,
     )
 
 
@@ -302,13 +340,15 @@ def complaint_request_review(
     _require_text(note)
     c = lock(complaint, expected_version=expected_version)
     upper = c.institution.parent
-    if upper is None:
-        raise ComplaintError(E.NO_UPPER_LEVEL, code="no_upper_level")
+    # Scope first: outside it the complaint answers as missing, without a reason.
     if not (P.has(actor, P.HANDLE, c.institution) or P.has(actor, P.REVIEW, upper)):
         P.require(actor, P.HANDLE, c.institution)
+    if upper is None:
+        raise ComplaintError(E.NO_UPPER_LEVEL, code="no_upper_level")
     refuse_unless(c, "request_review")
     calendar = DatabaseCalendar()
-    window_end = deadlines.review_application_due(c.decision_received_on, calendar)
+    received = c.decision_received_on or timezone.localdate(c.notified_at)
+    window_end = deadlines.review_application_due(received, calendar)
     if applied_on > window_end and not late_reason.strip():
         raise ComplaintError(
             {
@@ -348,8 +388,11 @@ def complaint_complete_review(
         if not P.has(actor, P.VIEW, c.institution):
             raise P.NotFound(P.NOT_FOUND)
         raise PermissionDenied(E.REVIEWER_NOT_UPPER % {"institution": upper})
-    if actor.pk in {c.handler_id, c.drafted_by_id, c.approved_by_id}:
+    if took_part(c, actor):
         raise PermissionDenied(E.REVIEWER_INVOLVED)
+    conflict = conflict_problem(c, actor)
+    if conflict:
+        raise PermissionDenied(conflict)
     refuse_unless(c, "complete_review")
     c.complete_review()
     c.review_result, c.review_text = result, text
@@ -357,7 +400,7 @@ def complaint_complete_review(
     save(
         c,
         actor,
-        _("Review completed: %(result)s") % {"result": C.ReviewResult(result).label},
+        _("Review completed: %(result)s") % {"result": c.get_review_result_display()},
     )
     return c
 
@@ -448,7 +491,11 @@ def complaint_record_mediation_outcome(
             redress_amount if redress_amount is not None else c.redress_amount
         )
     c.closed_at = timezone.now()
-    save(c, actor, _("Mediation: %(outcome)s") % {"outcome": MO(outcome).label})
+    save(
+        c,
+        actor,
+        _("Mediation: %(outcome)s") % {"outcome": c.get_mediation_outcome_display()},
+    )
     return c
 
 

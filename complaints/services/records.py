@@ -128,6 +128,8 @@ def attachment_add(
         uploaded_by=actor,
     )
     attachment._history_user = actor  # type: ignore[attr-defined]
+    # The storage shortens an over-long file name itself on save.
+    attachment.full_clean(exclude=["file"])
     attachment.save()
     return attachment
 
@@ -144,9 +146,12 @@ def recusal_declare(
         P.require(actor, P.ASSIGN, c.institution)
     else:
         P.require(actor, P.VIEW, c.institution)
-    recusal, _created = Recusal.objects.get_or_create(
-        complaint=c, user=user, defaults={"reason": reason, "declared_by": actor}
-    )
+    recusal = Recusal.objects.filter(complaint=c, user=user).first()
+    if recusal is None:
+        recusal = Recusal(complaint=c, user=user, reason=reason, declared_by=actor)
+        recusal._history_user = actor  # type: ignore[attr-defined]
+        recusal.full_clean()
+        recusal.save()
     if c.handler_id == user.pk:
         c.handler = None
         save(c, actor, _("Handler recused: %(reason)s") % {"reason": reason})

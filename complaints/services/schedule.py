@@ -74,6 +74,7 @@ def complaint_extend(
     previous = c.legal_due
     c.extension_level = level
     refresh_deadlines(c)
+    assert c.legal_due is not None  # an open complaint always has one
     extension = Extension(
         complaint=c,
         level=level,
@@ -132,16 +133,23 @@ def complaint_resume(*, complaint: Complaint, actor: Any, ended_on: date) -> Pau
     pause.ended_on = ended_on
     pause._history_user = actor  # type: ignore[attr-defined]
     pause.save()
-    c.paused_days += (ended_on - pause.started_on).days
+    # A clock restarted by new facts during the pause counts only the days since.
+    c.paused_days += max(0, (ended_on - max(pause.started_on, c.clock_start)).days)
     c.paused_since = None
     refresh_deadlines(c)
     save(c, actor, _("Clock resumed; new deadline %(due)s") % {"due": c.legal_due})
+    if c.status in OPEN_STATUSES:
+        # The pause notice promised the new limit once the appraisal ends.
+        queue_complainant_notice(c, "resume", pause=pause)
     return pause
 
 
 def restart_clock(c: Complaint, actor: Any, received_on: date) -> None:
     """New facts or grounds restart the limit from the day they arrive (Measures
-    art. 18); the caller holds the lock and saves."""
+    art. 18); the caller holds the lock. Material dated before the running clock's
+    start (a late-recorded letter) never moves the clock back."""
+    if received_on <= c.clock_start:
+        return
     c.clock_start = received_on
     c.paused_days = 0
     c.reminder_level = c.escalation_level = 0

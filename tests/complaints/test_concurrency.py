@@ -1,0 +1,192 @@
+"""Two people acting on the same complaint at the same moment: one wins, the other
+is told, nothing is lost (row lock + re-check of the status under the lock)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from complaints import exceptions as E
+from complaints import services as svc
+from complaints.exceptions import StaleComplaint, TransitionRefused
+from complaints.models import Complaint, Notification
+from complaints.services import lifecycle
+from complaints.transitions import ACTION_LABELS
+from tests.complaints.conftest import code
+
+S = Complaint.Status
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: SQLite serialises writers (BEGIN IMMEDIATE), so two "
+    "transitions never overlap there",
+)
+
+CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
+    "accept": lambda c, a: svc.complaint_accept(complaint=c, actor=a),
+    "decline": lambda c, a: svc.complaint_decline(
+        complaint=c, actor=a, note="非消费者本人投诉"
+    ),
+    "approve": lambda c, a: svc.complaint_approve(complaint=c, actor=a),
+    "return_for_rework": lambda c, a: svc.complaint_return_for_rework(
+        complaint=c, actor=a, note="请补充理赔依据"
+    ),
+}
+TARGET = {
+    "accept": S.ACCEPTED,
+    "decline": S.DECLINED,
+    "approve": S.DECIDED,
+    "return_for_rework": S.INVESTIGATING,
+}
+
+
+def race(pk: int, moves: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Run each (action, user) in its own thread and connection, released together."""
+    barrier = threading.Barrier(len(moves))
+    results: dict[str, Any] = {}
+
+    def work(action: str, user_pk: int) -> None:
+        try:
+            actor = get_user_model().objects.get(pk=user_pk)
+            stale = Complaint.objects.get(pk=pk)  # what each form was built from
+            barrier.wait(timeout=30)
+            results[action] = CALLS[action](stale, actor)
+        except Exception as exc:  # the loser's answer
+            results[action] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(a, u.pk)) for a, u in moves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def slow_save(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold the row lock a moment after saving, so the other thread must wait on it."""
+    original = lifecycle.save
+
+    def save(*args: Any, **kwargs: Any) -> Any:
+        saved = original(*args, **kwargs)
+        time.sleep(0.3)
+        return saved
+
+    monkeypatch.setattr(lifecycle, "save", save)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    ("setup", "moves"),
+    [
+        ([], [("accept", "tianhe_handler"), ("decline", "gz_handler")]),
+        (
+            ["accept", "assign", "propose"],
+            [("approve", "gz_manager"), ("return_for_rework", "gd_manager")],
+        ),
+    ],
+    ids=["accept_vs_decline", "approve_vs_return"],
+)
+def test_simultaneous_transitions_one_wins_the_other_is_refused(
+    register: Any,
+    request: pytest.FixtureRequest,
+    slow_save: None,
+    setup: list[str],
+    moves: list[tuple[str, str]],
+) -> None:
+    h = request.getfixturevalue("tianhe_handler")
+    c = register(h)
+    for step in setup:
+        if step == "accept":
+            c = svc.complaint_accept(complaint=c, actor=h)
+        elif step == "assign":
+            c = svc.complaint_assign(complaint=c, actor=h, handler=h)
+        else:
+            c = svc.complaint_propose_decision(
+                complaint=c,
+                actor=h,
+                outcome="not_supported",
+                decision_text="依合同条款不予支持，理由如下……",
+                cause=code("cause", "claim_refused"),
+            )
+    before = c.history.count()
+    history = list(c.history.values_list("history_id", flat=True))
+    outbox = set(Notification.objects.values_list("pk", flat=True))
+    users = [(a, request.getfixturevalue(p)) for a, p in moves]
+
+    results = race(c.pk, users)
+
+    winners = [a for a, r in results.items() if isinstance(r, Complaint)]
+    losers = [a for a, r in results.items() if isinstance(r, TransitionRefused)]
+    assert (len(winners), len(losers)) == (1, 1), results
+    (winner,), (loser,) = winners, losers
+    message = E.NOT_ALLOWED_NOW % {
+        "action": ACTION_LABELS[loser],
+        "status": S(TARGET[winner]).label,
+    }
+    assert results[loser].messages == [message]
+    c.refresh_from_db()
+    assert c.status == TARGET[winner]
+    assert c.history.count() == before + 1
+    row = c.history.latest()
+    assert (row.status, row.history_user) == (TARGET[winner], dict(users)[winner])
+    new_rows = c.history.exclude(history_id__in=history)
+    assert list(new_rows.values_list("status", flat=True)) == [TARGET[winner]]
+    # Only the winner's notices were queued; the loser left no trace.
+    new = Notification.objects.exclude(pk__in=outbox)
+    expected_kinds = {"accept": {"acceptance"}, "decline": {"decline"}}
+    assert set(new.values_list("kind", flat=True)) == expected_kinds.get(winner, set())
+    if winner == "accept":
+        assert (c.route_note, c.route_reason) == ("", None)
+
+
+@pytest.mark.django_db
+def test_a_stale_form_is_refused_and_the_fresh_one_goes_through(
+    register: Any, tianhe_handler: Any, gz_handler: Any
+) -> None:
+    c = register(tianhe_handler)
+    version = c.updated_at  # the form tianhe_handler opened
+    svc.complaint_accept(complaint=c, actor=gz_handler, expected_version=version)
+
+    with pytest.raises(StaleComplaint) as exc:
+        svc.complaint_accept(
+            complaint=c, actor=tianhe_handler, expected_version=version
+        )
+
+    assert exc.value.messages == [str(E.STALE)]
+    c.refresh_from_db()
+    assert c.status == S.ACCEPTED
+    assert c.history.latest().history_user == gz_handler
+    assert c.history.count() == 2
+    c = svc.complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        expected_version=c.updated_at,
+    )
+    assert c.status == S.INVESTIGATING
+
+
+@pytest.mark.django_db
+def test_stale_check_comes_before_any_other_answer(
+    register: Any, tianhe_handler: Any, gz_manager: Any
+) -> None:
+    c = register(tianhe_handler)
+    version = c.updated_at
+    svc.complaint_accept(complaint=c, actor=tianhe_handler)
+    # The form says "registered"; the case moved on: the user is told to reload,
+    # not that declining is impossible in a state they never saw.
+    with pytest.raises(StaleComplaint):
+        svc.complaint_decline(
+            complaint=c, actor=gz_manager, note="非本人投诉", expected_version=version
+        )
+    c.refresh_from_db()
+    assert (c.status, c.route_note) == (S.ACCEPTED, "")

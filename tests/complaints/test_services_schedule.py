@@ -1,0 +1,359 @@
+"""The decision clock: extensions (Measures art. 18), appraisal pauses, restarts on
+new facts, and deadlines on the stored working-day calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from complaints import exceptions as E
+from complaints import services as svc
+from complaints.exceptions import ComplaintError
+from complaints.models import CalendarDay, Complaint, Extension, Notification
+from organisations.permissions import NotFound
+from tests.complaints.conftest import SHANGHAI
+
+pytestmark = pytest.mark.django_db
+REASON = "需调取交警事故认定书并委托第三方重新定损"
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+@pytest.fixture
+def accepted(register: Any, tianhe_handler: Any) -> Complaint:
+    """Received 2026-03-06: legal due 03-23, internal target 03-20."""
+    return svc.complaint_accept(
+        complaint=register(tianhe_handler), actor=tianhe_handler
+    )
+
+
+def extend(c: Complaint, actor: Any, level: int, approver: Any) -> Extension:
+    return svc.complaint_extend(
+        complaint=c, actor=actor, level=level, reason=REASON, approver=approver
+    )
+
+
+def notices(c: Complaint, kind: str) -> list[Notification]:
+    return list(Notification.objects.filter(complaint=c, kind=kind).order_by("channel"))
+
+
+@pytest.mark.parametrize("approver", ["gz_manager", "gd_manager", "senior"])
+def test_first_extension_to_30_days_approved_by_a_manager(
+    accepted: Any, tianhe_handler: Any, request: pytest.FixtureRequest, approver: str
+) -> None:
+    manager = request.getfixturevalue(approver)
+    before = accepted.history.count()
+
+    ext = extend(accepted, tianhe_handler, 1, manager)
+
+    c = Complaint.objects.get(pk=accepted.pk)
+    # 2026-03-06 + 30 = Sunday 04-05 in the Qingming holiday (04-04..04-06) -> 04-07.
+    assert (ext.level, ext.previous_due, ext.new_due) == (
+        1,
+        date(2026, 3, 23),
+        date(2026, 4, 7),
+    )
+    assert (ext.requested_by, ext.approved_by, ext.reason) == (
+        tianhe_handler,
+        manager,
+        REASON,
+    )
+    assert (c.extension_level, c.legal_due) == (1, date(2026, 4, 7))
+    assert (c.internal_due, c.due_on) == (date(2026, 4, 4), date(2026, 4, 4))
+    assert c.history.count() == before + 1
+    row = c.history.latest()
+    assert row.history_user == tianhe_handler
+    assert REASON[:20] in row.history_change_reason
+    assert ext.history.get().history_user == tianhe_handler
+    rows = notices(c, "extension")
+    assert [(r.channel, r.address) for r in rows] == [
+        ("email", c.email),
+        ("sms", c.phone),
+    ]
+    for row in rows:
+        assert "2026-04-07" in row.body
+        assert REASON in row.body
+
+
+@pytest.mark.parametrize("approver", ["tianhe_handler", "gz_handler", "gd_reviewer"])
+def test_first_extension_refused_without_a_manager(
+    accepted: Any, tianhe_handler: Any, request: pytest.FixtureRequest, approver: str
+) -> None:
+    user = request.getfixturevalue(approver)
+    with pytest.raises(ComplaintError) as exc:
+        extend(accepted, tianhe_handler, 1, user)
+    message = E.EXTENSION_APPROVER % {"user": user, "level": 1}
+    assert exc.value.message_dict == {"approver": [message]}
+    accepted.refresh_from_db()
+    assert (accepted.extension_level, accepted.legal_due) == (0, date(2026, 3, 23))
+    assert not notices(accepted, "extension")
+
+
+@pytest.mark.parametrize(
+    ("institution", "approver", "allowed"),
+    [
+        ("GDGZTH", "senior", True),  # head-office senior manager
+        ("GDGZTH", "gz_manager", True),  # GDGZ is the upper level of GDGZTH
+        ("GDGZ", "gd_manager", True),  # GD is the upper level of GDGZ
+        ("GDGZ", "senior", True),
+        ("GDGZ", "gz_manager", False),  # the branch's own manager
+        ("GDGZTH", "gd_reviewer", False),  # upper level, but no approval role
+    ],
+)
+def test_second_extension_needs_senior_or_upper_level_approval(
+    register: Any,
+    gz_handler: Any,
+    gz_manager: Any,
+    request: pytest.FixtureRequest,
+    institution: str,
+    approver: str,
+    allowed: bool,
+) -> None:
+    c = register(gz_handler, institution=institution)
+    extend(c, gz_handler, 1, gz_manager)
+    user = request.getfixturevalue(approver)
+    if not allowed:
+        with pytest.raises(ComplaintError) as exc:
+            extend(c, gz_handler, 2, user)
+        message = E.EXTENSION_APPROVER % {"user": user, "level": 2}
+        assert exc.value.message_dict == {"approver": [message]}
+        assert Complaint.objects.get(pk=c.pk).extension_level == 1
+        return
+    ext = extend(c, gz_handler, 2, user)
+    c.refresh_from_db()
+    # 30 + 30 days from receipt: 2026-05-05 is in the Labour Day holiday -> 05-06.
+    assert (ext.previous_due, ext.new_due, c.legal_due) == (
+        date(2026, 4, 7),
+        date(2026, 5, 6),
+        date(2026, 5, 6),
+    )
+    assert (c.extension_level, c.due_on) == (2, date(2026, 5, 4))
+    assert len(notices(c, "extension")) == 4
+    assert "2026-05-06" in notices(c, "extension")[-1].body
+
+
+def test_extensions_go_in_order_and_stop_at_the_second(
+    accepted: Any, tianhe_handler: Any, gz_manager: Any, senior: Any
+) -> None:
+    with pytest.raises(ComplaintError) as exc:
+        extend(accepted, tianhe_handler, 2, senior)
+    assert exc.value.message_dict == {"level": [E.EXTENSION_LEVEL % {"level": 1}]}
+    extend(accepted, tianhe_handler, 1, gz_manager)
+    extend(accepted, tianhe_handler, 2, senior)
+    for level in (2, 3):
+        with pytest.raises(ComplaintError) as exc:
+            extend(accepted, tianhe_handler, level, senior)
+        assert exc.value.message_dict == {"level": [str(E.EXTENSION_MAX)]}
+    assert Extension.objects.filter(complaint=accepted).count() == 2
+
+
+def test_extension_needs_a_reason_an_open_clock_and_scope(
+    accepted: Any, tianhe_handler: Any, gz_manager: Any, xihu_handler: Any
+) -> None:
+    with pytest.raises(ComplaintError) as exc:
+        svc.complaint_extend(
+            complaint=accepted,
+            actor=tianhe_handler,
+            level=1,
+            reason=" ",
+            approver=gz_manager,
+        )
+    assert exc.value.message_dict == {"reason": [str(E.REASON_REQUIRED)]}
+    with pytest.raises(NotFound):
+        extend(accepted, xihu_handler, 1, gz_manager)
+    svc.complaint_withdraw(
+        complaint=accepted,
+        actor=tianhe_handler,
+        received_on=date(2026, 3, 9),
+        note="撤回",
+    )
+    with pytest.raises(ComplaintError) as exc:
+        extend(accepted, tianhe_handler, 1, gz_manager)
+    assert exc.value.messages == [str(E.NOT_OPEN)]
+
+
+def test_pause_for_appraisal_shifts_the_deadline_by_the_paused_days(
+    accepted: Any, tianhe_handler: Any
+) -> None:
+    before = accepted.history.count()
+    pause = svc.complaint_pause(
+        complaint=accepted,
+        actor=tianhe_handler,
+        started_on=date(2026, 3, 10),
+        body="广州市价格认证中心",
+        reason="车辆损失价格鉴定",
+    )
+    c = Complaint.objects.get(pk=accepted.pk)
+    assert c.paused_since == date(2026, 3, 10)
+    assert c.legal_due == date(2026, 3, 23)  # unchanged until the pause ends
+    assert c.history.count() == before + 1
+    assert c.history.latest().history_user == tianhe_handler
+    assert pause.history.get().history_user == tianhe_handler
+    (sms,) = [r for r in notices(c, "pause") if r.channel == "sms"]
+    assert "广州市价格认证中心" in sms.body
+    assert "2026-03-10" in sms.body
+    with pytest.raises(ComplaintError) as exc:
+        svc.complaint_pause(
+            complaint=c,
+            actor=tianhe_handler,
+            started_on=date(2026, 3, 11),
+            body="x",
+            reason="y",
+        )
+    assert exc.value.messages == [str(E.ALREADY_PAUSED)]
+    with pytest.raises(ComplaintError) as exc:
+        svc.complaint_resume(
+            complaint=c, actor=tianhe_handler, ended_on=date(2026, 3, 9)
+        )
+    assert exc.value.message_dict == {"ended_on": [str(E.PAUSE_DATES)]}
+
+    pause = svc.complaint_resume(
+        complaint=c, actor=tianhe_handler, ended_on=date(2026, 3, 20)
+    )
+
+    c.refresh_from_db()
+    assert pause.ended_on == date(2026, 3, 20)
+    assert (c.paused_days, c.paused_since) == (10, None)
+    # 2026-03-06 + 15 + 10 paused days = Tuesday 03-31; internal 03-06 + 14 + 10.
+    assert (c.legal_due, c.internal_due, c.due_on) == (
+        date(2026, 3, 31),
+        date(2026, 3, 30),
+        date(2026, 3, 30),
+    )
+    assert c.history.count() == before + 2
+    assert "2026-03-31" in notices(c, "resume")[0].body
+    with pytest.raises(ComplaintError) as exc:
+        svc.complaint_resume(
+            complaint=c, actor=tianhe_handler, ended_on=date(2026, 3, 21)
+        )
+    assert exc.value.messages == [str(E.NOT_PAUSED)]
+
+
+def record(c: Complaint, actor: Any, **fields: Any) -> Any:
+    values = {
+        "direction": "in",
+        "method": "letter",
+        "occurred_at": datetime(2026, 3, 15, 10, 0, tzinfo=SHANGHAI),
+        "summary": "投诉人补充提交维修发票及4S店定损单",
+        "new_facts": True,
+    }
+    return svc.correspondence_record(complaint=c, actor=actor, **{**values, **fields})
+
+
+def test_new_facts_restart_the_clock_from_the_day_received(
+    accepted: Any, tianhe_handler: Any
+) -> None:
+    before = accepted.history.count()
+    entry = record(accepted, tianhe_handler)
+    c = Complaint.objects.get(pk=accepted.pk)
+    assert entry.new_facts
+    assert c.clock_start == date(2026, 3, 15)
+    # 2026-03-15 + 15 = Monday 03-30; internal target 03-15 + 14 = 03-29.
+    assert (c.legal_due, c.internal_due, c.due_on) == (
+        date(2026, 3, 30),
+        date(2026, 3, 29),
+        date(2026, 3, 29),
+    )
+    assert c.history.count() == before + 1
+    assert "2026-03-15" in c.history.latest().history_change_reason
+
+
+def test_new_facts_during_a_pause_count_the_pause_only_from_the_restart(
+    accepted: Any, tianhe_handler: Any
+) -> None:
+    svc.complaint_pause(
+        complaint=accepted,
+        actor=tianhe_handler,
+        started_on=date(2026, 3, 10),
+        body="某司法鉴定所",
+        reason="伤残等级鉴定",
+    )
+    record(accepted, tianhe_handler)  # new facts on 03-15: the clock restarts
+    svc.complaint_resume(
+        complaint=accepted, actor=tianhe_handler, ended_on=date(2026, 3, 20)
+    )
+    c = Complaint.objects.get(pk=accepted.pk)
+    # 5 paused days after the restart: 03-15 + 15 + 5 = Sat 04-04 (Qingming) -> 04-07.
+    assert (c.clock_start, c.paused_days, c.legal_due) == (
+        date(2026, 3, 15),
+        5,
+        date(2026, 4, 7),
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"new_facts": False},
+        {"direction": "out"},
+        {"occurred_at": datetime(2026, 3, 5, 10, 0, tzinfo=SHANGHAI)},  # before receipt
+    ],
+    ids=["no_new_facts", "outbound", "dated_before_the_clock"],
+)
+def test_other_correspondence_leaves_the_clock(
+    accepted: Any, tianhe_handler: Any, fields: dict[str, Any]
+) -> None:
+    record(accepted, tianhe_handler, **fields)
+    c = Complaint.objects.get(pk=accepted.pk)
+    assert (c.clock_start, c.legal_due, c.history.count()) == (
+        date(2026, 3, 6),
+        date(2026, 3, 23),
+        accepted.history.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("received", "legal", "why"),
+    [
+        (date(2025, 9, 16), date(2025, 10, 9), "day 15 is National Day"),
+        (date(2025, 9, 26), date(2025, 10, 11), "day 15 is a Saturday made a workday"),
+        (date(2026, 2, 5), date(2026, 2, 24), "day 15 is in the Spring Festival"),
+        (date(2026, 2, 13), date(2026, 2, 28), "day 15 is a Saturday made a workday"),
+        (date(2026, 3, 6), date(2026, 3, 23), "day 15 is a Saturday"),
+    ],
+)
+def test_deadlines_follow_the_stored_calendar(
+    register: Any, tianhe_handler: Any, received: date, legal: date, why: str
+) -> None:
+    at = datetime(received.year, received.month, received.day, 9, 0, tzinfo=SHANGHAI)
+    c = register(tianhe_handler, received_at=at)
+    assert c.legal_due == legal, why
+    assert c.due_provisional is False
+
+
+def test_an_edited_calendar_day_moves_the_deadline(
+    register: Any, tianhe_handler: Any
+) -> None:
+    # The table, not the package, is the source: make Monday 03-23 a holiday.
+    day = CalendarDay.objects.get(day=date(2026, 3, 23))
+    day.is_workday = False
+    day.save()
+    assert register(tianhe_handler).legal_due == date(2026, 3, 24)
+
+
+def test_a_deadline_in_an_unloaded_year_is_provisional(
+    register: Any, tianhe_handler: Any
+) -> None:
+    for day in CalendarDay.objects.filter(day__year=2027):  # not published yet
+        day.delete()
+    c = register(
+        tianhe_handler, received_at=datetime(2026, 12, 20, 9, 0, tzinfo=SHANGHAI)
+    )
+    # 2026-12-20 + 15 = 2027-01-04: no holiday is assumed in an unloaded year.
+    assert (c.legal_due, c.due_on, c.due_provisional) == (
+        date(2027, 1, 4),
+        date(2027, 1, 3),
+        True,
+    )
+    loaded = register(
+        tianhe_handler, received_at=datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)
+    )
+    assert (loaded.legal_due, loaded.due_provisional) == (date(2026, 12, 25), False)
