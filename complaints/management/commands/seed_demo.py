@@ -2,14 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from complaints.demo import seed_complaints
 from organisations.demo import ACCOUNTS, DEMO_PASSWORD, seed_organisation
 
 
 class Command(BaseCommand):
-    help = "Load the demo insurer (tree, one account per role). Idempotent. Demo only."
+    help = (
+        "Load the demo insurer (tree, one account per role) and a few hundred "
+        "complaints in every state. Idempotent. Demo only."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--complaints",
+            type=int,
+            default=300,
+            help="How many demo complaints to create on an empty demo (default 300).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         org = seed_organisation()
@@ -17,6 +29,17 @@ class Command(BaseCommand):
             _("Demo data: %(i)d institutions and %(u)d accounts created.")
             % {"i": org["institutions"], "u": org["users"]}
         )
+        complaints = seed_complaints(count=max(options["complaints"], 0))
+        if complaints["skipped"]:
+            self.stdout.write(_("Demo complaints: already loaded, none created."))
+        else:
+            by_status = ", ".join(
+                f"{status} {n}" for status, n in sorted(complaints["by_status"].items())
+            )
+            self.stdout.write(
+                _("Demo complaints: %(n)d created (%(statuses)s).")
+                % {"n": complaints["created"], "statuses": by_status}
+            )
         self.stdout.write(_("Demo accounts (password for all: %s):") % DEMO_PASSWORD)
         self.stdout.write("  admin  (superuser)")
         for account in ACCOUNTS:

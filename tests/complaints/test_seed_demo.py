@@ -1,0 +1,81 @@
+"""seed_demo: the demo insurer with complaints in every state, idempotent."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import F
+
+from complaints.demo import seed_complaints
+from complaints.models import Complaint, Notification
+from organisations.demo import seed_organisation
+
+pytestmark = pytest.mark.django_db
+S = Complaint.Status
+
+
+def seed(count: int) -> str:
+    out = StringIO()
+    call_command("seed_demo", complaints=count, stdout=out)
+    return out.getvalue()
+
+
+def totals() -> tuple[int, int, int]:
+    return (
+        Complaint.objects.count(),
+        Complaint.history.count(),
+        Notification.objects.count(),
+    )
+
+
+def test_seed_demo_fills_every_state_once_and_only_once() -> None:
+    first = seed(40)
+
+    assert "Demo complaints: 40 created" in first
+    assert set(Complaint.objects.values_list("status", flat=True)) == set(S.values)
+    before = totals()
+
+    second = seed(40)
+
+    assert "already loaded" in second
+    assert totals() == before
+    # The demo went through the services, so it keeps their rules.
+    decided = Complaint.objects.exclude(approved_by=None)
+    assert decided.exists()
+    assert not decided.filter(approved_by=F("drafted_by")).exists()  # four-eyes
+    assert not decided.filter(cause=None).exists()
+    registrations = Complaint.history.filter(history_type="+")
+    assert registrations.count() == 40
+    assert not registrations.exclude(history_user=F("registered_by")).exists()
+    assert not Complaint.objects.filter(reviewer=F("handler")).exists()
+    assert not Complaint.objects.filter(status=S.WITHDRAWN, withdrawn_on=None).exists()
+    for c in Complaint.objects.filter(status=S.NOTIFIED):
+        assert c.correspondence.filter(is_notice=True).exists()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def seed_and_roll_back(count: int) -> list[tuple[str, ...]]:
+    try:
+        with transaction.atomic():
+            seed_complaints(count=count)
+            rows = list(
+                Complaint.objects.order_by("number").values_list(
+                    "number", "complainant_name", "status", "institution__code"
+                )
+            )
+            raise _Rollback
+    except _Rollback:
+        return rows
+
+
+def test_seed_is_deterministic() -> None:
+    seed_organisation()
+    first = seed_and_roll_back(15)
+    assert not Complaint.objects.exists()
+    assert seed_and_roll_back(15) == first
