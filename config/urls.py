@@ -10,5 +10,6 @@ admin.site.index_title = _("Workbench")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("intake.urls")),
     path("complaints/", include("complaints.urls")),
 ]

@@ -1,0 +1,65 @@
+"""Reads of the intake API: a client sees only the complaints it registered."""
+
+from __future__ import annotations
+
+import hmac
+import re
+
+from django.db.models import QuerySet
+
+from complaints.models import Complaint
+from intake.models import ChannelClient, IntakeSubmission
+from organisations import permissions
+
+NUMBER_PATTERN = r"TS[0-9]{4}-[0-9]{6}"
+_NUMBER = re.compile(rf"^{NUMBER_PATTERN}$")
+_NON_DIGITS = re.compile(r"\D")
+# The verification factor of the public lookup: the phone's last four digits.
+PHONE_FACTOR_DIGITS = 4
+
+
+def client_complaints(*, client: ChannelClient) -> QuerySet[Complaint]:
+    """The complaints `client` registered, newest first.
+
+    Still narrowed by the service user's permission scope: a client moved to
+    another institution does not keep reading the old one's cases.
+    """
+    own = IntakeSubmission.objects.filter(
+        client=client, kind=IntakeSubmission.Kind.REGISTRATION
+    ).values("complaint_id")
+    queryset = Complaint.objects.filter(pk__in=own).select_related(
+        "channel", "institution"
+    )
+    return permissions.scope(queryset, client.service_user, permissions.VIEW).order_by(
+        "-received_at", "-pk"
+    )
+
+
+def client_complaint(*, client: ChannelClient, number: str) -> Complaint:
+    """One of the client's own complaints; anything else is NotFound, exactly
+    as for a number that does not exist."""
+    if not _NUMBER.match(number):
+        raise permissions.NotFound(permissions.NOT_FOUND)
+    complaint = client_complaints(client=client).filter(number=number).first()
+    if complaint is None:
+        raise permissions.NotFound(permissions.NOT_FOUND)
+    return complaint
+
+
+def complaint_for_lookup(*, number: str, phone_last4: str) -> Complaint | None:
+    """The complaint a complainant may look up, or None.
+
+    A wrong factor, a complaint without a phone number and an unknown number
+    all give None: the caller cannot tell them apart.
+    """
+    complaint = None
+    if _NUMBER.match(number):
+        complaint = Complaint.objects.filter(number=number).first()
+    digits = _NON_DIGITS.sub("", complaint.phone) if complaint else ""
+    expected = (
+        digits[-PHONE_FACTOR_DIGITS:] if len(digits) >= PHONE_FACTOR_DIGITS else ""
+    )
+    matches = hmac.compare_digest(
+        (expected or "-" * PHONE_FACTOR_DIGITS).encode(), phone_last4.encode()
+    )
+    return complaint if expected and matches else None
