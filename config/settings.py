@@ -121,6 +121,7 @@ INSTITUTION_ALLOW_LEVEL_SKIP = env.bool("INSTITUTION_ALLOW_LEVEL_SKIP", default=
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

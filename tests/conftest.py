@@ -15,11 +15,14 @@ Personas (see organisations/demo.py for the tree):
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
+from django.contrib.contenttypes.models import ContentType
 
 from organisations.demo import TREE
 from organisations.models import Institution, Membership
@@ -32,7 +35,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+) -> None:
     """One PostgreSQL test database per pytest process, so runs side by side
     (several developers, CI steps) never drop each other's database."""
     from django.conf import settings
@@ -40,6 +45,33 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     for alias in settings.DATABASES.values():
         if alias["ENGINE"].endswith("postgresql"):
             alias.setdefault("TEST", {})["NAME"] = f"test_{alias['NAME']}_{os.getpid()}"
+
+
+# Data migrations whose rows every test may rely on (code lists, calendar, root causes).
+SEED_MIGRATIONS = [
+    "complaints.migrations.0002_initial_code_lists",
+    "complaints.migrations.0003_seed_calendar",
+    "reporting.migrations.0002_initial_root_causes",
+]
+
+
+def _uses_transactions(request: Any) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: Any) -> None:
+    """A transactional test ends with a flush that also empties the tables the data
+    migrations filled; put those rows back (idempotent) before each such test."""
+    if not _uses_transactions(request):
+        return
+    request.getfixturevalue("transactional_db")
+    ContentType.objects.clear_cache()  # the flush recreated content types
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).load(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 
 from complaints.models import Complaint
 from reporting import services
@@ -22,20 +20,6 @@ from tests.reporting.conftest import (  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Data migrations whose rows a transactional test's flush removes.
-SEEDS = [
-    "complaints.migrations.0002_initial_code_lists",
-    "complaints.migrations.0003_seed_calendar",
-    "reporting.migrations.0002_initial_root_causes",
-]
-
-
-@pytest.fixture(autouse=True)
-def _seeded(transactional_db: None) -> None:
-    """Put back the seeded code lists, calendar and root causes (idempotent)."""
-    for module in SEEDS:
-        importlib.import_module(module).load(django_apps, None)
-
-
 GD_Q3 = "institution=GD&period=2026Q3"
 
 

@@ -11,38 +11,13 @@ from typing import Any
 
 import pytest
 
-from complaints.codelists import INITIAL_CODES
-from complaints.deadlines import chinese_calendar_year
-from complaints.models import CalendarDay, Code, Complaint
+from complaints.models import Code, Complaint
 from complaints.services import complaint_register
 from organisations.models import Institution
 from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Complaint.Status
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(db: Any) -> None:
-    """Code lists and this year's calendar, as the data migrations load them: an
-    earlier transactional test's flush removes them."""
-    for kind, rows in INITIAL_CODES.items():
-        for order, (value, label, label_en, group) in enumerate(rows):
-            Code.objects.get_or_create(
-                kind=kind,
-                code=value,
-                defaults={
-                    "label": label,
-                    "label_en": label_en,
-                    "group": group,
-                    "sort_order": order * 10,
-                },
-            )
-    if not CalendarDay.objects.filter(day__year=2026).exists():
-        CalendarDay.objects.bulk_create(
-            CalendarDay(day=day, is_workday=workday, name=name[:40])
-            for day, workday, name in chinese_calendar_year(2026)
-        )
 
 
 def code_pk(kind: str, value: str) -> str:
