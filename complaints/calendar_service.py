@@ -253,7 +253,9 @@ def _write(
     # would lock every open complaint at once); `recompute_deadlines` repeats
     # the work if this step is interrupted.
     if changed_years and not dry_run:
-        result.deadlines_changed = recompute_open_deadlines(years=changed_years)
+        result.deadlines_changed = recompute_open_deadlines(
+            years=changed_years, actor=actor
+        )
     return result
 
 

@@ -184,7 +184,7 @@ def staff_in_scope_of(*, complaint: Complaint) -> QuerySet[Any]:
 def _users(condition: Q) -> QuerySet[Any]:
     return (
         get_user_model()
-        .objects.filter(condition, is_active=True)
+        .objects.filter(condition, is_active=True, is_staff=True)
         .order_by("last_name", "first_name", "username")
     )
 

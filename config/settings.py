@@ -213,7 +213,9 @@ COMPLAINT_SMS_BACKEND = env.str(
 # Channel clients authenticate with their own tokens (intake.authentication);
 # nothing else is accepted on /api/.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["intake.authentication.ChannelTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "intake.authentication.ChannelTokenAuthentication"
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -232,6 +234,11 @@ SPECTACULAR_SETTINGS = {
 # Requests per minute per channel client, and the largest request body accepted.
 INTAKE_RATE_LIMIT_PER_MINUTE = env.int("INTAKE_RATE_LIMIT_PER_MINUTE", default=120)
 INTAKE_STATUS_LOOKUP_PER_MINUTE = env.int("INTAKE_STATUS_LOOKUP_PER_MINUTE", default=10)
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
+    "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440
+)
+# Proxies in front of the app whose X-Forwarded-For is trusted for the status
+# lookup's per-address limit (0: use the socket address).
+INTAKE_TRUSTED_PROXY_COUNT = env.int("INTAKE_TRUSTED_PROXY_COUNT", default=0)
 # Mailbox read by `fetch_mail` for e-mail complaints (imaps://user:pass@host:993/INBOX).
 INTAKE_IMAP_URL = env.str("INTAKE_IMAP_URL", default="")

@@ -237,7 +237,11 @@ def get_in_scope(
 
 
 def users_with(perm: str, institution: Institution) -> QuerySet[Any]:
-    """Active users who may act with `perm` on `institution` (via an ancestor too)."""
+    """Active staff who may act with `perm` on `institution` (via an ancestor too).
+
+    Non-staff holders of a role (the intake API's service accounts) are not
+    people: they are never offered as handlers, approvers or alert recipients.
+    """
     codename = _codename(perm)
     paths = ancestor_paths(institution.path)
     group_grant = Q(
@@ -250,7 +254,7 @@ def users_with(perm: str, institution: Institution) -> QuerySet[Any]:
     )
     return (
         get_user_model()
-        .objects.filter(is_active=True)
+        .objects.filter(is_active=True, is_staff=True)
         .filter(group_grant | user_grant)
         .distinct()
     )

@@ -75,6 +75,14 @@ def _reference_data(request: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default(settings: Any) -> None:
+    """Tests assert on message constants in English; the product's default
+    (zh-hans) and its Chinese text are asserted by tests that ask for Chinese
+    (Accept-Language, the browser's zh-CN locale, translation.override)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings: Any) -> None:
     # Tests run without collectstatic; the manifest storage would 500 every page.
     settings.STORAGES = {

@@ -163,7 +163,7 @@ def took_part(c: C, user: Any) -> bool:
 
 def handler_problem(c: C, user: Any) -> str:
     """Why `user` may not handle `c`, or "" (recusal, subject, scope)."""
-    if not P.has(user, P.HANDLE, c.institution):
+    if not (user.is_staff and P.has(user, P.HANDLE, c.institution)):
         return str(E.HANDLER_NOT_ELIGIBLE) % {
             "user": user,
             "institution": c.institution,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from complaints import deadlines
@@ -161,23 +162,30 @@ def restart_clock(c: Complaint, actor: Any, received_on: date) -> None:
     )
 
 
-def recompute_open_deadlines(*, years: set[int] | None = None) -> int:
+def recompute_open_deadlines(
+    *, years: set[int] | None = None, actor: Any = None
+) -> int:
     """After a calendar change: recompute the stored due dates of open complaints
-    whose clock touches one of `years` (all open ones when None). Idempotent."""
+    whose clock runs through one of `years` (all open ones when None). Idempotent.
+
+    Only the complaints the change can affect are read and locked, one at a time,
+    so a calendar edit never holds every open complaint.
+    """
     calendar = DatabaseCalendar()
     changed = 0
     open_qs = Complaint.objects.filter(status__in=OPEN_STATUSES, item_type="complaint")
+    if years:
+        # The clock window [clock_start, legal_due] must meet the changed years.
+        first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+        open_qs = open_qs.filter(clock_start__lte=last).filter(
+            Q(legal_due__gte=first) | Q(legal_due__isnull=True)
+        )
     for pk in open_qs.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             c = Complaint.objects.select_for_update().get(pk=pk)
-            if years and not (
-                {c.clock_start.year, (c.due_on or c.clock_start).year} & years
-                or (c.legal_due and c.legal_due.year in years)
-            ):
-                continue
             before = (c.legal_due, c.internal_due, c.due_on, c.due_provisional)
             refresh_deadlines(c, calendar)
             if before != (c.legal_due, c.internal_due, c.due_on, c.due_provisional):
-                save(c, None, _("Deadline recomputed after a calendar change"))
+                save(c, actor, _("Deadline recomputed after a calendar change"))
                 changed += 1
     return changed

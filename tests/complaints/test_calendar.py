@@ -129,6 +129,7 @@ def test_a_new_holiday_on_the_legal_due_date_moves_it(
     assert c.history.count() == history + 1
     latest = c.history.latest("history_id")
     assert latest.history_change_reason == "Deadline recomputed after a calendar change"
+    assert latest.history_user == admin_user
     assert (day.is_workday, day.name, day.source) == (
         False,
         "临时调休",
