@@ -55,6 +55,10 @@ REVIEW_LATE = _(
     "The application came more than %(days)d days after the decision was received; "
     "give the reason for accepting it late."
 )
+REVIEW_WINDOW_OPEN = _(
+    "The complainant may apply for review (核查) until %(day)s. Close before then "
+    "only if they accept the decision, and say so in the note."
+)
 REVIEWER_INVOLVED = _("A reviewer must not have handled, drafted or approved the case.")
 REVIEWER_NOT_UPPER = _(
     "Review is done at the upper-level institution (%(institution)s); you hold no "

@@ -285,6 +285,13 @@ def complaint_approve(
     return c
 
 
+def _method_label(method: str) -> str:
+    try:
+        return str(Correspondence.Method(method).label)
+    except ValueError:
+        return method
+
+
 def _record_notice(
     c: C, actor: Any, method: str, occurred_at: datetime, summary: str
 ) -> None:
@@ -320,7 +327,11 @@ def complaint_notify_decision(
     c.notify()
     c.notified_at = occurred_at
     c.decision_received_on = received_on or timezone.localdate(occurred_at)
-    save(c, actor, _("Decision notified by %(method)s") % {"method": method})
+    save(
+        c,
+        actor,
+        _("Decision notified by %(method)s") % {"method": _method_label(method)},
+    )
     _record_notice(c, actor, method, occurred_at, summary)
     queue_complainant_notice(c, "decision")
     return c
@@ -423,7 +434,11 @@ def complaint_notify_review(
     refuse_unless(c, "notify_review")
     c.notify_review()
     c.closed_at = occurred_at
-    save(c, actor, _("Review decision notified by %(method)s") % {"method": method})
+    save(
+        c,
+        actor,
+        _("Review decision notified by %(method)s") % {"method": _method_label(method)},
+    )
     _record_notice(c, actor, method, occurred_at, summary)
     queue_complainant_notice(c, "review_decision")
     return c
@@ -499,6 +514,13 @@ def complaint_record_mediation_outcome(
     return c
 
 
+def _review_window_end(c: C) -> date | None:
+    """Last day to apply for review, or None where no review exists (head office)."""
+    if c.institution.parent_id is None or c.decision_received_on is None:
+        return None
+    return deadlines.review_application_due(c.decision_received_on, DatabaseCalendar())
+
+
 @transaction.atomic
 def complaint_close(
     *,
@@ -507,8 +529,18 @@ def complaint_close(
     note: str = "",
     expected_version: datetime | None = None,
 ) -> C:
-    """Close after the decision: the review window lapsed or the complainant accepts."""
+    """Close after the decision: the review window lapsed or the complainant accepts.
+
+    While the complainant may still apply for review (Measures art. 20), closing
+    needs a note recording that they accept the decision: a silent early close
+    would take away their right to review.
+    """
     c = start(complaint, actor, P.HANDLE, "close", expected_version=expected_version)
+    window_end = _review_window_end(c)
+    if window_end and timezone.localdate() <= window_end and not note.strip():
+        raise ComplaintError(
+            {"note": ComplaintError(E.REVIEW_WINDOW_OPEN, params={"day": window_end})}
+        )
     c.close()
     c.closed_at = timezone.now()
     save(c, actor, note or _("Closed"))

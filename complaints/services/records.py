@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,9 @@ def attachment_add(
         kind=kind,
         file=upload,
         original_name=Path(upload.name or "file").name[:200],
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        # The browser's declared type is not trusted: derive it from the checked name.
+        content_type=mimetypes.guess_type(upload.name or "")[0]
+        or "application/octet-stream",
         size=upload.size or 0,
         sha256=digest.hexdigest(),
         description=description,

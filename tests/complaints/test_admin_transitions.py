@@ -108,7 +108,9 @@ def at(
             ),
         ]
         extra = {
-            "closed": lambda c: complaint_close(complaint=c, actor=h),
+            "closed": lambda c: complaint_close(
+                complaint=c, actor=h, note="投诉人接受处理结果"
+            ),
             "in_mediation": lambda c: complaint_refer_to_mediation(
                 complaint=c, actor=h, body="调解中心", referred_on=date(2026, 3, 17)
             ),

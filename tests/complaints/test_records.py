@@ -59,6 +59,15 @@ def test_attachment_is_stored_with_its_fingerprint(
     assert a.history.get().history_user == tianhe_handler
 
 
+def test_the_declared_content_type_is_not_trusted(
+    complaint: Any, tianhe_handler: Any
+) -> None:
+    # A browser (or an attacker) may claim text/html; the stored type follows the
+    # checked file name, so a download is never served as a page.
+    a = add(complaint, tianhe_handler, upload("报案材料.pdf", PDF, "text/html"))
+    assert a.content_type == "application/pdf"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message", "params"),
     [

@@ -272,7 +272,7 @@ def test_deadline_grey_when_the_clock_stops(
         occurred_at=datetime(2026, 3, 10, 8, 0, tzinfo=SHANGHAI),
         summary="电话告知",
     )
-    c = complaint_close(complaint=c, actor=tianhe_handler)
+    c = complaint_close(complaint=c, actor=tianhe_handler, note="投诉人接受处理结果")
     d = selectors.complaint_deadline(c, today=date(2026, 3, 30), calendar=CAL_2026)
     assert (d.state, d.paused, d.working_days_left) == ("grey", False, None)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from complaints import exceptions as E
 from complaints import services as svc
@@ -272,3 +273,25 @@ def test_archive_from_every_ended_state(at: Any, persona: Any, status: str) -> N
     assert c.status == S.ARCHIVED
     assert c.archived_at is not None
     assert_one_change(c, before, h, S.ARCHIVED)
+
+
+def test_closing_inside_the_review_window_needs_the_complainants_acceptance(
+    at: Callable[..., Complaint], persona: Any
+) -> None:
+    """Measures art. 20: a silent early close would take away the right to review."""
+    handler = persona("tianhe_handler")
+    c = svc.complaint_notify_decision(
+        complaint=at(S.DECIDED),
+        actor=handler,
+        method="phone",
+        occurred_at=timezone.now(),
+        summary="电话告知处理结果及救济途径",
+    )
+    before = c.history.count()
+    with pytest.raises(ComplaintError) as info:
+        svc.complaint_close(complaint=c, actor=handler)
+    assert "note" in info.value.message_dict
+    assert Complaint.objects.get(pk=c.pk).history.count() == before
+
+    closed = svc.complaint_close(complaint=c, actor=handler, note="投诉人表示接受")
+    assert closed.status == S.CLOSED
