@@ -83,7 +83,7 @@ def slow_save(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("setup", "moves"),
     [

@@ -240,7 +240,7 @@ def test_upper_level_handler_registers_for_a_lower_branch(
     reason="PostgreSQL only: SQLite serialises writers (BEGIN IMMEDIATE), "
     "so there is no concurrent registration to race",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_get_distinct_numbers(
     tree: dict[str, Any], tianhe_handler: Any
 ) -> None:

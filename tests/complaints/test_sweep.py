@@ -304,7 +304,7 @@ def many_overdue(register: Any, people: dict[str, Any]) -> list[Complaint]:
 
 
 @on_postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_nodes_sweeping_at_once_queue_each_alert_once(
     many_overdue: list[Complaint],
 ) -> None:
@@ -324,7 +324,7 @@ def _no_lock(key: int) -> Iterator[bool]:
 
 
 @on_postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_without_the_lock_concurrent_sweeps_still_queue_each_alert_once(
     many_overdue: list[Complaint], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -338,7 +338,7 @@ def test_without_the_lock_concurrent_sweeps_still_queue_each_alert_once(
 
 
 @on_postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_sweep_started_while_one_runs_is_skipped(
     many_overdue: list[Complaint],
 ) -> None:

@@ -101,7 +101,7 @@ def test_correspondence_retries_are_idempotent_too(
     assert elsewhere.status_code == 422
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_make_one_complaint(
     website: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
