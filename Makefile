@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 DEV_ENV := DJANGO_DEBUG=true
 
 .PHONY: run install install-dev migrate seed serve test test-fast test-e2e lint format \
-        messages check-deploy ci clean
+        typecheck messages check-deploy ci clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ test-e2e: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(DEV_ENV) $(VENV)/bin/mypy organisations complaints reporting intake config
 
 format: install-dev
 	$(VENV)/bin/ruff format .
