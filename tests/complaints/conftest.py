@@ -41,3 +41,17 @@ def register(tree: dict[str, Institution]) -> Callable[..., Complaint]:
         return complaint_register(actor=actor, institution=tree[institution], **values)
 
     return make
+
+
+@pytest.fixture
+def persona(request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    """A persona fixture by name, for tables of (action, who)."""
+    return request.getfixturevalue
+
+
+@pytest.fixture
+def at(register: Callable[..., Complaint], persona: Any) -> Callable[..., Complaint]:
+    """A GDGZTH complaint walked through the services to a given status."""
+    from tests.complaints.test_services_transitions import walker
+
+    return walker(register, persona)

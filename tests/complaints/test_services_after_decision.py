@@ -22,39 +22,15 @@ from complaints.models import OPEN_STATUSES, Complaint, Notification
 from organisations.models import Membership
 from organisations.permissions import NotFound
 from organisations.services import membership_grant
-from tests.complaints.conftest import code
 from tests.complaints.test_services_transitions import (
     CALLS,
     assert_notice,
     assert_one_change,
-    walker,
 )
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status
 R = Membership.Role
-
-
-@pytest.fixture
-def persona(request: pytest.FixtureRequest) -> Callable[[str], Any]:
-    return request.getfixturevalue
-
-
-@pytest.fixture
-def at(register: Any, persona: Any) -> Callable[..., Complaint]:
-    return walker(register, persona)
-
-
-def route(c: Complaint, actor: Any, kind: str, **extra: Any) -> Complaint:
-    reason = {"reclassified": "not_a_complaint"}.get(kind, kind)
-    return svc.complaint_route(
-        complaint=c,
-        actor=actor,
-        kind=kind,
-        reason=code("route_reason", reason),
-        note="经核实后处理",
-        **extra,
-    )
 
 
 # --- review (核查) ---------------------------------------------------------------

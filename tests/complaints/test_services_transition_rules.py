@@ -6,7 +6,6 @@ Who may take each transition at all is table-tested in test_services_transitions
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,34 +24,12 @@ from tests.complaints.test_services_transitions import (
     NOTIFIED_AT,
     assert_notice,
     assert_one_change,
-    walker,
+    route,
 )
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status
 R = Membership.Role
-
-
-@pytest.fixture
-def persona(request: pytest.FixtureRequest) -> Callable[[str], Any]:
-    return request.getfixturevalue
-
-
-@pytest.fixture
-def at(register: Any, persona: Any) -> Callable[..., Complaint]:
-    return walker(register, persona)
-
-
-def route(c: Complaint, actor: Any, kind: str, **extra: Any) -> Complaint:
-    reason = {"reclassified": "not_a_complaint"}.get(kind, kind)
-    return svc.complaint_route(
-        complaint=c,
-        actor=actor,
-        kind=kind,
-        reason=code("route_reason", reason),
-        note="经核实后处理",
-        **extra,
-    )
 
 
 # --- intake decisions ----------------------------------------------------------

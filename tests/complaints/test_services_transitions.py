@@ -183,11 +183,6 @@ TRIER = {"approve": "gd_manager", "return_for_rework": "gd_manager"}
 TRIER["complete_review"] = "gd_reviewer"
 
 
-@pytest.fixture
-def persona(request: pytest.FixtureRequest) -> Callable[[str], Any]:
-    return request.getfixturevalue
-
-
 def walker(register: Any, persona: Any) -> Callable[..., Complaint]:
     def walk(status: str, **fields: Any) -> Complaint:
         if status == S.REGISTERED:
@@ -198,10 +193,16 @@ def walker(register: Any, persona: Any) -> Callable[..., Complaint]:
     return walk
 
 
-@pytest.fixture
-def at(register: Any, persona: Any) -> Callable[..., Complaint]:
-    """A GDGZTH complaint walked through the services to `status`."""
-    return walker(register, persona)
+def route(c: Complaint, actor: Any, kind: str, **extra: Any) -> Complaint:
+    reason = {"reclassified": "not_a_complaint"}.get(kind, kind)
+    return svc.complaint_route(
+        complaint=c,
+        actor=actor,
+        kind=kind,
+        reason=code("route_reason", reason),
+        note="经核实后处理",
+        **extra,
+    )
 
 
 def assert_one_change(c: Complaint, before: int, actor: Any, status: str) -> Any:
