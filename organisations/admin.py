@@ -47,8 +47,7 @@ class ScopedOrganisationAdmin(AuditedHistoryAdmin):
     scope_via = "institution"
 
     def _is_system_admin(self, request: HttpRequest, action: str = "view") -> bool:
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+        return permissions.is_system_admin(request.user, self.model, action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)

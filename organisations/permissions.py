@@ -170,6 +170,13 @@ def ancestor_paths(path: str) -> list[str]:
     ]
 
 
+def is_system_admin(user: AnyUser, model: type[Model], action: str = "view") -> bool:
+    """Model-level permission: system administrators manage reference data and
+    the organisation for everyone (no subtree), through Django's own perms."""
+    opts = model._meta
+    return bool(user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"))
+
+
 def is_global(user: AnyUser) -> bool:
     return bool(user.is_active and user.is_superuser)
 

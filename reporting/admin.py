@@ -49,8 +49,8 @@ class ReadersMixin:
     scope_via = "institution"
 
     def _admin(self, request: HttpRequest, action: str = "view") -> bool:
-        opts = self.opts  # type: ignore[attr-defined]
-        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+        model = self.model  # type: ignore[attr-defined]
+        return P.is_system_admin(request.user, model, action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)  # type: ignore[misc]

@@ -101,7 +101,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     # --- Who sees what ----------------------------------------------------
     def _is_system_admin(self, request: HttpRequest, action: str = "view") -> bool:
-        return request.user.has_perm(f"complaints.{action}_notification")
+        return permissions.is_system_admin(request.user, Notification, action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)

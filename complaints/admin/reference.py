@@ -93,8 +93,7 @@ class SystemAdminOrReader(AuditedHistoryAdmin):
     """Model permissions (system administrators) write; any view scope reads."""
 
     def _has_model_perm(self, request: HttpRequest, action: str) -> bool:
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+        return permissions.is_system_admin(request.user, self.model, action)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
