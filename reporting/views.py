@@ -293,6 +293,8 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         metric=metric,
         metric_label=METRICS[metric][0],
         dims=[(DIMENSIONS[d], v) for d, v in dims.items()],
+        # Changing the period keeps the figure's dimensions (channel, cause...).
+        hidden_params=[(DIM_PARAMS[d], v) for d, v in dims.items()],
         page_obj=page,
         base_query=request.GET.urlencode().split("&page=")[0],
     )

@@ -75,6 +75,9 @@ def test_drill_down_lists_the_complaints_behind_a_number(
     assert response.status_code == 200
     numbers = {c.number for c in response.context["page_obj"]}
     assert numbers == {quarter[k].number for k in "ABEF"}
+    # The period form on the page keeps the figure's dimension.
+    hidden = '<input type="hidden" name="child" value="GDGZ">'
+    assert hidden in response.content.decode()
     assert (
         get(client, gd_manager, f"{BASE}/drilldown/?{GD_Q3}&metric=nope").status_code
         == 404
