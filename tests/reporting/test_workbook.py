@@ -69,7 +69,7 @@ def test_command_writes_the_workbook(
         got = values[label]
         assert (Decimal(str(got)) if isinstance(expected, Decimal) else got) == expected
     assert values["接收投诉件数"] == 8
-    assert values["按时处理率(%)"] == 83.33
+    assert values["按时办结率(%)"] == 83.33
     rates = {r[0]: r[1:5] for r in rows if r and r[0] and str(r[0]).endswith("投诉量")}
     assert rates["亿元保费投诉量"] == (8, 40, "亿元", 0.2)
     assert rates["万张保单投诉量"] == (8, 8, "万张", 1)
