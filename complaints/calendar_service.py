@@ -380,11 +380,12 @@ def calendar_file_rows(*, filename: str, content: bytes) -> list[Sequence[Any]]:
     if suffix == "xlsx":
         return _xlsx_rows(content)
     if suffix == "csv":
-        return list(csv.reader(io.StringIO(_decode(content), newline="")))
+        return list(csv.reader(io.StringIO(decode_csv(content), newline="")))
     raise CalendarError(BAD_FILE_TYPE, code="bad_file_type")
 
 
-def _decode(content: bytes) -> str:
+def decode_csv(content: bytes) -> str:
+    """Text of an uploaded CSV: UTF-8 (with or without BOM), else GB18030/GBK."""
     # utf-8-sig also reads UTF-8 without a BOM; GBK bytes with Chinese text are
     # practically never valid UTF-8, so the fallback is safe.
     try:

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from organisations.models import Institution, Membership
+from organisations.permissions import sync_role_groups
 from organisations.services import institution_create, membership_grant
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (demo accounts only)
@@ -104,4 +105,6 @@ def seed_organisation() -> dict[str, Any]:
         membership_grant(
             user=user, institution=by_code[account.institution], role=account.role
         )
+    # A demo database made before a role gained a permission catches up here.
+    sync_role_groups()
     return {"institutions": created_institutions, "users": created_users}

@@ -116,6 +116,7 @@ class Institution(models.Model):
             ("review_complaints", _("Review (核查) lower-level decisions")),
             ("view_personal_data", _("See complainants' personal data unmasked")),
             ("export_complaints", _("Export complaints to spreadsheets")),
+            ("import_complaints", _("Import complaints from spreadsheets")),
             ("view_reports", _("Read KPIs and statistics")),
         ]
 

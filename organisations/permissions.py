@@ -48,6 +48,7 @@ APPROVE_FURTHER = "approve_further_extension"
 REVIEW = "review_complaints"
 PERSONAL_DATA = "view_personal_data"
 EXPORT = "export_complaints"
+IMPORT = "import_complaints"
 REPORTS = "view_reports"
 
 Role = Membership.Role
@@ -56,7 +57,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.MANAGER: (VIEW, HANDLE, ASSIGN, APPROVE, PERSONAL_DATA, REPORTS),
     Role.REVIEWER: (VIEW, REVIEW, PERSONAL_DATA),
     Role.SENIOR_MANAGER: (VIEW, ASSIGN, APPROVE, APPROVE_FURTHER, REPORTS),
-    Role.COMPLIANCE: (VIEW, EXPORT, REPORTS, PERSONAL_DATA),
+    # Compliance receives the regulator's transfers in bulk (IMPORT) but does not
+    # work complaints (no HANDLE).
+    Role.COMPLIANCE: (VIEW, EXPORT, IMPORT, REPORTS, PERSONAL_DATA),
     Role.VIEWER: (VIEW,),
 }
 

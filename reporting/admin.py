@@ -29,7 +29,7 @@ from reporting.models import (
     Rectification,
     RootCause,
 )
-from reporting.resources import BusinessVolumeResource
+from reporting.resources import IMPORT_FORMATS, BusinessVolumeResource
 from reporting.templatetags.reporting_tags import complaint_url
 
 NUMBERS_NOT_FOUND = _("Not found: %(numbers)s")
@@ -110,6 +110,7 @@ class DashboardAdmin(admin.ModelAdmin):
 @admin.register(BusinessVolume)
 class BusinessVolumeAdmin(ReadersMixin, ImportExportMixin, AuditedHistoryAdmin):
     resource_classes = [BusinessVolumeResource]
+    import_formats = IMPORT_FORMATS
     list_display = [
         "institution",
         "period_start",

@@ -11,15 +11,38 @@ from __future__ import annotations
 
 from typing import Any
 
+import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.formats import base_formats
 
+from complaints.calendar_service import decode_csv
+from complaints.models import ImportRecord
 from organisations.models import Institution
 from reporting import periods
 from reporting.models import BusinessVolume
 
 PERIOD_COLUMN = "期间"
+
+
+class LenientCSV(base_formats.CSV):
+    """CSV read as bytes and decoded like every other import of the project:
+    UTF-8 with or without BOM, else GB18030/GBK (Excel on Chinese Windows)."""
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def is_binary(self) -> bool:
+        return True
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        if isinstance(in_stream, bytes):
+            in_stream = decode_csv(in_stream)
+        return tablib.import_set(in_stream, format="csv", **kwargs)
+
+
+IMPORT_FORMATS = [LenientCSV, base_formats.XLSX]
 
 
 class InstitutionCodeWidget(widgets.ForeignKeyWidget):
@@ -89,7 +112,10 @@ class BusinessVolumeResource(resources.ModelResource):
         column_name="承保人次",
         widget=widgets.IntegerWidget(),
     )
-    note = fields.Field(attribute="note", column_name="备注")
+    # An empty xlsx cell reads as None; the note is a NOT NULL text column.
+    note = fields.Field(
+        attribute="note", column_name="备注", widget=widgets.CharWidget()
+    )
 
     class Meta:
         model = BusinessVolume
@@ -115,6 +141,23 @@ class BusinessVolumeResource(resources.ModelResource):
                 raise ValidationError(
                     {column: _("%(column)s is missing.") % {"column": column}}
                 )
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        super().after_import(dataset, result, **kwargs)
+        user = kwargs.get("user")
+        if kwargs.get("dry_run") or user is None or not user.is_authenticated:
+            return
+        totals = result.totals
+        ImportRecord.objects.create(
+            user=user,
+            file_name=str(kwargs.get("file_name") or "")[:200],
+            kind=ImportRecord.Kind.BUSINESS_VOLUMES,
+            new=totals.get("new", 0),
+            updated=totals.get("update", 0),
+            unchanged=totals.get("skip", 0),
+            invalid=totals.get("invalid", 0) + totals.get("error", 0),
+            committed=not (result.has_errors() or result.has_validation_errors()),
+        )
 
     def dehydrate_period(self, obj: BusinessVolume) -> str:
         return period_text(obj.period_start, obj.period_end)

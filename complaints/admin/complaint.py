@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
+from complaints.admin.complaint_exchange import ComplaintExchangeViews
 from complaints.admin.filters import (
     ActiveCodeFilter,
     DeadlineFilter,
@@ -57,7 +58,12 @@ def render_flags(complaint: Complaint) -> str:
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ComplaintWorkbenchViews, ComplaintFormLayout, AuditedHistoryAdmin):
+class ComplaintAdmin(
+    ComplaintWorkbenchViews,
+    ComplaintExchangeViews,
+    ComplaintFormLayout,
+    AuditedHistoryAdmin,
+):
     list_display = ["number", "received", "institution_and_handler", "status"]
     list_filter = [
         "status",
@@ -94,6 +100,16 @@ class ComplaintAdmin(ComplaintWorkbenchViews, ComplaintFormLayout, AuditedHistor
                 "my-work/",
                 wrap(self.my_work_view),
                 name="{}_{}_my_work".format(*info),
+            ),
+            path(
+                "export/<str:kind>.<str:fmt>",
+                wrap(self.export_view),
+                name="{}_{}_export".format(*info),
+            ),
+            path(
+                "import-regulator/",
+                wrap(self.import_regulator_view),
+                name="{}_{}_import_regulator".format(*info),
             ),
             path(
                 "<path:object_id>/act/<str:action>/",
@@ -150,6 +166,18 @@ class ComplaintAdmin(ComplaintWorkbenchViews, ComplaintFormLayout, AuditedHistor
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- Changelist ---------------------------------------------------------
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        user = request.user
+        can_export = P.has_anywhere(user, P.EXPORT)
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": can_export,
+            "can_import": P.has_anywhere(user, P.IMPORT),
+        }
+        return super().changelist_view(request, extra_context)
+
     def get_list_display(self, request: HttpRequest) -> Any:
         # Built once per request (sortable_by asks again and must get the same
         # callables), with one calendar (it caches the years it reads) and the

@@ -3,6 +3,8 @@ from complaints.models.calendar import NumberCounter as NumberCounter
 from complaints.models.codes import Code as Code
 from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES
 from complaints.models.complaint import Complaint as Complaint
+from complaints.models.exchange import ExportRecord as ExportRecord
+from complaints.models.exchange import ImportRecord as ImportRecord
 from complaints.models.records import Attachment as Attachment
 from complaints.models.records import Correspondence as Correspondence
 from complaints.models.records import Extension as Extension

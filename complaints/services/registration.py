@@ -77,14 +77,16 @@ def complaint_register(
     facts: str,
     received_at: datetime | None = None,
     subject_institution: Institution | None = None,
+    permission: str = permissions.HANDLE,
     **fields: Any,
 ) -> Complaint:
     """Register a complaint in its initial state; every channel comes through here.
 
-    Raises NotFound/PermissionDenied when the actor may not handle complaints of
-    `institution`, ComplaintError for missing or inconsistent information.
+    Raises NotFound/PermissionDenied when the actor may not register complaints of
+    `institution` (HANDLE; a spreadsheet import registers under IMPORT),
+    ComplaintError for missing or inconsistent information.
     """
-    permissions.require(actor, permissions.HANDLE, institution)
+    permissions.require(actor, permission, institution)
     received_at = received_at or timezone.now()
     complaint = Complaint(
         institution=institution,

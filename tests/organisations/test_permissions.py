@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 
 from organisations import permissions
-from organisations.models import Institution, Membership
+from organisations.models import (
+    Institution,
+    InstitutionGroupObjectPermission,
+    Membership,
+)
 from organisations.services import membership_grant, membership_revoke
 from tests.factories import UserFactory
 
@@ -33,6 +38,9 @@ MATRIX = [
     (R.SENIOR_MANAGER, "HO", permissions.APPROVE_FURTHER, EVERYTHING),
     (R.COMPLIANCE, "HO", permissions.EXPORT, EVERYTHING),
     (R.COMPLIANCE, "GD", permissions.EXPORT, GD_SUBTREE),
+    (R.COMPLIANCE, "GD", permissions.IMPORT, GD_SUBTREE),
+    (R.COMPLIANCE, "GD", permissions.HANDLE, set()),
+    (R.MANAGER, "GD", permissions.IMPORT, set()),
     (R.VIEWER, "ZJ", permissions.VIEW, ZJ_SUBTREE),
     (R.VIEWER, "ZJ", permissions.PERSONAL_DATA, set()),
 ]
@@ -151,3 +159,28 @@ def test_grants_are_read_once_per_request(
         list(permissions.institutions_for(fresh, permissions.VIEW))
         list(permissions.institutions_for(fresh, permissions.VIEW))
         assert permissions.has(fresh, permissions.VIEW, tree["GDFSNH"])
+
+
+def test_sync_role_groups_brings_old_groups_up_to_date(
+    tree: dict[str, Institution],
+) -> None:
+    """A permission added to a role later (e.g. IMPORT for compliance) reaches the
+    groups created before it, and a permission taken away leaves them."""
+    user = UserFactory()
+    membership_grant(user=user, institution=tree["GD"], role=R.COMPLIANCE)
+    group = permissions.role_group(tree["GD"], R.COMPLIANCE)
+    InstitutionGroupObjectPermission.objects.filter(
+        group=group, permission__codename=permissions.IMPORT
+    ).delete()
+    stray = Permission.objects.get(codename=permissions.HANDLE)
+    InstitutionGroupObjectPermission.objects.create(
+        group=group, content_object=tree["GD"], permission=stray
+    )
+    stale = type(user).objects.get(pk=user.pk)
+    assert not permissions.has(stale, permissions.IMPORT, tree["GD"])
+
+    assert permissions.sync_role_groups() == 2
+    assert permissions.sync_role_groups() == 0
+    fresh = type(user).objects.get(pk=user.pk)
+    assert permissions.has(fresh, permissions.IMPORT, tree["GDGZ"])
+    assert not permissions.has(fresh, permissions.HANDLE, tree["GD"])

@@ -1,0 +1,180 @@
+"""Export and regulator-transfer import pages of the complaint changelist.
+
+Exports need the EXPORT permission, imports the IMPORT permission (both held by
+compliance officers by default; complaints.imports checks IMPORT on every row's
+institution). The export applies the changelist's current filters and search,
+narrowed to the user's EXPORT scope. Without the permission every URL answers 403.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints import exports, imports
+from complaints.models import ExportRecord
+from organisations import permissions as P
+
+TEMPLATE = "admin/complaints/complaint/import_regulator.html"
+SESSION_KEY = "complaints_regulator_import"
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+UPLOAD_AGAIN = _("The uploaded file has expired: upload it again.")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), help_text=_("xlsx, or CSV in UTF-8 or GBK/GB18030.")
+    )
+
+
+def _spool_path(token: str) -> str:
+    return os.path.join(tempfile.gettempdir(), f"complaint-import-{token}")
+
+
+class ComplaintExchangeViews(admin.ModelAdmin):
+    """Mixed into ComplaintAdmin (complaint.py), which wires the URLs."""
+
+    def _require_export(self, request: HttpRequest) -> None:
+        if not P.has_anywhere(request.user, P.EXPORT):
+            raise PermissionDenied
+
+    # --- Export -------------------------------------------------------------
+    def export_view(
+        self, request: HttpRequest, kind: str, fmt: str
+    ) -> HttpResponseBase:
+        self._require_export(request)
+        if kind not in exports.KINDS or fmt not in ExportRecord.Format.values:
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters as exc:
+            raise PermissionDenied from exc  # a hand-made query string
+        complaints = P.scope(changelist.get_queryset(request), request.user, P.EXPORT)
+        if kind == ExportRecord.Kind.COMPLAINTS:
+            queryset: Any = exports.complaints_for_export(complaints)
+        else:
+            queryset = exports.correspondence_for_export(complaints)
+        user, filters = request.user, request.GET.urlencode()
+        lines = exports.rows(user=user, kind=kind, queryset=queryset)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        filename = f"{kind}-{stamp}.{fmt}"
+        if fmt == ExportRecord.Format.CSV:
+            exports.export_record(
+                user=user,
+                kind=kind,
+                file_format=fmt,
+                filters=filters,
+                row_count=queryset.count(),
+            )
+            response = StreamingHttpResponse(
+                exports.csv_stream(lines), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        handle, count = exports.xlsx_file(lines, title=kind)
+        exports.export_record(
+            user=user, kind=kind, file_format=fmt, filters=filters, row_count=count
+        )
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=filename,
+            content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ),
+        )
+
+    # --- Import of regulator transfers: upload -> preview -> confirm --------
+    def import_regulator_view(self, request: HttpRequest) -> HttpResponse:
+        if not P.has_anywhere(request.user, P.IMPORT):
+            raise PermissionDenied
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import regulator transfers"),
+            "columns": imports.REGULATOR_COLUMNS,
+            "required": imports.REQUIRED_COLUMNS,
+            "media": self.media,
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._confirm(request, context)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        context["form"] = form
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > imports.max_bytes():
+                form.add_error(
+                    "file",
+                    str(imports.FILE_TOO_LARGE) % {"max": imports.max_bytes() >> 20},
+                )
+                return TemplateResponse(request, TEMPLATE, context)
+            content = upload.read()
+            try:
+                rows = imports.read_rows(filename=upload.name, content=content)
+                preview = imports.regulator_transfers_preview(
+                    actor=request.user, rows=rows
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+                return TemplateResponse(request, TEMPLATE, context)
+            if preview.is_valid:
+                token = uuid.uuid4().hex
+                with open(_spool_path(token), "wb") as spool:
+                    spool.write(content)
+                request.session[SESSION_KEY] = {"token": token, "name": upload.name}
+            context.update(preview=preview, summary=imports.summary(preview))
+        return TemplateResponse(request, TEMPLATE, context)
+
+    def _confirm(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        pending = request.session.pop(SESSION_KEY, None) or {}
+        token = str(pending.get("token", ""))
+        path = _spool_path(token)
+        if not _TOKEN.match(token) or not os.path.exists(path):
+            messages.error(request, UPLOAD_AGAIN)
+            return redirect(request.path)
+        try:
+            with open(path, "rb") as spool:
+                content = spool.read()
+        finally:
+            os.remove(path)
+        try:
+            preview, record = imports.regulator_transfers_import(
+                actor=request.user,
+                filename=str(pending.get("name", "")),
+                content=content,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(request.path)
+        if not record.committed:
+            context.update(
+                form=UploadForm(),
+                preview=preview,
+                summary=imports.summary(preview),
+                refused=imports.NOT_VALID,
+            )
+            return TemplateResponse(request, TEMPLATE, context)
+        messages.success(request, imports.summary(preview))
+        return redirect(reverse("admin:complaints_complaint_changelist"))

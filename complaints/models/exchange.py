@@ -1,0 +1,71 @@
+"""The log of spreadsheet imports and exports (who moved which data, when)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportRecord(models.Model):
+    """One confirmed import attempt: committed in full, or refused in full."""
+
+    class Kind(models.TextChoices):
+        REGULATOR_TRANSFERS = "regulator", _("Regulator transfers")
+        BUSINESS_VOLUMES = "volumes", _("Business volumes")
+        ORGANISATION = "organisation", _("Organisation and memberships")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    new = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    invalid = models.PositiveIntegerField(_("invalid"), default=0)
+    committed = models.BooleanField(_("committed"), default=False)
+
+    class Meta:
+        verbose_name = _("import record")
+        verbose_name_plural = _("import records")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+
+class ExportRecord(models.Model):
+    """One export download: who, what (the filter), how many rows, which format."""
+
+    class Kind(models.TextChoices):
+        COMPLAINTS = "complaints", _("Complaints")
+        CORRESPONDENCE = "correspondence", _("Correspondence")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "xlsx"
+        CSV = "csv", "CSV"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.TextField(_("filters"), blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
