@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import deadlines
-from complaints.models import CalendarDay
+from complaints.models import CalendarDay, ImportRecord
 from complaints.services import recompute_open_deadlines
 
 NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length or 40
@@ -210,6 +210,28 @@ def calendar_import_rows(
         source=f"import: {label}",
         reason=gettext("Imported from %(file)s") % {"file": label},
         dry_run=dry_run,
+    )
+
+
+def calendar_import_record(
+    *,
+    actor: Any,
+    filename: str,
+    result: CalendarChange | None = None,
+    invalid: int = 0,
+) -> ImportRecord:
+    """Log a confirmed calendar import (admin upload or `load_calendar --file`):
+    committed with its counts, or refused with the number of problems."""
+    user = actor if getattr(actor, "pk", None) else None
+    return ImportRecord.objects.create(
+        user=user,
+        file_name=filename[:200],
+        kind=ImportRecord.Kind.CALENDAR,
+        new=result.created if result else 0,
+        updated=result.updated if result else 0,
+        unchanged=result.unchanged if result else 0,
+        invalid=invalid,
+        committed=result is not None,
     )
 
 

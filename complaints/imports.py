@@ -96,7 +96,7 @@ def read_rows(*, filename: str, content: bytes) -> list[tuple[Any, ...]]:
             FILE_TOO_LARGE, code="too_large", params={"max": limit >> 20}
         )
     read = calendar_file_rows(filename=filename, content=content)
-    rows = [tuple(r) for r in read if any(_text(c) for c in r)]
+    rows = [tuple(r) for r in read if any(cell_text(c) for c in r)]
     if not rows:
         raise ImportFileError(EMPTY_FILE, code="empty")
     return rows
@@ -142,7 +142,7 @@ class Preview:
         return not self.problems
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -155,7 +155,7 @@ def _parse_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value).split(" ")[0].replace("/", "-").replace(".", "-")
+    text = cell_text(value).split(" ")[0].replace("/", "-").replace(".", "-")
     try:
         return date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
     except ValueError:
@@ -177,7 +177,7 @@ def _parse_moment(value: Any) -> datetime | None:
 
 def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> Preview:
     """Validate every row and say what confirming would do (writes nothing)."""
-    header = [_text(c) for c in rows[0]]
+    header = [cell_text(c) for c in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ImportFileError(
@@ -192,7 +192,7 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
         )
     }
     references = [
-        _text(r[index["监管转送编号"]]) if len(r) > index["监管转送编号"] else ""
+        cell_text(r[index["监管转送编号"]]) if len(r) > index["监管转送编号"] else ""
         for r in rows[1:]
     ]
     existing = set(
@@ -241,7 +241,7 @@ def _row_values(
         problems.append(Problem(line, column, str(message) % params))
 
     for column, name in REGULATOR_COLUMNS.items():
-        text = _text(raw.get(column))
+        text = cell_text(raw.get(column))
         if not text:
             if column in REQUIRED_COLUMNS:
                 bad(column, REQUIRED)

@@ -67,6 +67,18 @@ class ScopedOrganisationAdmin(AuditedHistoryAdmin):
             return permissions.has_anywhere(request.user, permissions.VIEW)
         return permissions.has(request.user, permissions.VIEW, self._institution(obj))
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The first-load import pages live in complaints (its import log).
+        user = request.user
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_organisation": permissions.is_global(user)
+            or permissions.is_system_admin(user, Institution, "add"),
+        }
+        return super().changelist_view(request, extra_context)
+
     def _institution(self, obj: Any) -> Institution:
         return obj if self.scope_via == "" else getattr(obj, self.scope_via)
 

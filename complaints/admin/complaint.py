@@ -112,6 +112,11 @@ class ComplaintAdmin(
                 name="{}_{}_import_regulator".format(*info),
             ),
             path(
+                "import-organisation/<str:kind>/",
+                wrap(self.import_organisation_view),
+                name="{}_{}_import_organisation".format(*info),
+            ),
+            path(
                 "<path:object_id>/act/<str:action>/",
                 wrap(self.action_view),
                 name="{}_{}_act".format(*info),

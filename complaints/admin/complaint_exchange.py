@@ -31,13 +31,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import exports, imports
+from complaints import exports, imports, org_import
 from complaints.models import ExportRecord
 from organisations import permissions as P
 
 TEMPLATE = "admin/complaints/complaint/import_regulator.html"
 SESSION_KEY = "complaints_regulator_import"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+ORG_TEMPLATE = "admin/complaints/complaint/import_organisation.html"
+ORG_SESSION_KEY = "complaints_organisation_import"
+ORG_TITLES = {
+    org_import.INSTITUTIONS: _("Import institutions"),
+    org_import.MEMBERSHIPS: _("Import memberships"),
+}
 UPLOAD_AGAIN = _("The uploaded file has expired: upload it again.")
 
 
@@ -178,3 +184,85 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             return TemplateResponse(request, TEMPLATE, context)
         messages.success(request, imports.summary(preview))
         return redirect(reverse("admin:complaints_complaint_changelist"))
+
+    # --- First load of the organisation: upload -> preview -> confirm --------
+    # Registered here (organisations must not import complaints, where the
+    # import log lives); linked from the Institution and Membership changelists.
+    def import_organisation_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        if kind not in org_import.KINDS or not org_import.may_import(request.user):
+            raise PermissionDenied
+        model = "institution" if kind == org_import.INSTITUTIONS else "membership"
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": ORG_TITLES[kind],
+            "kind": kind,
+            "changelist_url": reverse(f"admin:organisations_{model}_changelist"),
+            "columns": org_import.COLUMNS[kind],
+            "required": org_import.REQUIRED_COLUMNS[kind],
+            "media": self.media,
+        }
+        session_key = f"{ORG_SESSION_KEY}_{kind}"
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._confirm_organisation(request, context, kind, session_key)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        context["form"] = form
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > imports.max_bytes():
+                form.add_error(
+                    "file",
+                    str(imports.FILE_TOO_LARGE) % {"max": imports.max_bytes() >> 20},
+                )
+                return TemplateResponse(request, ORG_TEMPLATE, context)
+            content = upload.read()
+            try:
+                rows = imports.read_rows(filename=upload.name, content=content)
+                preview = org_import.organisation_preview(kind=kind, rows=rows)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+                return TemplateResponse(request, ORG_TEMPLATE, context)
+            if preview.is_valid:
+                token = uuid.uuid4().hex
+                with open(_spool_path(token), "wb") as spool:
+                    spool.write(content)
+                request.session[session_key] = {"token": token, "name": upload.name}
+            context.update(preview=preview, summary=imports.summary(preview))
+        return TemplateResponse(request, ORG_TEMPLATE, context)
+
+    def _confirm_organisation(
+        self, request: HttpRequest, context: dict[str, Any], kind: str, key: str
+    ) -> HttpResponse:
+        pending = request.session.pop(key, None) or {}
+        token = str(pending.get("token", ""))
+        path = _spool_path(token)
+        if not _TOKEN.match(token) or not os.path.exists(path):
+            messages.error(request, UPLOAD_AGAIN)
+            return redirect(request.path)
+        try:
+            with open(path, "rb") as spool:
+                content = spool.read()
+        finally:
+            os.remove(path)
+        try:
+            preview, record = org_import.organisation_import(
+                actor=request.user,
+                kind=kind,
+                filename=str(pending.get("name", "")),
+                content=content,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(request.path)
+        if not record.committed:
+            context.update(
+                form=UploadForm(),
+                preview=preview,
+                summary=imports.summary(preview),
+                refused=imports.NOT_VALID,
+            )
+            return TemplateResponse(request, ORG_TEMPLATE, context)
+        messages.success(request, imports.summary(preview))
+        return redirect(context["changelist_url"])

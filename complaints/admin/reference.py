@@ -27,6 +27,7 @@ from complaints.calendar_service import (
     CalendarError,
     CalendarImportError,
     calendar_file_rows,
+    calendar_import_record,
     calendar_import_rows,
     calendar_load_year,
     calendar_set_day,
@@ -294,11 +295,24 @@ class CalendarDayAdmin(SystemAdminOrReader):
                 )
             except CalendarImportError as exc:
                 row_errors = exc.row_errors
+                if not dry_run:
+                    calendar_import_record(
+                        actor=request.user,
+                        filename=upload.name,
+                        invalid=len({e.line for e in row_errors}),
+                    )
             except CalendarError as exc:
                 form.add_error("file", exc)
+                if not dry_run:
+                    calendar_import_record(
+                        actor=request.user, filename=upload.name, invalid=1
+                    )
             else:
                 self.message_user(request, result.summary(), messages.SUCCESS)
                 if not dry_run:
+                    calendar_import_record(
+                        actor=request.user, filename=upload.name, result=result
+                    )
                     return HttpResponseRedirect(self._changelist_url())
         return self._page(
             request,

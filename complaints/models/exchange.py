@@ -14,12 +14,16 @@ class ImportRecord(models.Model):
         REGULATOR_TRANSFERS = "regulator", _("Regulator transfers")
         BUSINESS_VOLUMES = "volumes", _("Business volumes")
         ORGANISATION = "organisation", _("Organisation and memberships")
+        CALENDAR = "calendar", _("Working-day calendar")
 
+    # Empty for a command-line import (load_calendar --file).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     file_name = models.CharField(_("file name"), max_length=200)

@@ -10,6 +10,7 @@ from complaints.calendar_service import (
     CalendarError,
     CalendarImportError,
     calendar_file_rows,
+    calendar_import_record,
     calendar_import_rows,
     calendar_load_year,
 )
@@ -42,10 +43,29 @@ class Command(BaseCommand):
                     content = path.read_bytes()
                 except OSError as exc:
                     raise CommandError(str(exc)) from exc
-                rows = calendar_file_rows(filename=path.name, content=content)
-                result = calendar_import_rows(
-                    rows=rows, actor=None, source=path.name, dry_run=dry_run
-                )
+                try:
+                    rows = calendar_file_rows(filename=path.name, content=content)
+                    result = calendar_import_rows(
+                        rows=rows, actor=None, source=path.name, dry_run=dry_run
+                    )
+                except CalendarImportError as exc:
+                    if not dry_run:
+                        calendar_import_record(
+                            actor=None,
+                            filename=path.name,
+                            invalid=len({e.line for e in exc.row_errors}),
+                        )
+                    raise
+                except CalendarError:
+                    if not dry_run:
+                        calendar_import_record(
+                            actor=None, filename=path.name, invalid=1
+                        )
+                    raise
+                if not dry_run:
+                    calendar_import_record(
+                        actor=None, filename=path.name, result=result
+                    )
         except CalendarImportError as exc:
             for error in exc.row_errors:
                 self.stderr.write(str(error))
