@@ -4,6 +4,7 @@ SQLite is the zero-setup default; production sets DATABASE_URL to PostgreSQL.
 Every variable is listed in .env.example.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -19,8 +20,12 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
 # --- Core -------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+# Commands that never sign or serve anything run on a fresh checkout without a key
+# (e.g. `manage.py makemigrations --check`); everything else needs one.
+_OFFLINE_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
 if not SECRET_KEY:
-    if not DEBUG:
+    offline = len(sys.argv) > 1 and sys.argv[1] in _OFFLINE_COMMANDS
+    if not (DEBUG or offline):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is not true."
         )
