@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -110,101 +111,82 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             ),
         )
 
-    # --- Import of regulator transfers: upload -> preview -> confirm --------
+    # --- Imports: upload -> preview -> confirm -------------------------------
     def import_regulator_view(self, request: HttpRequest) -> HttpResponse:
         if not P.has_anywhere(request.user, P.IMPORT):
             raise PermissionDenied
-        context: dict[str, Any] = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Import regulator transfers"),
-            "columns": imports.REGULATOR_COLUMNS,
-            "required": imports.REQUIRED_COLUMNS,
-            "media": self.media,
-        }
-        if request.method == "POST" and "confirm" in request.POST:
-            return self._confirm(request, context)
-        form = UploadForm(request.POST or None, request.FILES or None)
-        context["form"] = form
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > imports.max_bytes():
-                form.add_error(
-                    "file",
-                    str(imports.FILE_TOO_LARGE) % {"max": imports.max_bytes() >> 20},
-                )
-                return TemplateResponse(request, TEMPLATE, context)
-            content = upload.read()
-            try:
-                rows = imports.read_rows(filename=upload.name, content=content)
-                preview = imports.regulator_transfers_preview(
-                    actor=request.user, rows=rows
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error("file", message)
-                return TemplateResponse(request, TEMPLATE, context)
-            if preview.is_valid:
-                token = uuid.uuid4().hex
-                with open(_spool_path(token), "wb") as spool:
-                    spool.write(content)
-                request.session[SESSION_KEY] = {"token": token, "name": upload.name}
-            context.update(preview=preview, summary=imports.summary(preview))
-        return TemplateResponse(request, TEMPLATE, context)
+        context = self._import_context(
+            request,
+            title=_("Import regulator transfers"),
+            columns=imports.REGULATOR_COLUMNS,
+            required=imports.REQUIRED_COLUMNS,
+        )
+        return self._import_flow(
+            request,
+            context,
+            template=TEMPLATE,
+            session_key=SESSION_KEY,
+            preview=lambda rows: imports.regulator_transfers_preview(
+                actor=request.user, rows=rows
+            ),
+            commit=lambda name, content: imports.regulator_transfers_import(
+                actor=request.user, filename=name, content=content
+            ),
+            done_url=reverse("admin:complaints_complaint_changelist"),
+        )
 
-    def _confirm(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
-        pending = request.session.pop(SESSION_KEY, None) or {}
-        token = str(pending.get("token", ""))
-        path = _spool_path(token)
-        if not _TOKEN.match(token) or not os.path.exists(path):
-            messages.error(request, UPLOAD_AGAIN)
-            return redirect(request.path)
-        try:
-            with open(path, "rb") as spool:
-                content = spool.read()
-        finally:
-            os.remove(path)
-        try:
-            preview, record = imports.regulator_transfers_import(
-                actor=request.user,
-                filename=str(pending.get("name", "")),
-                content=content,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect(request.path)
-        if not record.committed:
-            context.update(
-                form=UploadForm(),
-                preview=preview,
-                summary=imports.summary(preview),
-                refused=imports.NOT_VALID,
-            )
-            return TemplateResponse(request, TEMPLATE, context)
-        messages.success(request, imports.summary(preview))
-        return redirect(reverse("admin:complaints_complaint_changelist"))
-
-    # --- First load of the organisation: upload -> preview -> confirm --------
     # Registered here (organisations must not import complaints, where the
     # import log lives); linked from the Institution and Membership changelists.
     def import_organisation_view(self, request: HttpRequest, kind: str) -> HttpResponse:
         if kind not in org_import.KINDS or not org_import.may_import(request.user):
             raise PermissionDenied
         model = "institution" if kind == org_import.INSTITUTIONS else "membership"
-        context: dict[str, Any] = {
+        changelist_url = reverse(f"admin:organisations_{model}_changelist")
+        context = self._import_context(
+            request,
+            title=ORG_TITLES[kind],
+            columns=org_import.COLUMNS[kind],
+            required=org_import.REQUIRED_COLUMNS[kind],
+            kind=kind,
+            changelist_url=changelist_url,
+        )
+        return self._import_flow(
+            request,
+            context,
+            template=ORG_TEMPLATE,
+            session_key=f"{ORG_SESSION_KEY}_{kind}",
+            preview=lambda rows: org_import.organisation_preview(kind=kind, rows=rows),
+            commit=lambda name, content: org_import.organisation_import(
+                actor=request.user, kind=kind, filename=name, content=content
+            ),
+            done_url=changelist_url,
+        )
+
+    def _import_context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": ORG_TITLES[kind],
-            "kind": kind,
-            "changelist_url": reverse(f"admin:organisations_{model}_changelist"),
-            "columns": org_import.COLUMNS[kind],
-            "required": org_import.REQUIRED_COLUMNS[kind],
             "media": self.media,
+            **extra,
         }
-        session_key = f"{ORG_SESSION_KEY}_{kind}"
+
+    def _import_flow(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        *,
+        template: str,
+        session_key: str,
+        preview: Callable[[Any], Any],
+        commit: Callable[[str, bytes], tuple[Any, Any]],
+        done_url: str,
+    ) -> HttpResponse:
+        """Upload shows the preview; only a fully valid file is kept (spooled for
+        this session) and offered for confirmation, which re-validates and commits."""
         if request.method == "POST" and "confirm" in request.POST:
-            return self._confirm_organisation(request, context, kind, session_key)
+            return self._import_confirm(
+                request, context, template, session_key, commit, done_url
+            )
         form = UploadForm(request.POST or None, request.FILES or None)
         context["form"] = form
         if request.method == "POST" and form.is_valid():
@@ -214,27 +196,33 @@ class ComplaintExchangeViews(admin.ModelAdmin):
                     "file",
                     str(imports.FILE_TOO_LARGE) % {"max": imports.max_bytes() >> 20},
                 )
-                return TemplateResponse(request, ORG_TEMPLATE, context)
+                return TemplateResponse(request, template, context)
             content = upload.read()
             try:
                 rows = imports.read_rows(filename=upload.name, content=content)
-                preview = org_import.organisation_preview(kind=kind, rows=rows)
+                result = preview(rows)
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error("file", message)
-                return TemplateResponse(request, ORG_TEMPLATE, context)
-            if preview.is_valid:
+                return TemplateResponse(request, template, context)
+            if result.is_valid:
                 token = uuid.uuid4().hex
                 with open(_spool_path(token), "wb") as spool:
                     spool.write(content)
                 request.session[session_key] = {"token": token, "name": upload.name}
-            context.update(preview=preview, summary=imports.summary(preview))
-        return TemplateResponse(request, ORG_TEMPLATE, context)
+            context.update(preview=result, summary=imports.summary(result))
+        return TemplateResponse(request, template, context)
 
-    def _confirm_organisation(
-        self, request: HttpRequest, context: dict[str, Any], kind: str, key: str
+    def _import_confirm(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        template: str,
+        session_key: str,
+        commit: Callable[[str, bytes], tuple[Any, Any]],
+        done_url: str,
     ) -> HttpResponse:
-        pending = request.session.pop(key, None) or {}
+        pending = request.session.pop(session_key, None) or {}
         token = str(pending.get("token", ""))
         path = _spool_path(token)
         if not _TOKEN.match(token) or not os.path.exists(path):
@@ -246,12 +234,7 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         finally:
             os.remove(path)
         try:
-            preview, record = org_import.organisation_import(
-                actor=request.user,
-                kind=kind,
-                filename=str(pending.get("name", "")),
-                content=content,
-            )
+            result, record = commit(str(pending.get("name", "")), content)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -259,10 +242,10 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         if not record.committed:
             context.update(
                 form=UploadForm(),
-                preview=preview,
-                summary=imports.summary(preview),
+                preview=result,
+                summary=imports.summary(result),
                 refused=imports.NOT_VALID,
             )
-            return TemplateResponse(request, ORG_TEMPLATE, context)
-        messages.success(request, imports.summary(preview))
-        return redirect(context["changelist_url"])
+            return TemplateResponse(request, template, context)
+        messages.success(request, imports.summary(result))
+        return redirect(done_url)
