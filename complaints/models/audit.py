@@ -1,0 +1,68 @@
+"""The seal on the complaint's history: each history row carries a hash chained
+to the previous row of the same complaint (complaints.audit computes and checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SealedHistoryError(Exception):
+    """A history row is evidence: written once, never changed or deleted."""
+
+
+class AbstractSealed(models.Model):
+    """Base of the historical models of the case file (`bases=[AbstractSealed]`).
+
+    `save()` appends the row to its complaint's chain under the chain's lock;
+    saving an existing row or deleting one is refused (QuerySet.update/delete
+    and raw SQL still can: `verify_audit` is what detects those).
+    """
+
+    chain_seq = models.PositiveIntegerField(
+        _("position in the chain"), null=True, editable=False
+    )
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Personal data enters row_hash only through this digest, so anonymisation can
+    # blank the data (and the salt) without breaking the chain.
+    personal_digest = models.CharField(max_length=64, blank=True, editable=False)
+    personal_salt = models.CharField(max_length=32, blank=True, editable=False)
+    seal_version = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise SealedHistoryError(f"{self._meta.label} rows are never changed.")
+        from complaints.audit import append_sealed
+
+        append_sealed(self, super().save, *args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise SealedHistoryError(f"{self._meta.label} rows are never deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The end of one complaint's chain: its length and last hash.
+
+    Writers lock this row to append (so two transactions never fork a chain),
+    and `verify_audit` compares it with the last row (so removing the newest
+    rows is detected too). A plain id, not a foreign key: the chain outlives
+    whatever happens to the complaint row.
+    """
+
+    complaint_id = models.BigIntegerField(_("complaint"), primary_key=True)
+    length = models.PositiveIntegerField(_("rows"), default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.length}"
