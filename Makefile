@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 DEV_ENV := DJANGO_DEBUG=true
 
 .PHONY: run install install-dev migrate seed serve test test-fast test-e2e lint format \
-        typecheck messages check-deploy ci clean
+        typecheck messages check-deploy load ci clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ check-deploy: install
 	DJANGO_SECRET_KEY="$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=complaints.example.com \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+## load: 50 handlers for 2 minutes on gunicorn + PostgreSQL (DATABASE_URL's server);
+## e.g. make load LOAD_ARGS="--restart-db-at 60 --scratch-cluster"
+load: install-dev
+	$(PY) tests/bench/load/run_load.py $(LOAD_ARGS)
 
 ci:
 	bash .ci/run

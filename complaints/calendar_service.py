@@ -26,6 +26,7 @@ from typing import Any
 
 import chinese_calendar  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,8 @@ BAD_WORKDAY = _(
     "“%(value)s” is not a working-day flag (write 1 or 0, true or false, 是 or 否)."
 )
 NAME_TOO_LONG = _("The name is longer than %(max)d characters.")
+# PostgreSQL cannot store NUL in text; Django's own message (translated).
+NAME_NUL = ProhibitNullCharactersValidator.message
 DUPLICATE_DATE = _("%(day)s is already on line %(line)d.")
 INCOMPLETE_YEAR = _(
     "The file has %(count)d of the %(days)d days of %(year)d; a year is imported "
@@ -309,6 +312,8 @@ def _validate(rows: list[Sequence[Any]]) -> list[tuple[date, bool, str]]:
         name = "" if cells[2] is None else str(cells[2]).strip()
         if len(name) > NAME_MAX_LENGTH:
             row_errors.append(NAME_TOO_LONG % {"max": NAME_MAX_LENGTH})
+        if "\x00" in name:
+            row_errors.append(str(NAME_NUL))
         if day is not None and day in seen:
             row_errors.append(DUPLICATE_DATE % {"day": day, "line": seen[day]})
         elif day is not None:
@@ -402,7 +407,12 @@ def calendar_file_rows(*, filename: str, content: bytes) -> list[Sequence[Any]]:
     if suffix == "xlsx":
         return _xlsx_rows(content)
     if suffix == "csv":
-        return list(csv.reader(io.StringIO(decode_csv(content), newline="")))
+        try:
+            return list(csv.reader(io.StringIO(decode_csv(content), newline="")))
+        except csv.Error as exc:  # e.g. a cell over csv.field_size_limit()
+            raise CalendarError(
+                UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
+            ) from exc
     raise CalendarError(BAD_FILE_TYPE, code="bad_file_type")
 
 
@@ -433,6 +443,11 @@ def _xlsx_rows(content: bytes) -> list[Sequence[Any]]:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
+        # Read-only sheets are parsed while iterating: a damaged sheet fails here.
         return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    except Exception as exc:
+        raise CalendarError(
+            UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
+        ) from exc
     finally:
         workbook.close()

@@ -20,11 +20,12 @@ Every confirmation is logged as an ImportRecord, committed or refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -65,12 +66,22 @@ REQUIRED_COLUMNS = (
     "投诉请求",
     "主要事实和理由",
 )
+# A transfer reaches the insurer after the regulator received it, so its date
+# is never after today; the regulator's feedback date lies in the window the
+# intake API accepts (intake.serializers.REGULATOR_DUE_WINDOW). Dates outside
+# are typos (2062 for 2026), and far ones would run the deadline arithmetic
+# past the year 9999.
+OLDEST_TRANSFER = timedelta(days=2 * 366)
+REGULATOR_DUE_WINDOW = timedelta(days=2 * 366)
 
 FILE_TOO_LARGE = _("The file is larger than %(max)d MB.")
 EMPTY_FILE = _("The file holds no rows.")
 MISSING_HEADERS = _("The header row lacks the columns: %(columns)s.")
 REQUIRED = _("This column is required.")
 BAD_DATE = _("“%(value)s” is not a date (write it as YYYY-MM-DD).")
+DATE_OUT_OF_RANGE = _("%(value)s is not between %(first)s and %(last)s.")
+# PostgreSQL cannot store NUL in text; Django's own message (translated).
+NUL = ProhibitNullCharactersValidator.message
 UNKNOWN_INSTITUTION = _("No institution has the code %(code)s.")
 NOT_IN_SCOPE = _("The institution %(code)s is not in your scope.")
 UNKNOWN_CODE = _("“%(code)s” is not a code of the list “%(list)s”.")
@@ -197,7 +208,7 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
     ]
     existing = set(
         Complaint.objects.filter(
-            regulator_reference__in=[r for r in references if r]
+            regulator_reference__in=[r for r in references if r and "\x00" not in r]
         ).values_list("regulator_reference", flat=True)
     )
     preview, seen = Preview(), dict[str, int]()
@@ -240,12 +251,17 @@ def _row_values(
     def bad(column: str, message: Any, **params: Any) -> None:
         problems.append(Problem(line, column, str(message) % params))
 
+    today = timezone.localdate()
     for column, name in REGULATOR_COLUMNS.items():
         text = cell_text(raw.get(column))
         if not text:
             if column in REQUIRED_COLUMNS:
                 bad(column, REQUIRED)
             values.setdefault(name, "" if name not in ("regulator_due",) else None)
+            continue
+        if "\x00" in text:
+            bad(column, NUL)
+            values[name] = None
             continue
         if name == "institution":
             institution = institutions.get(text.upper())
@@ -264,16 +280,27 @@ def _row_values(
             values[name] = _parse_moment(raw.get(column))
             if values[name] is None:
                 bad(column, BAD_DATE, value=text)
+            else:
+                day = timezone.localdate(values[name])
+                _in_window(bad, column, day, today - OLDEST_TRANSFER, today)
         elif name == "regulator_due":
             values[name] = _parse_date(raw.get(column))
             if values[name] is None:
                 bad(column, BAD_DATE, value=text)
+            else:
+                first, last = today - REGULATOR_DUE_WINDOW, today + REGULATOR_DUE_WINDOW
+                _in_window(bad, column, values[name], first, last)
         else:
             limit = Complaint._meta.get_field(name).max_length
             if limit and len(text) > limit:
                 bad(column, TOO_LONG, max=limit)
             values[name] = text
     return values, problems
+
+
+def _in_window(bad: Any, column: str, day: date, first: date, last: date) -> None:
+    if not first <= day <= last:
+        bad(column, DATE_OUT_OF_RANGE, value=day, first=first, last=last)
 
 
 def regulator_transfers_import(

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.imports import (
     MISSING_HEADERS,
+    NUL,
     REQUIRED,
     TOO_LONG,
     ImportFileError,
@@ -127,10 +128,13 @@ def _level(text: str) -> int | None:
     return int(text) if text in {"1", "2", "3", "4", "5"} else None
 
 
-def _length(values: dict[str, str], limits: dict[str, int], bad: Any) -> None:
+def _check_text(values: dict[str, str], limits: dict[str, int], bad: Any) -> None:
     for column, limit in limits.items():
         if len(values.get(column, "")) > limit:
             bad(column, TOO_LONG, max=limit)
+    for column, value in values.items():
+        if "\x00" in value:  # PostgreSQL cannot store it
+            bad(column, NUL)
 
 
 # --- Institutions -------------------------------------------------------------
@@ -154,13 +158,16 @@ def institutions_preview(rows: list[tuple[Any, ...]]) -> Preview:
             if not raw.get(column):
                 bad(column, REQUIRED)
         code = raw.get("机构代码", "").upper()
-        if code and not CODE_RE.match(code):
+        # ASCII as typed: upper() turns "ß" into "SS" and "ſ" into "S".
+        if code and not (CODE_RE.match(code) and raw["机构代码"].isascii()):
             bad("机构代码", BAD_CODE, value=raw["机构代码"])
         level = _level(raw.get("层级", ""))
         if raw.get("层级") and level is None:
             bad("层级", BAD_LEVEL, value=raw["层级"])
         parent_code = raw.get("上级机构代码", "").upper()
-        _length(raw, {"机构代码": 20, "机构名称": 100, "地区": 50, "投诉电话": 30}, bad)
+        _check_text(
+            raw, {"机构代码": 20, "机构名称": 100, "地区": 50, "投诉电话": 30}, bad
+        )
         if code in parsed:
             bad("机构代码", DUPLICATE_CODE, code=code, line=parsed[code][0])
         elif code:
@@ -302,7 +309,7 @@ def memberships_preview(rows: list[tuple[Any, ...]]) -> Preview:
         username = raw.get("用户名", "")
         if username and not re.match(r"^[\w.@+-]+$", username):
             bad("用户名", BAD_USERNAME, value=username)
-        _length(raw, {"用户名": 150, "姓名": 150, "电子邮箱": 254}, bad)
+        _check_text(raw, {"用户名": 150, "姓名": 150, "电子邮箱": 254}, bad)
         email = raw.get("电子邮箱", "")
         if email:
             try:

@@ -5,6 +5,7 @@ Writes live in complaints.services; nothing here changes a row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, DateField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from complaints import deadlines
@@ -237,6 +239,113 @@ def mask_name(value: str) -> str:
 
 def mask_text(value: str) -> str:
     return "***" if value else ""
+
+
+def mask_names(value: str) -> str:
+    """One name per line (joint complainants' representatives), each masked."""
+    return "\n".join(mask_name(line.strip()) for line in value.splitlines())
+
+
+# The complaint's fields that identify or reach a natural person, each with the
+# mask shown to a role without the personal-data permission (PIPL art. 51:
+# access on need). The change form, history, lists and exports all use these.
+PERSONAL_FIELD_MASKS: dict[str, Callable[[str], str]] = {
+    "complainant_name": mask_name,
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "email": mask_text,
+    "address": mask_text,
+    "legal_representative": mask_name,
+    "agent_name": mask_name,
+    "agent_id_number": mask_id_number,
+    "agent_phone": mask_phone,
+    "representatives": mask_names,
+}
+
+
+def masked(field: str, value: Any) -> Any:
+    """`value` of the complaint's `field` as shown without the permission."""
+    mask = PERSONAL_FIELD_MASKS.get(field)
+    if mask is None or value in (None, ""):
+        return value
+    return mask(str(value))
+
+
+def complainant_shown(user: Any, complaint: Complaint) -> tuple[str, str]:
+    """(name, phone) of the complainant as `user` may see them."""
+    name, phone = complaint.complainant_name, complaint.phone
+    if can_see_personal_data(user, complaint):
+        return name, phone
+    return mask_name(name), mask_phone(phone)
+
+
+# --- A data subject's complaints (PIPL art. 45) --------------------------------
+def data_subject_complaints(
+    *, user: Any, id_number: str = "", phone: str = ""
+) -> QuerySet[Complaint]:
+    """Complaints in which the person with this ID number or phone is the
+    complainant or the agent, where `user` may answer for the person's data
+    (P.DATA_PROTECTION). Whole values only: a request names one person.
+
+    Phones are stored as they were given ("138-0013-8000", "+86 138..."), so
+    they are compared by their digits; that reads every row in scope, which a
+    request made now and then can afford."""
+    id_number, phone = (id_number or "").strip(), phone_digits(phone)
+    match = Q()
+    if id_number:
+        ids = {id_number, id_number.upper(), id_number.lower()}
+        match |= Q(id_number__in=ids) | Q(agent_id_number__in=ids)
+    if phone:
+        numbers = _phone_forms(phone)
+        match |= Q(phone_digits__in=numbers) | Q(agent_phone_digits__in=numbers)
+    if not match:
+        return Complaint.objects.none()
+    complaints = Complaint.objects.annotate(
+        phone_digits=_digits_of("phone"), agent_phone_digits=_digits_of("agent_phone")
+    )
+    return (
+        P.scope_all(complaints.filter(match), user, P.DATA_PROTECTION)
+        .select_related("institution", "channel", "product_line", "category")
+        .order_by("received_at", "pk")
+    )
+
+
+def is_complainant(complaint: Complaint, *, id_number: str, phone: str) -> bool:
+    """Whether the person searched for is the complaint's complainant (else
+    the agent)."""
+    id_number, phone = (id_number or "").strip().upper(), phone_digits(phone)
+    return bool(
+        (id_number and complaint.id_number.upper() == id_number)
+        or (phone and phone_digits(complaint.phone) == phone)
+    )
+
+
+_PHONE_PUNCTUATION = ("-", " ", "(", ")", "+")
+COUNTRY_PREFIXES = ("0086", "86")
+MOBILE_DIGITS = 11
+
+
+def phone_digits(value: str) -> str:
+    """'+86 138-0013-8000' -> '13800138000': punctuation and the country code
+    dropped."""
+    value = (value or "").strip()
+    for mark in _PHONE_PUNCTUATION:
+        value = value.replace(mark, "")
+    for prefix in COUNTRY_PREFIXES:
+        if value.startswith(prefix) and len(value) - len(prefix) == MOBILE_DIGITS:
+            return value[len(prefix) :]
+    return value
+
+
+def _phone_forms(digits: str) -> set[str]:
+    return {digits, *(prefix + digits for prefix in COUNTRY_PREFIXES)}
+
+
+def _digits_of(field: str) -> Any:
+    expression: Any = F(field)
+    for mark in _PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(mark), Value(""))
+    return expression
 
 
 # --- Printable notices ----------------------------------------------------------

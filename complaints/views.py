@@ -15,8 +15,8 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from complaints import deadlines, selectors
-from complaints.models import Attachment, Complaint
+from complaints import deadlines, selectors, services
+from complaints.models import Attachment, Complaint, PersonalDataAccess
 from organisations import permissions as P
 
 
@@ -28,7 +28,8 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         Attachment.objects.all(), request.user, P.VIEW, via="complaint__institution"
     )
     attachment = scoped.filter(pk=pk).first()
-    if attachment is None:
+    # An anonymised complaint's files are deleted (complaints.retention).
+    if attachment is None or not attachment.file:
         raise Http404(P.NOT_FOUND)
     # The stored type is what the uploader's browser claimed: serve the type of
     # the (validated) extension instead.
@@ -58,8 +59,12 @@ def letter(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     )
     if not selectors.letter_available(complaint, kind):
         raise Http404(P.NOT_FOUND)
+    # Addressed by name: masked for a role without the personal-data
+    # permission (who has no business printing it), logged for one with it.
+    complainant_name = selectors.complainant_shown(request.user, complaint)[0]
     context: dict[str, Any] = {
         "complaint": complaint,
+        "complainant_name": complainant_name,
         "institution": complaint.institution,
         "upper": complaint.institution.parent,
         "today": timezone.localdate(),
@@ -70,5 +75,11 @@ def letter(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     }
     with translation.override("zh-hans"):
         response = render(request, f"complaints/letters/{kind}.html", context)
+    services.personal_data_shown(
+        user=request.user,
+        complaints=[complaint],
+        surface=PersonalDataAccess.Surface.LETTER,
+        detail=kind,
+    )
     response["Cache-Control"] = "private, no-store"
     return response

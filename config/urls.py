@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 admin.site.site_header = _("Consumer complaint handling")
 admin.site.site_title = _("Complaint back office")
 admin.site.index_title = _("Workbench")
+# A lost database connection answers 503 "temporarily unavailable", not 500.
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints.models import Code
+from complaints import selectors, services
+from complaints.models import Code, PersonalDataAccess
 from intake.models import ChannelClient, IntakeSubmission, MailMessage
 from intake.services import (
     client_create,
@@ -22,6 +23,7 @@ from intake.services import (
     client_revoke,
     client_rotate_token,
 )
+from organisations import permissions
 from organisations.admin import AuditedHistoryAdmin
 
 TOKEN_ONCE = _(
@@ -170,7 +172,60 @@ class IntakeSubmissionAdmin(ReadOnlyAdmin):
 
 @admin.register(MailMessage)
 class MailMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "client", "sender", "subject", "complaint"]
+    """The sender is the complainant's address: masked without the personal-data
+    permission on the complaint (running the mailboxes is not reading them),
+    found only in full, and logged when shown."""
+
+    list_display = ["created_at", "client", "shown_sender", "subject", "complaint"]
     list_filter = ["client"]
-    search_fields = ["message_id", "sender", "subject", "complaint__number"]
-    list_select_related = ["client", "complaint"]
+    search_fields = ["message_id", "=sender", "subject", "complaint__number"]
+    list_select_related = ["client", "complaint__institution"]
+    exclude = ["sender"]
+    readonly_fields = ["shown_sender"]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and "cl" in changelist:
+            services.personal_data_shown(
+                user=request.user,
+                complaints=[m.complaint for m in changelist["cl"].result_list],
+                surface=PersonalDataAccess.Surface.MAIL,
+            )
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        message = self.get_object(request, object_id)
+        if request.method == "GET" and response.status_code == 200 and message:
+            services.personal_data_shown(
+                user=request.user,
+                complaints=[message.complaint],
+                surface=PersonalDataAccess.Surface.MAIL_MESSAGE,
+            )
+        return response
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        readable = permissions.scope(
+            MailMessage.objects.filter(pk=OuterRef("pk")),
+            request.user,
+            permissions.PERSONAL_DATA,
+            via="complaint__institution",
+        )
+        return qs.annotate(personal=Exists(readable))
+
+    @admin.display(description=_("sender"), ordering="sender")
+    def shown_sender(self, obj: MailMessage) -> str:
+        if not obj.sender or getattr(obj, "personal", False):
+            return obj.sender
+        local, _at, domain = obj.sender.partition("@")
+        return f"{local[:1]}***@{domain}" if domain else selectors.mask_text(local)

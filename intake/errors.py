@@ -7,6 +7,7 @@ programs; `message` is translated into the request's language.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
@@ -29,6 +31,14 @@ NOT_FOUND = _("Not found.")
 TOO_LARGE = _("The request is larger than %(max)s bytes.")
 CONFLICT = _("The complaint changed at the same time; send the request again.")
 BAD_REQUEST = _("The request could not be read.")
+UNAVAILABLE = _(
+    "The service is temporarily unavailable; send the request again in a "
+    "moment, with the same Idempotency-Key."
+)
+# Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -41,6 +51,16 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = CONFLICT
     default_code = "conflict"
+
+
+class Unavailable(exceptions.APIException):
+    """The database connection was lost or refused (a restart, a failover):
+    the request may be retried, and the Idempotency-Key makes that safe."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = UNAVAILABLE
+    default_code = "unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 class KeyReused(exceptions.APIException):
@@ -109,6 +129,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = Conflict()
     elif isinstance(exc, IdempotencyKeyReused):
         exc = KeyReused(str(exc.args[0]))
+    elif isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("Database unavailable; answered 503", exc_info=exc)
+        exc = Unavailable()
     if not isinstance(exc, exceptions.APIException):
         return None
     headers = {}

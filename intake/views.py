@@ -126,7 +126,8 @@ class IntakeView(APIView):
     def run_once(self, kind: str, action: Any) -> Response:
         """Run `action` once per Idempotency-Key and answer with its result."""
         key = self.request.headers.get(IDEMPOTENCY_HEADER)
-        if key is not None and not _KEY.match(key):
+        # fullmatch: "$" would also let a trailing newline through (256 chars).
+        if key is not None and not _KEY.fullmatch(key):
             raise exceptions.ValidationError(
                 {IDEMPOTENCY_HEADER: [exceptions.ErrorDetail(BAD_KEY, code="invalid")]}
             )

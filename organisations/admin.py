@@ -3,21 +3,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from organisations import permissions
-from organisations.models import Institution, Membership
+from organisations.models import Institution, Membership, TwoFactorDevice
 from organisations.services import (
     institution_create,
     institution_move,
     institution_rename,
     membership_grant,
     membership_revoke,
+    two_factor_reset,
 )
 
 
@@ -26,7 +30,31 @@ class AuditedHistoryAdmin(SimpleHistoryAdmin):
 
     SIMPLE_HISTORY_REVERT_DISABLED only hides the button; the POST is refused
     here too (reference/stack-notes.md A4).
+
+    simple-history rebuilds an object that get_queryset does not return from
+    its historical rows (meant for deleted objects), and several admins'
+    permission checks ignore the object: an object outside the user's scope
+    would show its history. It answers as missing instead; the history of a
+    deleted object is for those who read every row.
     """
+
+    def _require_in_scope(self, request: HttpRequest, object_id: str) -> None:
+        # Without any access to the model, every id answers the same.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if self.get_object(request, unquote(object_id)) is not None:
+            return
+        if not permissions.sees_every_row(request.user, self.model):
+            raise permissions.NotFound(permissions.NOT_FOUND)
+
+    def history_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
         self,
@@ -37,6 +65,7 @@ class AuditedHistoryAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method == "POST":
             raise PermissionDenied(_("History is never rewritten."))
+        self._require_in_scope(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -92,6 +121,10 @@ class InstitutionAdmin(ScopedOrganisationAdmin):
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
     list_per_page = 100
+
+    class Media:
+        css = {"all": ["organisations/admin.css"]}
+
     fields = [
         "code",
         "name",
@@ -105,8 +138,10 @@ class InstitutionAdmin(ScopedOrganisationAdmin):
 
     @admin.display(description=_("name"), ordering="path")
     def indented_name(self, obj: Institution) -> str:
+        # A class per depth (static/organisations/admin.css): the CSP refuses
+        # inline style attributes.
         return format_html(
-            '<span style="padding-left:{}em">{}</span>', 1.5 * (obj.depth - 1), obj.name
+            '<span class="tree-depth-{}">{}</span>', obj.depth - 1, obj.name
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -182,3 +217,62 @@ class MembershipAdmin(ScopedOrganisationAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for membership in queryset.select_related("user", "institution"):
             membership_revoke(membership=membership, actor=request.user)
+
+
+# django-otp's own device admin shows and edits the secret keys; devices are
+# listed here instead, under a translated name, for resets only.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    """System administrators reset two-factor authentication for a user who
+    lost their phone. A device is only ever created by its owner, on the
+    two-factor page; its secret is never shown here."""
+
+    list_display = ["user", "user_full_name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user"]
+    fields = ["user", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = ["user", "confirmed", "created_at", "last_used_at"]
+    actions = ["reset_two_factor"]
+
+    @admin.display(description=_("full name"))
+    def user_full_name(self, obj: TwoFactorDevice) -> str:
+        return obj.user.get_full_name()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # The reset action, which also ends verified sessions.
+
+    def has_reset_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_system_admin(request.user, TwoFactorDevice, "delete")
+
+    @admin.action(
+        description=_("Reset two-factor authentication of the selected users"),
+        permissions=["reset"],
+    )
+    def reset_two_factor(
+        self, request: HttpRequest, queryset: QuerySet[TwoFactorDevice]
+    ) -> None:
+        queryset = queryset.select_related("user")
+        users = {device.user_id: device.user for device in queryset}
+        self.log_deletions(request, queryset)
+        for user in users.values():
+            two_factor_reset(user=user, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor authentication was reset for %(count)d user.",
+                "Two-factor authentication was reset for %(count)d users.",
+                len(users),
+            )
+            % {"count": len(users)},
+        )

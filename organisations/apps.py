@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OrganisationsConfig(AppConfig):
     name = "organisations"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from organisations.middleware import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="session_started")

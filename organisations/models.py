@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -200,3 +201,14 @@ class InstitutionGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("group permission on an institution")
         verbose_name_plural = _("group permissions on institutions")
+
+
+class TwoFactorDevice(TOTPDevice):
+    """A staff member's authenticator app (django-otp's TOTP device), under a
+    translated name in the organisation's admin; system administrators reset
+    it here when a phone is lost."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")

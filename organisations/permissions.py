@@ -63,6 +63,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.VIEWER: (VIEW,),
 }
 
+# Compliance's duties toward a data subject (PIPL arts. 44-45: answering an
+# access request, reading who saw whose data) need both: the data unmasked, and
+# the right to take it out of the system.
+DATA_PROTECTION: tuple[str, ...] = (PERSONAL_DATA, EXPORT)
+
 NOT_FOUND = _("Not found.")
 NOT_ALLOWED = _("Your role on this institution does not allow this.")
 
@@ -184,6 +189,11 @@ def is_global(user: AnyUser) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+def sees_every_row(user: AnyUser, model: type[Model]) -> bool:
+    """Superusers, and system administrators of `model`: no subtree applies."""
+    return is_global(user) or is_system_admin(user, model)
+
+
 def institutions_for(user: AnyUser, perm: str) -> QuerySet[Institution]:
     """Institutions on which `user` may act with `perm` (subtrees included)."""
     if is_global(user):
@@ -221,6 +231,56 @@ def has(user: AnyUser, perm: str, institution: Institution | None) -> bool:
 
 def has_anywhere(user: AnyUser, perm: str) -> bool:
     return is_global(user) or bool(granted_paths(user, perm))
+
+
+def has_all(
+    user: AnyUser, perms: Iterable[str], institution: Institution | None
+) -> bool:
+    return all(has(user, perm, institution) for perm in perms)
+
+
+def has_all_anywhere(user: AnyUser, perms: Iterable[str]) -> bool:
+    """Whether some institution lies in the subtrees of every one of `perms`
+    (two subtrees overlap when one root is an ancestor of the other)."""
+    if is_global(user):
+        return True
+    common: list[str] | None = None
+    for perm in perms:
+        roots = granted_paths(user, perm)
+        if common is None:
+            common = roots
+            continue
+        common = [
+            longer
+            for a in common
+            for b in roots
+            for shorter, longer in [sorted((a, b), key=len)]
+            if longer.startswith(shorter)
+        ]
+    return bool(common)
+
+
+def scope_all(
+    queryset: QuerySet[M],
+    user: AnyUser,
+    perms: Iterable[str],
+    *,
+    via: str = "institution",
+) -> QuerySet[M]:
+    """Narrow to the institutions where `user` holds every one of `perms`."""
+    for perm in perms:
+        queryset = scope(queryset, user, perm, via=via)
+    return queryset
+
+
+def has_wherever(user: AnyUser, perm: str, base: str = VIEW) -> bool:
+    """Whether `user` holds `perm` on every institution they hold `base` on."""
+    if is_global(user):
+        return True
+    held = granted_paths(user, perm)
+    return all(
+        any(root.startswith(p) for p in held) for root in granted_paths(user, base)
+    )
 
 
 def require(user: AnyUser, perm: str, institution: Institution | None) -> None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from organisations import permissions
 from organisations.models import PATH_SEPARATOR, Institution, Membership
+
+logger = logging.getLogger(__name__)
 
 
 def _path_for(*, parent: Institution | None, code: str) -> str:
@@ -112,3 +120,103 @@ def membership_revoke(*, membership: Membership, actor: Any = None) -> None:
     membership._history_user = actor  # type: ignore[attr-defined]
     membership._change_reason = _("Role revoked")  # type: ignore[attr-defined]
     membership.delete()
+
+
+# --- Two-factor sign-in (django-otp TOTP) -------------------------------------
+TWO_FACTOR_ALREADY_ON = gettext_lazy("Two-factor authentication is already on.")
+TWO_FACTOR_NOTHING_TO_CONFIRM = gettext_lazy(
+    "Open the two-factor page again to get a new QR code."
+)
+TWO_FACTOR_INVALID_CODE = gettext_lazy(
+    "That code is not valid. Check the time on your phone and enter the newest code."
+)
+TWO_FACTOR_TOO_MANY_CODES = gettext_lazy(
+    "Too many wrong codes in a row. Wait %(seconds)d seconds and try again."
+)
+
+
+def _verify_code(device: TOTPDevice, code: str) -> str:
+    """Check `code` against `device` (its throttle counters are written either
+    way); the reason it was refused, or "" when accepted."""
+    allowed, extra = device.verify_is_allowed()
+    if not allowed:
+        until = (extra or {}).get("locked_until") or timezone.now()
+        seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+        return str(TWO_FACTOR_TOO_MANY_CODES % {"seconds": seconds})
+    if not device.verify_token(code.strip().replace(" ", "")):
+        return str(TWO_FACTOR_INVALID_CODE)
+    return ""
+
+
+@transaction.atomic
+def two_factor_enrol(*, user: Any) -> TOTPDevice:
+    """The device to show on the enrolment page: created on the first visit and
+    kept until confirmed, so reloading the page does not change the QR code."""
+    if TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists():
+        raise ValidationError(TWO_FACTOR_ALREADY_ON, code="already_on")
+    device = (
+        TOTPDevice.objects.select_for_update()
+        .filter(user_id=user.pk, confirmed=False)
+        .order_by("pk")
+        .first()
+    )
+    if device is None:
+        device = TOTPDevice(user=user, name=_("Authenticator app"), confirmed=False)
+        device.full_clean()
+        device.save()
+    return device
+
+
+def two_factor_confirm(*, user: Any, code: str) -> TOTPDevice:
+    """Turn two-factor on once `code` from the new device is right."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user_id=user.pk, confirmed=False)
+            .order_by("pk")
+            .first()
+        )
+        if device is None:
+            raise ValidationError(TWO_FACTOR_NOTHING_TO_CONFIRM, code="no_device")
+        # A refusal is raised after the block, so the throttle counter that
+        # verify_token wrote is committed, not rolled back with the error.
+        refusal = _verify_code(device, code)
+        if not refusal:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).delete()
+            logger.info("Two-factor authentication turned on for user %s", user.pk)
+    if refusal:
+        raise ValidationError(refusal, code="invalid_code")
+    return device
+
+
+def two_factor_verify(*, user: Any, code: str) -> TOTPDevice:
+    """The second step of a sign-in: the device that accepted `code`."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user_id=user.pk, confirmed=True)
+            .order_by("pk")
+            .first()
+        )
+        if device is None:
+            raise ValidationError(TWO_FACTOR_NOTHING_TO_CONFIRM, code="no_device")
+        refusal = _verify_code(device, code)
+    if refusal:
+        raise ValidationError(refusal, code="invalid_code")
+    return device
+
+
+@transaction.atomic
+def two_factor_reset(*, user: Any, actor: Any) -> int:
+    """Remove every authenticator device of `user` (a lost phone); the next
+    sign-in needs the password only, or enrolment where it is required.
+    Sessions verified with a removed device lose their verification at once."""
+    deleted, _by_model = TOTPDevice.objects.filter(user_id=user.pk).delete()
+    logger.warning(
+        "Two-factor authentication reset for user %s by user %s",
+        user.pk,
+        getattr(actor, "pk", None),
+    )
+    return deleted

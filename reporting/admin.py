@@ -126,8 +126,28 @@ class BusinessVolumeAdmin(ReadersMixin, ImportExportMixin, AuditedHistoryAdmin):
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self._admin(request, "add") and self._admin(request, "change")
 
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # An unreadable CSV says why (reporting.resources.LenientCSV), not
+        # only the exception's class name as import-export does.
+        if isinstance(e, ValidationError):
+            for message in e.messages:
+                form.add_error("import_file", message)
+            return
+        super().add_data_read_fail_error_to_form(form, e)
+
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        # The history form renders this field as a choice list: only the
+        # institutions the reader reports on (all of them for administrators).
+        if db_field.name == "institution" and not P.sees_every_row(
+            request.user, BusinessVolume
+        ):
+            kwargs["queryset"] = P.institutions_for(request.user, P.REPORTS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(RootCause)

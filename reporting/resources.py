@@ -9,21 +9,46 @@ reason, and imports nothing unless every row is valid.
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from complaints.calendar_service import decode_csv
+from complaints.calendar_service import UNREADABLE_FILE, CalendarError, decode_csv
+from complaints.imports import MISSING_HEADERS
 from complaints.models import ImportRecord
 from organisations.models import Institution
 from reporting import periods
 from reporting.models import BusinessVolume
 
 PERIOD_COLUMN = "期间"
+REQUIRED_COLUMNS = ("机构代码", PERIOD_COLUMN, "保费收入（元）", "保单件数")
+NOT_A_NUMBER = gettext_lazy("“%(value)s” is not a number.")
+NOT_A_WHOLE_NUMBER = gettext_lazy("“%(value)s” is not a whole number.")
+# PostgreSQL cannot store NUL in text; Django's own message (translated).
+NUL = ProhibitNullCharactersValidator.message
+# The largest count a PositiveBigIntegerField holds (PostgreSQL's bigint).
+MAX_COUNT = 2**63 - 1
+
+
+def _checked(dataset: tablib.Dataset) -> tablib.Dataset:
+    """The dataset with its header cells trimmed, or ValidationError naming the
+    missing columns: without this import-export reports each row with an
+    untranslated KeyError, or fails on a file without a header row."""
+    headers = ["" if h is None else str(h).strip() for h in dataset.headers or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if missing:
+        raise ValidationError(
+            MISSING_HEADERS, code="headers", params={"columns": "、".join(missing)}
+        )
+    dataset.headers = headers
+    return dataset
 
 
 class LenientCSV(base_formats.CSV):
@@ -39,10 +64,66 @@ class LenientCSV(base_formats.CSV):
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
         if isinstance(in_stream, bytes):
             in_stream = decode_csv(in_stream)
-        return tablib.import_set(in_stream, format="csv", **kwargs)
+        try:
+            dataset = tablib.import_set(in_stream, format="csv", **kwargs)
+        except csv.Error as exc:  # e.g. a cell over csv.field_size_limit()
+            raise CalendarError(
+                UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
+            ) from exc
+        return _checked(dataset)
 
 
-IMPORT_FORMATS = [LenientCSV, base_formats.XLSX]
+class CheckedXLSX(base_formats.XLSX):
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        return _checked(super().create_dataset(in_stream, **kwargs))
+
+
+IMPORT_FORMATS = [LenientCSV, CheckedXLSX]
+
+
+def _shown(value: Any) -> str:
+    return str(value)[:40]
+
+
+class AmountWidget(widgets.DecimalWidget):
+    """A finite decimal; any other cell is refused with a translated reason
+    (the stock widget lets decimal.InvalidOperation through, shown raw)."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            amount = super().clean(value, row, **kwargs)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise ValueError(str(NOT_A_NUMBER) % {"value": _shown(value)}) from exc
+        if amount is not None and not amount.is_finite():
+            raise ValueError(str(NOT_A_NUMBER) % {"value": _shown(value)})
+        return amount
+
+
+class CountWidget(AmountWidget):
+    """A whole number: 1.5 policies is refused, not cut to 1 (as the stock
+    IntegerWidget does); 300.0 from an Excel number cell is 300."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        amount = super().clean(value, row, **kwargs)
+        if amount is None:
+            return None
+        # Checked first: rounding or int() of an amount like 1E+999999999
+        # overflows the decimal context or takes minutes.
+        if amount.adjusted() >= 19:  # 10**19 > MAX_COUNT
+            raise ValueError(
+                str(MaxValueValidator.message) % {"limit_value": MAX_COUNT}
+            )
+        if amount != amount.to_integral_value():
+            raise ValueError(str(NOT_A_WHOLE_NUMBER) % {"value": _shown(value)})
+        return int(amount)
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        text = super().clean(value, row, **kwargs)
+        if text and "\x00" in text:
+            raise ValueError(str(NUL))
+        return text
 
 
 class InstitutionCodeWidget(widgets.ForeignKeyWidget):
@@ -53,6 +134,10 @@ class InstitutionCodeWidget(widgets.ForeignKeyWidget):
         code = str(value or "").strip().upper()
         if not code:
             raise ValueError(_("The institution code is missing."))
+        if "\x00" in code:  # no code has one, and PostgreSQL refuses the query
+            raise ValueError(
+                _("No institution has the code %(code)s.") % {"code": code}
+            )
         try:
             return super().clean(code, row, **kwargs)
         except Institution.DoesNotExist as exc:
@@ -102,20 +187,18 @@ class BusinessVolumeResource(resources.ModelResource):
     premium = fields.Field(
         attribute="premium",
         column_name="保费收入（元）",
-        widget=widgets.DecimalWidget(),
+        widget=AmountWidget(),
     )
     policies = fields.Field(
-        attribute="policies", column_name="保单件数", widget=widgets.IntegerWidget()
+        attribute="policies", column_name="保单件数", widget=CountWidget()
     )
     insured_persons = fields.Field(
         attribute="insured_persons",
         column_name="承保人次",
-        widget=widgets.IntegerWidget(),
+        widget=CountWidget(),
     )
     # An empty xlsx cell reads as None; the note is a NOT NULL text column.
-    note = fields.Field(
-        attribute="note", column_name="备注", widget=widgets.CharWidget()
-    )
+    note = fields.Field(attribute="note", column_name="备注", widget=TextWidget())
 
     class Meta:
         model = BusinessVolume
@@ -134,6 +217,12 @@ class BusinessVolumeResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        # All or nothing: the admin's confirmation would otherwise commit the
+        # valid rows of a file that has invalid ones (import-export's default).
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         for column in ("保费收入（元）", "保单件数"):

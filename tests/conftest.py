@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from organisations.demo import TREE
 from organisations.models import Institution, Membership
@@ -32,6 +34,27 @@ from tests.factories import UserFactory
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # made by fixtures in that thread are safe (tests only).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests (test_*_property.py): few examples each, so they add seconds,
+# not minutes, on two cores; no example database written into the checkout;
+# CI runs the same examples every time ("ci" is derandomized). A longer hunt:
+# HYPOTHESIS_PROFILE=deep.
+_HYPOTHESIS = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+    ],
+}
+hypothesis_settings.register_profile("dev", max_examples=20, **_HYPOTHESIS)
+hypothesis_settings.register_profile(
+    "ci", max_examples=20, derandomize=True, **_HYPOTHESIS
+)
+hypothesis_settings.register_profile("deep", max_examples=500, **_HYPOTHESIS)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import selectors
+from complaints import selectors, services
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
 from complaints.admin.complaint_exchange import ComplaintExchangeViews
 from complaints.admin.filters import (
@@ -33,7 +34,11 @@ from complaints.admin.filters import (
     MineFilter,
 )
 from complaints.admin.inlines import CASE_FILE_INLINES, ComplaintFormLayout
-from complaints.models import Complaint
+from complaints.admin.personal_data import (
+    ComplaintDataAccessViews,
+    may_request_data_access,
+)
+from complaints.models import Complaint, PersonalDataAccess
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
@@ -45,6 +50,17 @@ WORK_LABELS = {
     "review": _("Review (核查)"),
 }
 MY_WORK_LIMIT = 200
+Surface = PersonalDataAccess.Surface
+# Without the personal-data permission on the whole of one's scope, personal
+# fields match only in full: a prefix or partial search would let one read a
+# masked phone or name back a digit at a time.
+EXACT_SEARCH_FIELDS = [
+    "=number",
+    "=complainant_name",
+    "=phone",
+    "=id_number",
+    "^policy_number",
+]
 BADGE_TEMPLATE = "admin/complaints/complaint/deadline_badge.html"
 FLAGS_TEMPLATE = "admin/complaints/complaint/flags.html"
 
@@ -61,6 +77,7 @@ def render_flags(complaint: Complaint) -> str:
 class ComplaintAdmin(
     ComplaintWorkbenchViews,
     ComplaintExchangeViews,
+    ComplaintDataAccessViews,
     ComplaintFormLayout,
     AuditedHistoryAdmin,
 ):
@@ -107,6 +124,11 @@ class ComplaintAdmin(
                 name="{}_{}_export".format(*info),
             ),
             path(
+                "data-access/",
+                wrap(self.data_access_view),
+                name="{}_{}_data_access".format(*info),
+            ),
+            path(
                 "import-regulator/",
                 wrap(self.import_regulator_view),
                 name="{}_{}_import_regulator".format(*info),
@@ -148,16 +170,37 @@ class ComplaintAdmin(
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Complaints are evidence.
 
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        if P.has_wherever(request.user, P.PERSONAL_DATA):
+            return self.search_fields
+        return EXACT_SEARCH_FIELDS
+
     # --- History: readable in scope, 404 outside it, never reverted -------
+    # The diffs and old versions carry personal data as the change form does:
+    # masked without the permission, logged with it.
     def history_view(
         self,
         request: HttpRequest,
         object_id: str,
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        if self.get_object(request, unquote(object_id)) is None:
+        complaint = self.get_object(request, unquote(object_id))
+        if complaint is None:
             raise Http404(P.NOT_FOUND)
-        return super().history_view(request, object_id, extra_context)
+        shown = selectors.can_see_personal_data(request.user, complaint)
+        request._personal_data_shown = shown  # type: ignore[attr-defined]
+        response = super().history_view(request, object_id, extra_context)
+        self._log_shown(request, response, complaint, Surface.HISTORY)
+        return response
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        if getattr(request, "_personal_data_shown", False):
+            return super().get_historical_record_context_helper(
+                request, historical_record
+            )
+        return MaskedHistoryHelper(self.model, historical_record)
 
     def history_form_view(
         self,
@@ -166,9 +209,33 @@ class ComplaintAdmin(
         version_id: str,
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        if self.get_object(request, unquote(object_id)) is None:
+        complaint = self.get_object(request, unquote(object_id))
+        if complaint is None:
             raise Http404(P.NOT_FOUND)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        self._log_shown(
+            request, response, complaint, Surface.HISTORY_VERSION, str(version_id)
+        )
+        return response
+
+    def _log_shown(
+        self,
+        request: HttpRequest,
+        response: HttpResponse,
+        complaint: Complaint,
+        surface: str,
+        detail: str = "",
+    ) -> None:
+        """Log a page about one complaint that showed its personal data."""
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            services.personal_data_shown(
+                user=request.user,
+                complaints=[complaint],
+                surface=surface,
+                detail=detail[:100],
+            )
 
     # --- Changelist ---------------------------------------------------------
     def changelist_view(
@@ -180,8 +247,17 @@ class ComplaintAdmin(
             **(extra_context or {}),
             "can_export": can_export,
             "can_import": P.has_anywhere(user, P.IMPORT),
+            "can_request_data_access": may_request_data_access(user),
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and "cl" in changelist:
+            services.personal_data_shown(
+                user=user,
+                complaints=changelist["cl"].result_list,
+                surface=Surface.CHANGELIST,
+            )
+        return response
 
     def get_list_display(self, request: HttpRequest) -> Any:
         # Built once per request (sortable_by asks again and must get the same
@@ -194,9 +270,7 @@ class ComplaintAdmin(
 
         @admin.display(description=_("complainant"), ordering="complainant_name")
         def complainant(obj: Complaint) -> str:
-            name, phone = obj.complainant_name, obj.phone
-            if not selectors.can_see_personal_data(user, obj):
-                name, phone = selectors.mask_name(name), selectors.mask_phone(phone)
+            name, phone = selectors.complainant_shown(user, obj)
             return format_html('{}<br><span class="cd-muted">{}</span>', name, phone)
 
         @admin.display(description=_("deadline"), ordering="due_on")
@@ -241,22 +315,24 @@ class ComplaintAdmin(
             raise PermissionDenied
         user, today, calendar = request.user, timezone.localdate(), DatabaseCalendar()
         rows = []
-        for c in selectors.complaint_my_work(user=user)[:MY_WORK_LIMIT]:
-            personal = selectors.can_see_personal_data(user, c)
+        complaints = list(selectors.complaint_my_work(user=user)[:MY_WORK_LIMIT])
+        for c in complaints:
+            name, phone = selectors.complainant_shown(user, c)
             rows.append(
                 {
                     "complaint": c,
                     "url": self._change_url(c),
                     "work": WORK_LABELS.get(c.work, c.work),  # type: ignore[attr-defined]
-                    "name": c.complainant_name
-                    if personal
-                    else selectors.mask_name(c.complainant_name),
-                    "phone": c.phone if personal else selectors.mask_phone(c.phone),
+                    "name": name,
+                    "phone": phone,
                     "deadline": selectors.complaint_deadline(
                         c, today=today, calendar=calendar
                     ),
                 }
             )
+        services.personal_data_shown(
+            user=user, complaints=complaints, surface=Surface.MY_WORK
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -267,3 +343,11 @@ class ComplaintAdmin(
             "media": self.media,
         }
         return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)
+
+
+class MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """The history's diffs with personal fields masked (as on the change form)."""
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        return selectors.masked(change.field, value)

@@ -33,7 +33,7 @@ from complaints.forms import (
     ComplaintRegistrationForm,
     attach_service_error,
 )
-from complaints.models import Complaint
+from complaints.models import Complaint, PersonalDataAccess
 from complaints.services._common import lock
 from complaints.transitions import ACTION_LABELS, available_actions
 from complaints.workdays import DatabaseCalendar
@@ -138,7 +138,14 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             else [],
             **(extra_context or {}),
         }
-        return super().change_view(request, object_id, form_url, context)
+        response = super().change_view(request, object_id, form_url, context)
+        if response.status_code == 200:
+            services.personal_data_shown(
+                user=user,
+                complaints=[complaint],
+                surface=PersonalDataAccess.Surface.CHANGE,
+            )
+        return response
 
     # --- Registration -----------------------------------------------------------
     def add_view(
@@ -163,6 +170,14 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
                     phone=cd["phone"],
                     policy_number=cd["policy_number"],
                 )[: selectors.DUPLICATES_SHOWN]
+            )
+            for dup in duplicates:
+                # The template shows this name, masked where the user may not see it.
+                dup.shown_name = selectors.complainant_shown(request.user, dup)[0]  # type: ignore[attr-defined]
+            services.personal_data_shown(
+                user=request.user,
+                complaints=duplicates,
+                surface=PersonalDataAccess.Surface.DUPLICATES,
             )
             confirmed = "_register_anyway" in data
             if "_register" in data and duplicates and not confirmed:

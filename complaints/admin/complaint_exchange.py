@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import exports, imports, org_import
+from complaints import exports, imports, org_import, services
 from complaints.models import ExportRecord
 from organisations import permissions as P
 
@@ -70,7 +70,8 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         self, request: HttpRequest, kind: str, fmt: str
     ) -> HttpResponseBase:
         self._require_export(request)
-        if kind not in exports.KINDS or fmt not in ExportRecord.Format.values:
+        formats = (ExportRecord.Format.XLSX, ExportRecord.Format.CSV)
+        if kind not in exports.KINDS or fmt not in formats:
             raise PermissionDenied
         try:
             changelist = self.get_changelist_instance(request)
@@ -79,19 +80,24 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         complaints = P.scope(changelist.get_queryset(request), request.user, P.EXPORT)
         if kind == ExportRecord.Kind.COMPLAINTS:
             queryset: Any = exports.complaints_for_export(complaints)
+            carried = complaints
         else:
             queryset = exports.correspondence_for_export(complaints)
-        user, filters = request.user, request.GET.urlencode()
+            carried = complaints.filter(correspondence__isnull=False)
+        user, filters = request.user, exports.logged_filters(request.GET)
         lines = exports.rows(user=user, kind=kind, queryset=queryset)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{kind}-{stamp}.{fmt}"
         if fmt == ExportRecord.Format.CSV:
-            exports.export_record(
+            record = exports.export_record(
                 user=user,
                 kind=kind,
                 file_format=fmt,
                 filters=filters,
                 row_count=queryset.count(),
+            )
+            services.personal_data_exported(
+                user=user, complaints=carried, export=record
             )
             response = StreamingHttpResponse(
                 exports.csv_stream(lines), content_type="text/csv; charset=utf-8"
@@ -99,9 +105,10 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
         handle, count = exports.xlsx_file(lines, title=kind)
-        exports.export_record(
+        record = exports.export_record(
             user=user, kind=kind, file_format=fmt, filters=filters, row_count=count
         )
+        services.personal_data_exported(user=user, complaints=carried, export=record)
         return FileResponse(
             handle,
             as_attachment=True,

@@ -117,7 +117,7 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
             "mediation_body mediation_referred_on mediation_outcome | mediation_note"
         ),
     ),
-    (_("End"), _rows("withdrawn_on closed_at archived_at")),
+    (_("End"), _rows("withdrawn_on closed_at archived_at anonymised_at")),
 ]
 ALWAYS_SHOWN = {
     field
@@ -128,23 +128,16 @@ ALWAYS_SHOWN = {
     for field in row
 }
 # Shown masked to roles without the personal-data permission.
-MASKS = {
-    "complainant_name": selectors.mask_name,
-    "id_number": selectors.mask_id_number,
-    "phone": selectors.mask_phone,
-    "email": selectors.mask_text,
-    "address": selectors.mask_text,
-    "agent_name": selectors.mask_name,
-    "agent_id_number": selectors.mask_id_number,
-    "agent_phone": selectors.mask_phone,
-}
+MASKS = selectors.PERSONAL_FIELD_MASKS
 PERSONAL_FIELDS = {field: f"masked_{field}" for field in MASKS}
 
 
-def _masked(field: str) -> Any:
-    @admin.display(description=Complaint._meta.get_field(field).verbose_name)
-    def show(self: Any, obj: Complaint) -> str:
-        return str(MASKS[field](getattr(obj, field)))
+def _masked(field: str, model: Any = Complaint, mask: Any = None) -> Any:
+    mask = mask or MASKS[field]
+
+    @admin.display(description=model._meta.get_field(field).verbose_name)
+    def show(self: Any, obj: Any) -> str:
+        return str(mask(getattr(obj, field)))
 
     return show
 
@@ -167,12 +160,22 @@ class ReadOnlyInline(admin.TabularInline):
     select_related: tuple[str, ...] = ()
     always_shown = False
 
+    # Fields that carry the complainant's personal data, each shown through
+    # the named method (a mask) to a user without the permission on `obj`.
+    personal_fields: dict[str, str] = {}
+
     @classmethod
     def has_rows(cls, parent: Any) -> bool:
         return bool(cls.model._default_manager.filter(complaint=parent).exists())
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [str(f) for f in self.fields or []]
+        if obj is not None and not selectors.can_see_personal_data(request.user, obj):
+            fields = [self.personal_fields.get(f, f) for f in fields]
+        return fields
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return list(self.fields or [])
+        return self.get_fields(request, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related(*self.select_related)
@@ -203,6 +206,9 @@ class CorrespondenceInline(ReadOnlyInline):
         "recorded_by",
     ]
     select_related = ("recorded_by",)
+    # The summary retells what the complainant said: masked like the export's.
+    personal_fields = {"summary": "masked_summary"}
+    masked_summary = _masked("summary", Correspondence, selectors.mask_text)
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -223,6 +229,8 @@ class AttachmentInline(ReadOnlyInline):
     def download(self, obj: Attachment) -> str:
         if not obj.pk:
             return ""
+        if not obj.file:  # deleted after the retention period
+            return obj.original_name
         url = reverse("complaints:attachment_download", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
@@ -306,3 +314,5 @@ class ComplaintFormLayout(admin.ModelAdmin):
     masked_agent_name = _masked("agent_name")
     masked_agent_id_number = _masked("agent_id_number")
     masked_agent_phone = _masked("agent_phone")
+    masked_legal_representative = _masked("legal_representative")
+    masked_representatives = _masked("representatives")

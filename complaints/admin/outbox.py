@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import jobs
-from complaints.models import Notification
+from complaints import jobs, services
+from complaints.models import Notification, PersonalDataAccess
 from organisations import permissions
 
 N = Notification
@@ -92,7 +93,7 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     list_filter = [StateFilter, "channel", "audience", "kind"]
     search_fields = ["complaint__number", "subject"]
-    list_select_related = ["complaint", "recipient"]
+    list_select_related = ["complaint__institution", "recipient"]
     date_hierarchy = "created_at"
     list_per_page = 100
     actions = ["retry_now", "mark_printed"]
@@ -106,11 +107,15 @@ class NotificationAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
         user = request.user
-        if self._is_system_admin(request):
-            return qs.annotate(personal=Value(True, output_field=BooleanField()))
-        visible = permissions.scope(qs, user, permissions.VIEW, via=VIA) | qs.filter(
-            recipient=user
-        )
+        visible = qs
+        if not self._is_system_admin(request):
+            visible = permissions.scope(
+                qs, user, permissions.VIEW, via=VIA
+            ) | qs.filter(recipient=user)
+        # Seeing the whole queue (system administrators) is not seeing the
+        # complainants' addresses: that still needs the personal-data permission.
+        if permissions.is_global(user):
+            return visible.annotate(personal=Value(True, output_field=BooleanField()))
         if permissions.has_anywhere(user, permissions.PERSONAL_DATA):
             readable = permissions.scope(
                 N.objects.filter(pk=OuterRef("pk")),
@@ -142,6 +147,47 @@ class NotificationAdmin(admin.ModelAdmin):
         return self._is_system_admin(request, "change") or permissions.has_anywhere(
             request.user, permissions.HANDLE
         )
+
+    # --- The access log: complainants' addresses and texts shown unmasked ---
+    def _log_shown(self, request: HttpRequest, rows: Any, surface: str) -> None:
+        complaints = [
+            n.complaint
+            for n in rows
+            if n.audience == N.Audience.COMPLAINANT and self._personal(n)
+        ]
+        services.personal_data_shown(
+            user=request.user, complaints=complaints, surface=surface
+        )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and "cl" in changelist:
+            self._log_shown(
+                request,
+                changelist["cl"].result_list,
+                PersonalDataAccess.Surface.OUTBOX,
+            )
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            shown = self.get_queryset(request).select_related("complaint__institution")
+            self._log_shown(
+                request,
+                shown.filter(pk=unquote(object_id)),
+                PersonalDataAccess.Surface.NOTIFICATION,
+            )
+        return response
 
     # --- Columns ----------------------------------------------------------
     def _personal(self, obj: Notification) -> bool:

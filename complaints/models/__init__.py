@@ -1,3 +1,4 @@
+from complaints.models.audit import AuditChainHead as AuditChainHead
 from complaints.models.calendar import CalendarDay as CalendarDay
 from complaints.models.calendar import NumberCounter as NumberCounter
 from complaints.models.codes import Code as Code
@@ -5,6 +6,8 @@ from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES
 from complaints.models.complaint import Complaint as Complaint
 from complaints.models.exchange import ExportRecord as ExportRecord
 from complaints.models.exchange import ImportRecord as ImportRecord
+from complaints.models.privacy import LIST_SURFACES as LIST_SURFACES
+from complaints.models.privacy import PersonalDataAccess as PersonalDataAccess
 from complaints.models.records import Attachment as Attachment
 from complaints.models.records import Correspondence as Correspondence
 from complaints.models.records import Extension as Extension

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from complaints.models.audit import AbstractSealed
 from organisations.models import Institution
 
 
@@ -388,11 +389,18 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    # Personal data replaced after the retention period (complaints.retention).
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"), null=True, blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["reminder_level", "escalation_level"])
+    history = HistoricalRecords(
+        excluded_fields=["reminder_level", "escalation_level"],
+        bases=[AbstractSealed],
+    )
 
     class Meta:
         verbose_name = _("complaint")

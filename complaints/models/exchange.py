@@ -49,10 +49,12 @@ class ExportRecord(models.Model):
     class Kind(models.TextChoices):
         COMPLAINTS = "complaints", _("Complaints")
         CORRESPONDENCE = "correspondence", _("Correspondence")
+        DATA_ACCESS = "data_access", _("Data-access request")
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "xlsx"
         CSV = "csv", "CSV"
+        ZIP = "zip", "zip"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from complaints.models.audit import AbstractSealed
+
 
 class ContactMethod(models.TextChoices):
     PHONE = "phone", _("Phone")
@@ -59,7 +61,7 @@ class Correspondence(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AbstractSealed])
 
     class Meta:
         verbose_name = _("correspondence")
@@ -103,7 +105,7 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AbstractSealed])
 
     class Meta:
         verbose_name = _("attachment")
@@ -141,7 +143,7 @@ class Extension(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AbstractSealed])
 
     class Meta:
         verbose_name = _("extension")
@@ -179,7 +181,7 @@ class Pause(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AbstractSealed])
 
     class Meta:
         verbose_name = _("pause")
@@ -214,7 +216,7 @@ class Recusal(models.Model):
     )
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[AbstractSealed])
 
     class Meta:
         verbose_name = _("recusal")

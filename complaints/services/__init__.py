@@ -39,6 +39,11 @@ from complaints.services.lifecycle import (
 from complaints.services.lifecycle import complaint_route as complaint_route
 from complaints.services.lifecycle import complaint_withdraw as complaint_withdraw
 from complaints.services.lifecycle import handler_problem as handler_problem
+from complaints.services.privacy import (
+    data_access_export_record as data_access_export_record,
+)
+from complaints.services.privacy import personal_data_exported as personal_data_exported
+from complaints.services.privacy import personal_data_shown as personal_data_shown
 from complaints.services.records import attachment_add as attachment_add
 from complaints.services.records import correspondence_record as correspondence_record
 from complaints.services.records import recusal_declare as recusal_declare

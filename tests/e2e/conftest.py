@@ -59,6 +59,21 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violations(page: Any) -> Any:
+    """Every page a browser test opens (popups included) keeps to the
+    Content-Security-Policy: Chromium reports each refusal on the console."""
+    refused: list[str] = []
+
+    def watch(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{message.location.get('url')}: {message.text}")
+
+    page.context.on("console", watch)
+    yield
+    assert not refused, refused
+
+
 @pytest.fixture
 def login(live_server: Any, page: Any) -> Any:
     from tests.factories import PASSWORD
