@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 DEV_ENV := DJANGO_DEBUG=true
 
 .PHONY: run install install-dev migrate seed serve test test-fast test-e2e lint format \
-        typecheck messages check-deploy ci clean
+        typecheck messages check-deploy bench ci clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ check-deploy: install
 	DJANGO_SECRET_KEY="$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=complaints.example.com \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+## bench: a million complaints on PostgreSQL, every page measured -> BENCHMARKS.md
+bench: install-dev
+	$(PY) tests/bench/run.py $(BENCH_ARGS)
 
 ci:
 	bash .ci/run

@@ -100,7 +100,7 @@ else:
 
 # --- Authentication and permissions ------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "organisations.backends.ModelPermissionBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian "AnonymousUser" row in auth_user: anonymous visitors get nothing.

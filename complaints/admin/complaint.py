@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
+from complaints.admin.changelist import ComplaintChangeList, paginator_for, search
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
 from complaints.admin.complaint_exchange import ComplaintExchangeViews
 from complaints.admin.filters import (
@@ -84,9 +85,10 @@ class ComplaintAdmin(
     ]
     search_help_text = _("Number, complainant name, phone, ID number or policy number.")
     list_select_related = ["institution", "handler"]
-    list_per_page = 50
+    list_per_page = 100
     # The unfiltered total is another COUNT over the whole scope: not worth it.
     show_full_result_count = False
+    list_max_show_all = 0  # never "show all" of a million rows
     inlines = cast(list[Any], CASE_FILE_INLINES)
 
     class Media:
@@ -171,6 +173,21 @@ class ComplaintAdmin(
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- Changelist ---------------------------------------------------------
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[Any]:
+        return ComplaintChangeList
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        if not search_term.strip():
+            return queryset, False
+        return search(queryset, search_term), False
+
+    def get_paginator(
+        self, request: HttpRequest, queryset: Any, per_page: int, *args: Any, **kw: Any
+    ) -> Any:
+        return paginator_for(queryset, per_page)
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
