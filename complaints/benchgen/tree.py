@@ -71,12 +71,12 @@ def _parent_path(path: str) -> str:
 
 
 @transaction.atomic
-def grow_tree() -> Staff:
+def grow_tree(provinces: int | None = None) -> Staff:
     """Add the provinces (idempotent) and one account per working role."""
     seed_organisation()
     head = Institution.objects.get(code="HO")
     existing = set(Institution.objects.values_list("code", flat=True))
-    for code, province, cities in PROVINCES:
+    for code, province, cities in PROVINCES[:provinces]:
         if code in existing:
             continue
         branch = institution_create(

@@ -11,8 +11,17 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from complaints import audit
 from complaints.models import Attachment, Complaint, Correspondence, Extension
 
+SEAL_COLUMNS = (
+    "chain_seq",
+    "prev_hash",
+    "personal_salt",
+    "personal_digest",
+    "row_hash",
+    "seal_version",
+)
 TRACKED: list[type[models.Model]] = [Complaint, Correspondence, Attachment, Extension]
 
 
@@ -24,19 +33,54 @@ class Writer:
         for model in TRACKED:
             history = model.history.model  # type: ignore[attr-defined]
             self.history_defaults[history] = _blank(history)
-        self.sealer = _sealer()
         self.skip_fk_checks = self.copy and _is_superuser()
 
-    def write(self, batch: dict[type[models.Model], list[dict[str, Any]]]) -> None:
+    def write(
+        self,
+        rows: dict[type[models.Model], list[dict[str, Any]]],
+        history: dict[type[models.Model], list[dict[str, Any]]],
+    ) -> None:
+        """One batch in one transaction: the rows, then their history, sealed
+        into each complaint's audit chain as the services would seal it."""
         with transaction.atomic():
             if self.copy and self.skip_fk_checks:
                 # Generated rows link only to rows that exist; checking fifteen
                 # foreign keys per complaint would triple the time of a COPY.
                 with connection.cursor() as cur:
                     cur.execute("SET LOCAL session_replication_role = replica")
-            for model, rows in batch.items():
-                if rows:
-                    self._write(model, rows)
+            for model, batch in rows.items():
+                if batch:
+                    self._write(model, batch)
+            self._seal(history)
+            for model, batch in history.items():
+                if batch:
+                    self._write(model, batch)
+
+    def _seal(self, history: dict[type[models.Model], list[dict[str, Any]]]) -> None:
+        """audit.seal_bulk wants unsaved instances in chain order: build them,
+        seal them, and carry the seal columns back into the rows."""
+        pairs = []
+        for rank, (model, batch) in enumerate(history.items()):
+            names = [n for n in self._attnames(model) if n in batch[0]] if batch else []
+            for row in batch:
+                instance = model(**{n: row[n] for n in names})
+                pairs.append(
+                    (
+                        (audit.chain_id(instance), row["history_date"], rank),
+                        instance,
+                        row,
+                    )
+                )
+        pairs.sort(key=lambda p: p[0])
+        audit.seal_bulk([instance for _key, instance, _row in pairs])
+        for _key, instance, row in pairs:
+            for name in SEAL_COLUMNS:
+                row[name] = getattr(instance, name)
+
+    def _attnames(self, model: type[models.Model]) -> list[str]:
+        return [
+            f.attname for f in model._meta.concrete_fields if f.attname != "history_id"
+        ]
 
     def history_rows(
         self, model: type[models.Model], rows: list[dict[str, Any]]
@@ -53,15 +97,12 @@ class Writer:
                 row.setdefault(key, value)
         return rows
 
-    def seal(self, rows: list[Any]) -> None:
-        if self.sealer is not None:
-            self.sealer(rows)
-
     def _write(self, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-        if not self.copy:
-            model.objects.bulk_create([model(**row) for row in rows], batch_size=500)  # type: ignore[attr-defined]
-            return
         names = self._columns(model, rows[0])
+        if not self.copy:
+            objs = [model(**{name: row[name] for name in names}) for row in rows]
+            model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
+            return
         table = connection.ops.quote_name(model._meta.db_table)
         cols = ", ".join(connection.ops.quote_name(c) for c in names)
         raw = connection.connection
@@ -102,12 +143,3 @@ def _blank(model: type[models.Model]) -> dict[str, Any]:
     row = defaults(model)
     row.pop("history_id", None)  # the database numbers history rows in order
     return row
-
-
-def _sealer() -> Any:
-    """The audit chain's bulk sealer, when the audit module provides one."""
-    try:
-        from complaints import audit  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(audit, "seal_bulk", None)

@@ -58,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261124)
         parser.add_argument("--batch", type=int, default=5_000)
         parser.add_argument(
+            "--provinces",
+            type=int,
+            default=None,
+            help="Grow the tree by this many provinces only (default: all 28).",
+        )
+        parser.add_argument(
             "--jobs",
             type=int,
             default=os.cpu_count() or 1,
@@ -67,7 +73,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         count, seed = options["count"], options["seed"]
-        staff = grow_tree()
+        staff = grow_tree(options["provinces"])
         today = timezone.localdate()
         gen = Generator(staff, seed=seed, today=today)
         times = list(
@@ -169,12 +175,11 @@ def _work(task: tuple[int, int, list[tuple[datetime, str]]]) -> int:
                 {**row, "history_date": row[at], "history_user_id": row[actor]}
                 for row in rows
             )
-    ordered: dict[Any, list[dict[str, Any]]] = {}
-    for model in (Complaint, Correspondence, Attachment, Extension):
-        ordered[model] = batch[model]
-    for model in (Complaint, Correspondence, Attachment, Extension):
-        history = writer.history_rows(model, batch[model.history.model])
-        writer.seal(history)
-        ordered[model.history.model] = history
-    writer.write(ordered)
+    writer.write(
+        {m: batch[m] for m in (Complaint, Correspondence, Attachment, Extension)},
+        {
+            m.history.model: writer.history_rows(m, batch[m.history.model])
+            for m in (Complaint, Correspondence, Attachment, Extension)
+        },
+    )
     return len(items)
