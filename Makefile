@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 DEV_ENV := DJANGO_DEBUG=true
 
 .PHONY: run install install-dev migrate seed serve test test-fast test-e2e lint format \
-        typecheck messages check-deploy load ci clean
+        typecheck messages check-deploy bench load ci clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ check-deploy: install
 ## e.g. make load LOAD_ARGS="--restart-db-at 60 --scratch-cluster"
 load: install-dev
 	$(PY) tests/bench/load/run_load.py $(LOAD_ARGS)
+
+## bench: a million complaints on PostgreSQL, every page measured -> BENCHMARKS.md
+bench: install-dev
+	$(PY) tests/bench/run.py $(BENCH_ARGS)
 
 ci:
 	bash .ci/run

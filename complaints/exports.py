@@ -24,7 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from complaints import selectors
-from complaints.models import Complaint, Correspondence, ExportRecord
+from complaints.models import Code, Complaint, Correspondence, ExportRecord
 
 CHUNK_SIZE = 2000
 
@@ -92,7 +92,19 @@ def _yes(value: bool) -> str:
     return "是" if value else "否"
 
 
-def complaint_row(user: Any, c: Complaint) -> list[Any]:
+class Labels:
+    """What a row needs besides its own columns, read once per export: code
+    labels and choice texts (looking them up per row would cost more than the
+    row itself at 100,000 rows)."""
+
+    def __init__(self) -> None:
+        self.codes = dict(Code.objects.values_list("pk", "label"))
+        self.status = {k: str(v) for k, v in Complaint.Status.choices}
+        self.direction = {k: str(v) for k, v in Correspondence.Direction.choices}
+        self.method = {k: str(v) for k, v in Correspondence.Method.choices}
+
+
+def complaint_row(user: Any, c: Complaint, labels: Labels) -> list[Any]:
     personal = selectors.can_see_personal_data(user, c)
     name, id_number, phone, email, address = (
         c.complainant_name,
@@ -108,18 +120,18 @@ def complaint_row(user: Any, c: Complaint) -> list[Any]:
         email, address = selectors.mask_text(email), selectors.mask_text(address)
     return [
         c.number,
-        c.channel.label,
+        labels.codes[c.channel_id],
         c.received_at,
         c.institution.code,
         c.institution.name,
-        c.get_status_display(),
+        labels.status.get(c.status, c.status),
         name,
         id_number,
         phone,
         email,
         address,
-        c.product_line.label,
-        c.category.label,
+        labels.codes[c.product_line_id],
+        labels.codes[c.category_id],
         c.policy_number,
         c.request,
         c.facts,
@@ -130,14 +142,14 @@ def complaint_row(user: Any, c: Complaint) -> list[Any]:
     ]
 
 
-def correspondence_row(user: Any, r: Correspondence) -> list[Any]:
+def correspondence_row(user: Any, r: Correspondence, labels: Labels) -> list[Any]:
     c = r.complaint
     personal = selectors.can_see_personal_data(user, c)
     return [
         c.number,
         c.institution.code,
-        r.get_direction_display(),
-        r.get_method_display(),
+        labels.direction.get(r.direction, r.direction),
+        labels.method.get(r.method, r.method),
         r.occurred_at,
         r.summary if personal else selectors.mask_text(r.summary),
         _yes(r.is_notice),
@@ -146,10 +158,19 @@ def correspondence_row(user: Any, r: Correspondence) -> list[Any]:
     ]
 
 
+EXPORTED_FIELDS = (
+    "number", "channel_id", "received_at", "status", "complainant_name",
+    "id_number", "phone", "email", "address", "product_line_id", "category_id",
+    "policy_number", "request", "facts", "regulator_reference", "regulator_due",
+    "due_on", "institution__code", "institution__name", "institution__path",
+    "handler__username", "handler__first_name", "handler__last_name",
+)  # fmt: skip
+
+
 def complaints_for_export(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return qs.select_related(
-        "channel", "institution", "product_line", "category", "handler"
-    )
+    """Only the columns the export writes (the decision texts and the rest of a
+    complaint's eighty columns stay in the database)."""
+    return qs.select_related("institution", "handler").only(*EXPORTED_FIELDS)
 
 
 def correspondence_for_export(
@@ -162,7 +183,7 @@ def correspondence_for_export(
     )
 
 
-KINDS: dict[str, tuple[tuple[str, ...], Callable[[Any, Any], list[Any]]]] = {
+KINDS: dict[str, tuple[tuple[str, ...], Callable[[Any, Any, Labels], list[Any]]]] = {
     ExportRecord.Kind.COMPLAINTS: (COMPLAINT_HEADERS, complaint_row),
     ExportRecord.Kind.CORRESPONDENCE: (CORRESPONDENCE_HEADERS, correspondence_row),
 }
@@ -171,9 +192,10 @@ KINDS: dict[str, tuple[tuple[str, ...], Callable[[Any, Any], list[Any]]]] = {
 def rows(*, user: Any, kind: str, queryset: QuerySet[Any]) -> Iterator[list[Any]]:
     """Header, then one neutralised row per object, read in chunks."""
     headers, make = KINDS[kind]
+    labels = Labels()
     yield list(headers)
     for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield [safe_cell(v) for v in make(user, obj)]
+        yield [safe_cell(v) for v in make(user, obj, labels)]
 
 
 class _Echo:
@@ -226,7 +248,7 @@ def logged_filters(query: QueryDict) -> str:
     who may not see them, so each term but a complaint number is masked."""
     query = query.copy()
     if query.get("q"):
-        query["q"] = " ".join(_masked_term(t) for t in query["q"].split())
+        query["q"] = " ".join(_masked_term(t) for t in str(query["q"]).split())
     return query.urlencode()
 
 

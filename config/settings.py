@@ -113,7 +113,8 @@ else:
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username+address before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model permissions, read in one query instead of two.
+    "organisations.backends.ModelPermissionBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian "AnonymousUser" row in auth_user: anonymous visitors get nothing.

@@ -19,6 +19,7 @@ from organisations.two_factor import confirmed_device
 
 SIGNED_IN_AT = "_signed_in_at"
 LAST_SEEN = "_last_seen"
+NO_DEVICE_SEEN = "_no_otp_device_seen"
 # The idle clock is written at most once a minute, not on every request, so
 # a session ends after SESSION_IDLE_TIMEOUT to within a minute.
 LAST_SEEN_RESOLUTION = 60
@@ -96,7 +97,7 @@ class TwoFactorMiddleware:
         user: Any = request.user
         if not user.is_authenticated or user.is_verified():
             return None
-        if confirmed_device(user) is not None:
+        if self._may_have_device(request) and confirmed_device(user) is not None:
             logout(request)
             return redirect_to_login(request.get_full_path())
         view_name = request.resolver_match.view_name if request.resolver_match else ""
@@ -107,3 +108,15 @@ class TwoFactorMiddleware:
         ):
             return redirect("admin:two_factor")
         return None
+
+    @staticmethod
+    def _may_have_device(request: HttpRequest) -> bool:
+        """Whether to look for a device now: at most once a minute per session
+        (as the idle clock), so a page does not pay a query for it every time;
+        a device enrolled in another session signs this one out within that."""
+        now = time.time()
+        seen = request.session.get(NO_DEVICE_SEEN)
+        if seen is not None and now - seen < LAST_SEEN_RESOLUTION:
+            return False
+        request.session[NO_DEVICE_SEEN] = now
+        return True

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -143,21 +143,45 @@ def _codename(perm: str) -> str:
 def granted_paths(user: AnyUser, perm: str) -> list[str]:
     """Paths of the institutions on which `user` holds `perm` directly.
 
-    Cached on the user object: one query per permission per request.
+    All of the user's grants are read in one query and cached on the user
+    object, so a page asks the database once however many checks it makes.
     """
     if not user.is_authenticated or not user.is_active:
         return []
-    cache: dict[str, list[str]] = user.__dict__.setdefault("_org_grant_paths", {})
-    codename = _codename(perm)
-    if codename not in cache:
-        by_group = InstitutionGroupObjectPermission.objects.filter(
-            group__user=user, permission__codename=codename
-        ).values_list("content_object__path", flat=True)
-        by_user = InstitutionUserObjectPermission.objects.filter(
-            user=user, permission__codename=codename
-        ).values_list("content_object__path", flat=True)
-        cache[codename] = _roots(by_group.union(by_user))
-    return cache[codename]
+    cache: dict[str, list[str]] | None = user.__dict__.get("_org_grant_paths")
+    if cache is None:
+        cache = _load_grants(user)
+        user.__dict__["_org_grant_paths"] = cache
+    return cache.get(_codename(perm), [])
+
+
+def _load_grants(user: Any) -> dict[str, list[str]]:
+    by_group = InstitutionGroupObjectPermission.objects.filter(
+        group__user=user
+    ).values_list("permission__codename", "content_object__path", "group__name")
+    by_user = InstitutionUserObjectPermission.objects.filter(user=user).values_list(
+        "permission__codename", "content_object__path", Value("")
+    )
+    paths: dict[str, list[str]] = {}
+    roles: set[str] = set()
+    for codename, path, group in by_group.union(by_user):
+        paths.setdefault(codename, []).append(path)
+        if group.startswith("org:"):  # role_group(): "org:<institution>:<role>"
+            roles.add(group.rsplit(":", 1)[-1])
+    grants = {codename: _roots(found) for codename, found in paths.items()}
+    grants[_ROLES] = sorted(roles)
+    return grants
+
+
+_ROLES = "__roles__"
+
+
+def has_role_anywhere(user: AnyUser, role: str) -> bool:
+    """Whether `user` holds `role` on some institution (from the cached grants)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    granted_paths(user, VIEW)  # loads and caches the grants with the roles
+    return role in user.__dict__["_org_grant_paths"].get(_ROLES, [])
 
 
 def _roots(paths: Iterable[str]) -> list[str]:

@@ -395,14 +395,15 @@ class QualitySampleForm(forms.ModelForm):
 
 
 def _is_compliance_anywhere(request: HttpRequest) -> bool:
-    user = request.user
-    return (
-        P.is_global(user)
-        or Membership.objects.filter(
-            user=user,  # type: ignore[misc]
-            role=Membership.Role.COMPLIANCE,
-        ).exists()
-    )
+    """Asked several times per page (navigation, buttons): answered once."""
+    cached = getattr(request, "_is_compliance_anywhere", None)
+    if cached is None:
+        user = request.user
+        cached = P.is_global(user) or P.has_role_anywhere(
+            user, Membership.Role.COMPLIANCE
+        )
+        request._is_compliance_anywhere = cached  # type: ignore[attr-defined]
+    return bool(cached)
 
 
 @admin.register(QualitySample)

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
-from complaints.models import OPEN_STATUSES, Complaint
+from complaints.models import OPEN_STATUSES, Code, Complaint
 
+CODE_FILTER_KINDS = ["channel", "category"]
 RUNNING = Q(status__in=OPEN_STATUSES, item_type=Complaint.ItemType.COMPLAINT)
 
 
@@ -72,9 +73,7 @@ class InstitutionSubtreeFilter(admin.SimpleListFilter):
     parameter_name = "institution"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        institutions = list(
-            selectors.institution_choices(user=request.user).only("pk", "name", "path")
-        )
+        institutions = _institutions(request)
         top = min((i.depth for i in institutions), default=1)
         return [(str(i.pk), "\u2003" * (i.depth - top) + i.name) for i in institutions]
 
@@ -82,11 +81,22 @@ class InstitutionSubtreeFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        in_scope = selectors.institution_choices(user=request.user)
-        inst = in_scope.filter(pk=int(value)).first() if value.isdigit() else None
+        by_pk = {str(i.pk): i for i in _institutions(request)}
+        inst = by_pk.get(value)
         if inst is None:
             return queryset.none()
         return queryset.filter(institution__path__startswith=inst.path)
+
+
+def _institutions(request: HttpRequest) -> list[Any]:
+    """The institutions in the user's scope, read once per request."""
+    cached = getattr(request, "_filter_institutions", None)
+    if cached is None:
+        cached = list(
+            selectors.institution_choices(user=request.user).only("pk", "name", "path")
+        )
+        request._filter_institutions = cached  # type: ignore[attr-defined]
+    return cached
 
 
 class HandlerFilter(admin.SimpleListFilter):
@@ -140,4 +150,14 @@ class ActiveCodeFilter(admin.RelatedFieldListFilter):
     """A code-list filter (channel, category) in the list's own order."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
-        return field.get_choices(include_blank=False, ordering=("sort_order", "code"))
+        kind = field.remote_field.limit_choices_to["kind"]
+        return [(c.pk, str(c)) for c in _codes(request) if c.kind == kind]
+
+
+def _codes(request: HttpRequest) -> list[Any]:
+    """Every code of the lists the filters offer, read once per request."""
+    cached = getattr(request, "_filter_codes", None)
+    if cached is None:
+        cached = list(Code.objects.filter(kind__in=CODE_FILTER_KINDS))
+        request._filter_codes = cached  # type: ignore[attr-defined]
+    return cached

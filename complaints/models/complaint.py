@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -29,6 +31,7 @@ class Status(models.TextChoices):
 
 
 S = Status
+PATTERN_OPS = "varchar_pattern_ops"
 # The decision clock runs until the decision is notified (Measures art. 18).
 OPEN_STATUSES = [
     S.REGISTERED,
@@ -416,10 +419,30 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 fields=["institution", "status"], name="complaint_inst_status"
             ),
             models.Index(fields=["received_on"], name="complaint_received_on"),
+            # Reports bound their rows by these (reporting.selectors.kpis._relevant).
+            models.Index(fields=["closed_at"], name="complaint_closed_at"),
+            models.Index(fields=["callback_at"], name="complaint_callback_at"),
+            models.Index(fields=["redress_paid_on"], name="complaint_redress_paid"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
-            models.Index(fields=["phone"], name="complaint_phone"),
+            # The list's default order, and the key it continues from.
+            models.Index(fields=["-received_at", "-id"], name="complaint_received_at"),
+            # Search: pattern_ops so that prefix LIKE uses the index whatever
+            # the database's collation (PostgreSQL; ignored elsewhere). The
+            # trigram index for names matched anywhere is in migration 0007.
+            models.Index(
+                fields=["phone"], name="complaint_phone", opclasses=[PATTERN_OPS]
+            ),
             models.Index(fields=["id_number"], name="complaint_id_number"),
-            models.Index(fields=["policy_number"], name="complaint_policy"),
+            models.Index(
+                fields=["policy_number"],
+                name="complaint_policy",
+                opclasses=[PATTERN_OPS],
+            ),
+            models.Index(
+                fields=["complainant_name"],
+                name="complaint_name_prefix",
+                opclasses=[PATTERN_OPS],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -438,6 +461,13 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:  # type: ignore[override]
+        """Remember the values read, so a write validates only what changed."""
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))  # type: ignore[attr-defined]
+        return instance
 
     @property
     def is_open(self) -> bool:

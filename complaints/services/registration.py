@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,18 @@ REGULATOR_CHANNEL = "regulator"
 VISIT_CHANNEL = "visit"
 
 
+def _take(year: int) -> int | None:
+    """Increment and read the counter in one statement (one round trip)."""
+    table = NumberCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",  # noqa: S608
+            [year],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 def next_number(year: int) -> str:
     """Take the next number of `year` ("TS2026-000123").
 
@@ -34,14 +45,15 @@ def next_number(year: int) -> str:
     registrations never get the same number; a rolled-back registration gives
     its number back. Numbers need not be gap-free.
     """
-    updated = NumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    if not updated:
+    last = _take(year)
+    if last is None:
         try:
             with transaction.atomic():
                 NumberCounter.objects.create(year=year, last=1)
+                last = 1
         except IntegrityError:  # another registration created the year's row first
-            NumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = NumberCounter.objects.get(year=year).last
+            last = _take(year)
+    assert last is not None
     return f"TS{year}-{last:06d}"
 
 

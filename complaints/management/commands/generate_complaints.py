@@ -1,0 +1,185 @@
+"""Benchmark data: `generate_complaints --count 1000000` (see BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, connections
+from django.db.models import Max
+from django.utils import timezone
+
+from complaints.benchgen.rows import Generator, local_day, received_times
+from complaints.benchgen.tree import grow_tree
+from complaints.benchgen.volumes import business_volumes
+from complaints.benchgen.writer import Writer
+from complaints.models import (
+    Attachment,
+    Complaint,
+    Correspondence,
+    Extension,
+    NumberCounter,
+)
+
+# Ids are taken from the complaint's position, so parallel workers never need
+# to agree on them: at most this many letters per complaint (rows.Generator).
+LETTERS_PER_COMPLAINT = 4
+
+
+@dataclass(frozen=True)
+class Bases:
+    """The first free id of each table when the run started."""
+
+    complaint: int
+    correspondence: int
+    attachment: int
+    extension: int
+
+
+_STATE: dict[str, Any] = {}  # set before the workers fork; read in them
+
+
+class Command(BaseCommand):
+    help = (
+        "Add N generated complaints (with case files and history) at a national "
+        "insurer of a few hundred institutions. Benchmarks only: never in production."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--count", type=int, required=True)
+        parser.add_argument("--years", type=int, default=3)
+        parser.add_argument("--seed", type=int, default=20261124)
+        parser.add_argument("--batch", type=int, default=5_000)
+        parser.add_argument(
+            "--provinces",
+            type=int,
+            default=None,
+            help="Grow the tree by this many provinces only (default: all 28).",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Worker processes (PostgreSQL only; SQLite always uses one).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        count, seed = options["count"], options["seed"]
+        staff = grow_tree(options["provinces"])
+        today = timezone.localdate()
+        gen = Generator(staff, seed=seed, today=today)
+        times = list(
+            received_times(
+                count, today=today, years=options["years"], rng=random.Random(seed)
+            )
+        )
+        gen.warm({local_day(t) for t in times})
+        numbers = _numbers(times)
+        bases = Bases(
+            *(_next_id(m) for m in (Complaint, Correspondence, Attachment, Extension))
+        )
+        size = options["batch"]
+        tasks = [
+            (
+                n,
+                first,
+                list(
+                    zip(
+                        times[first : first + size],
+                        numbers[first : first + size],
+                        strict=True,
+                    )
+                ),
+            )
+            for n, first in enumerate(range(0, count, size))
+        ]
+        jobs = options["jobs"] if connection.vendor == "postgresql" else 1
+        _STATE.update(gen=gen, bases=bases, seed=seed)
+        done = 0
+        if jobs > 1:
+            connections.close_all()  # each worker opens its own connection
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for made in pool.imap_unordered(_work, tasks):
+                    done += made
+                    self._progress(done, started)
+        else:
+            for task in tasks:
+                done += _work(task)
+                self._progress(done, started)
+        volumes = business_volumes(staff, today=today, years=options["years"])
+        Writer().finish()
+        self.stdout.write(
+            f"\n{done:,} complaints, {volumes} business-volume rows, "
+            f"{len(staff.institutions)} institutions in "
+            f"{time.monotonic() - started:.0f} s"
+        )
+
+    def _progress(self, done: int, started: float) -> None:
+        self.stdout.write(
+            f"{done:>10,} complaints  {time.monotonic() - started:7.1f} s", ending="\r"
+        )
+        self.stdout.flush()
+
+
+def _next_id(model: Any) -> int:
+    return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+
+
+def _numbers(times: list[datetime]) -> list[str]:
+    """Numbers in receipt order, continuing each year's counter (and moving it)."""
+    last = dict(NumberCounter.objects.values_list("year", "last"))
+    out = []
+    for moment in times:
+        year = local_day(moment).year
+        last[year] = last.get(year, 0) + 1
+        out.append(f"TS{year}-{last[year]:06d}")
+    for year, value in last.items():
+        NumberCounter.objects.update_or_create(year=year, defaults={"last": value})
+    return out
+
+
+def _work(task: tuple[int, int, list[tuple[datetime, str]]]) -> int:
+    """Generate and write one batch (in a worker process, or inline)."""
+    chunk, first, items = task
+    gen: Generator = _STATE["gen"]
+    bases: Bases = _STATE["bases"]
+    gen.rng = random.Random(_STATE["seed"] * 100_000 + chunk)  # same rows per chunk
+    writer = _STATE.get("writer") or _STATE.setdefault("writer", Writer())
+    batch: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for offset, (received_at, number) in enumerate(items):
+        position = first + offset
+        made = gen.complaint(bases.complaint + position, number, received_at)
+        batch[Complaint].append(made.complaint)
+        batch[Complaint.history.model].extend(made.history)
+        for k, row in enumerate(made.correspondence):
+            row["id"] = bases.correspondence + position * LETTERS_PER_COMPLAINT + k
+        for row in made.attachments:
+            row["id"] = bases.attachment + position
+        for row in made.extensions:
+            row["id"] = bases.extension + position
+        for model, rows, actor, at in (
+            (Correspondence, made.correspondence, "recorded_by_id", "created_at"),
+            (Attachment, made.attachments, "uploaded_by_id", "uploaded_at"),
+            (Extension, made.extensions, "requested_by_id", "created_at"),
+        ):
+            batch[model].extend(rows)
+            batch[model.history.model].extend(
+                {**row, "history_date": row[at], "history_user_id": row[actor]}
+                for row in rows
+            )
+    writer.write(
+        {m: batch[m] for m in (Complaint, Correspondence, Attachment, Extension)},
+        {
+            m.history.model: writer.history_rows(m, batch[m.history.model])
+            for m in (Complaint, Correspondence, Attachment, Extension)
+        },
+    )
+    return len(items)

@@ -1,0 +1,223 @@
+"""What `make bench` measures (issue: a million complaints on PostgreSQL)."""
+
+from __future__ import annotations
+
+import io
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from complaints.jobs import sweep
+from complaints.models import Code, Complaint
+from complaints.services import complaint_register
+from organisations.models import Institution
+from reporting import periods
+from reporting.workbook import write_regulator_workbook
+from tests.bench.harness import Result, measure
+
+LIST = "/admin/complaints/complaint/"
+HERE = Path(__file__).resolve().parent
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def _get(client: Client, url: str, rows: int | None = None) -> Any:
+    def action() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if rows is not None:
+            shown = response.content.count(b'class="field-number"')
+            assert shown == rows, (url, shown)
+
+    return action
+
+
+def pages(repeat: int) -> list[Result]:
+    admin, handler = _client("admin"), _client("bench_h_SD0101_1")
+    manager, compliance = _client("bench_m_SD"), _client("compliance_ho")
+    out = [
+        measure("Complaint list, superuser (100 rows)", _get(admin, LIST, 100),
+                target="≤10 queries, < 150 ms", limit_s=0.15, repeat=repeat,
+                query_budget=10),
+        measure("Complaint list, sub-branch handler (100 rows)",
+                _get(handler, LIST, 100), target="≤10 queries, < 150 ms",
+                limit_s=0.15, repeat=repeat, query_budget=10),
+        measure("Complaint list, page 50 (superuser)", _get(admin, LIST + "?p=50"),
+                target="< 150 ms", limit_s=0.15, repeat=repeat,
+                note="deepest pages are bounded; older rows via 'continue'"),
+    ]  # fmt: skip
+    sd = Institution.objects.get(code="SD")
+    category = Code.objects.get(kind="category", code="claims")
+    filters = {
+        "overdue": "?due=overdue",
+        "due this week": "?due=week",
+        "subtree (山东分公司)": f"?institution={sd.pk}",
+        "status = investigating": "?status__exact=investigating",
+        "category = claims": f"?category__id__exact={category.pk}",
+    }
+    for label, query in filters.items():
+        out.append(
+            measure(f"Filter: {label} (superuser)", _get(admin, LIST + query),
+                    target="< 150 ms", limit_s=0.15, repeat=repeat)
+        )  # fmt: skip
+    out.append(
+        measure("Filter: overdue (provincial manager)",
+                _get(manager, LIST + "?due=overdue"), target="< 150 ms",
+                limit_s=0.15, repeat=repeat)
+    )  # fmt: skip
+    sample = _sample()
+    searches = {
+        "number": sample.number,
+        "phone": sample.phone,
+        "ID number": sample.id_number,
+        "policy number": sample.policy_number,
+        "complainant name": sample.complainant_name,
+    }
+    for label, term in searches.items():
+        out.append(
+            measure(f"Search by {label} (superuser)",
+                    _get(admin, f"{LIST}?q={term}"), target="< 150 ms",
+                    limit_s=0.15, repeat=repeat)
+        )  # fmt: skip
+    case = _case_in("SD0101")
+    out += [
+        measure("Change view with history and correspondence (handler)",
+                _get(handler, f"{LIST}{case.pk}/change/"),
+                target="≤25 queries, < 100 ms", limit_s=0.1, repeat=repeat,
+                query_budget=25),
+        measure("History view of one complaint (handler)",
+                _get(handler, f"{LIST}{case.pk}/history/"), target="< 100 ms",
+                limit_s=0.1, repeat=repeat),
+    ]  # fmt: skip
+    quarter = str(periods.current_quarter(timezone.localdate()))
+    out += [
+        measure("Manager dashboard, provincial branch (quarter)",
+                _get(manager, f"/admin/reporting/dashboard/manager/?institution=SD"
+                     f"&period={quarter}"),
+                target="< 500 ms", limit_s=0.5, repeat=max(5, repeat // 2)),
+        measure("Compliance dashboard, company-wide (quarter)",
+                _get(compliance, f"/admin/reporting/dashboard/compliance/"
+                     f"?institution=HO&period={quarter}"),
+                target="< 1 s", limit_s=1.0, repeat=max(5, repeat // 2)),
+    ]  # fmt: skip
+    return out
+
+
+def regulator_statistics(repeat: int) -> Result:
+    user = get_user_model().objects.get(username="compliance_ho")
+    head = Institution.objects.get(code="HO")
+    today = timezone.localdate()
+    last = periods.current_quarter(today).start - timezone.timedelta(days=1)
+    period = periods.current_quarter(last)
+
+    def action() -> None:
+        write_regulator_workbook(
+            user=user, institution=head, period=period, stream=io.BytesIO()
+        )
+
+    return measure(f"Regulator statistics workbook, whole company ({period})",
+                   action, target="< 2 s", limit_s=2.0, repeat=max(3, repeat // 3),
+                   warmup=1)  # fmt: skip
+
+
+def export(fmt: str, rows: int, repeat: int) -> Result:
+    """Each run in a fresh process, so its peak memory is its own."""
+    limit = 60.0 if fmt == "xlsx" else 15.0
+    result = Result(
+        f"Export of {rows:,} complaints as {fmt} (compliance officer)",
+        f"< {limit:.0f} s, < 300 MB",
+        limit_s=limit,
+    )
+    peaks = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, str(HERE / "export_probe.py"), fmt, str(rows)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        result.runs.append(time.perf_counter() - started)
+        written, peak_kb = out.stdout.split()
+        assert int(written) == rows, out.stdout
+        peaks.append(int(peak_kb) / 1024)
+    result.peak_mb = max(peaks)
+    result.note = "whole process, Django start-up included"
+    return result
+
+
+def sweep_all(repeat: int) -> Result:
+    open_count = Complaint.objects.filter(status__in=["registered", "accepted",
+        "investigating", "awaiting_approval", "decided"]).count()  # fmt: skip
+    return measure(f"sweep_deadlines over {open_count:,} open complaints",
+                   lambda: sweep(), target="< 10 s", limit_s=10.0,
+                   repeat=max(3, repeat // 5), warmup=1)  # fmt: skip
+
+
+def registration(count: int) -> Result:
+    actor = get_user_model().objects.get(username="bench_h_SD0101_1")
+    inst = Institution.objects.get(code="SD0101")
+    channel = Code.objects.get(kind="channel", code="hotline")
+    product = Code.objects.get(kind="product_line", code="motor")
+    category = Code.objects.get(kind="category", code="claims")
+    rng = random.Random(7)
+    result = Result(f"Registration through the service ({count} in a row)",
+                    "≥ 200 per second", limit_s=1 / 200)  # fmt: skip
+    started = time.perf_counter()
+    for n in range(count):
+        t0 = time.perf_counter()
+        complaint_register(
+            actor=actor, institution=inst, channel=channel,
+            complainant_name="基准测试", product_line=product, category=category,
+            request="要求赔付。", facts="基准测试登记。",
+            phone=f"139{rng.randint(0, 10**8 - 1):08d}",
+        )  # fmt: skip
+        result.runs.append(time.perf_counter() - t0)
+        del n
+    elapsed = time.perf_counter() - started
+    result.note = f"{count / elapsed:.0f} complaints per second"
+    return result
+
+
+def _sample() -> Complaint:
+    """A complaint from the middle of the table, with every searchable value."""
+    ids = Complaint.objects.order_by("-id").values_list("id", flat=True)[:1]
+    middle = ids[0] // 2
+    return (
+        Complaint.objects.filter(id__gte=middle)
+        .exclude(phone="")
+        .exclude(id_number="")
+        .exclude(policy_number="")
+        .order_by("id")
+        .first()
+    )  # type: ignore[return-value]
+
+
+def _case_in(code: str) -> Complaint:
+    """A closed complaint with a full history and case file."""
+    return (
+        Complaint.objects.filter(institution__code=code, status="closed")
+        .order_by("-id")
+        .first()
+    )  # type: ignore[return-value]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def complaint_total() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM complaints_complaint")
+        return int(cur.fetchone()[0])
