@@ -289,3 +289,27 @@ def test_concurrent_registrations_get_distinct_numbers(
     assert sorted(numbers) == [f"TS2026-{i:06d}" for i in range(1, total + 1)]
     assert Complaint.objects.count() == total
     assert NumberCounter.objects.get(year=2026).last == total
+
+
+def test_a_code_from_the_wrong_list_is_still_refused(
+    register: Any, tianhe_handler: Any
+) -> None:
+    """Saves skip the per-field foreign-key query for objects read from the
+    database, but only when the object belongs to the list the field allows."""
+    before = Complaint.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        register(tianhe_handler, channel=code("category", "claims"))
+    assert "channel" in exc.value.message_dict
+    assert Complaint.objects.count() == before
+
+
+def test_a_later_change_to_a_wrong_code_is_refused(
+    register: Any, tianhe_handler: Any
+) -> None:
+    from complaints.services._common import save
+
+    c = Complaint.objects.get(pk=register(tianhe_handler).pk)
+    c.category = code("channel", "hotline")
+    with pytest.raises(ValidationError) as exc:
+        save(c, tianhe_handler, "test")
+    assert "category" in exc.value.message_dict
