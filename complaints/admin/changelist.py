@@ -92,10 +92,6 @@ class ComplaintChangeList(ChangeList):
         return isinstance(self.paginator, BoundedPaginator) and self.paginator.capped
 
 
-def paginator_for(queryset: QuerySet[Any], per_page: int) -> BoundedPaginator:
-    return BoundedPaginator(queryset, per_page)
-
-
 # --- Search: each kind of term goes to the one index that answers it ---------
 NUMBER = re.compile(r"^TS\d{4}-\d{1,7}$")
 DIGITS = re.compile(r"^\d{3,20}$")

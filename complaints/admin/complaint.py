@@ -23,7 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from complaints import selectors, services
-from complaints.admin.changelist import ComplaintChangeList, paginator_for, search
+from complaints.admin.changelist import (
+    BoundedPaginator,
+    ComplaintChangeList,
+    search,
+)
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
 from complaints.admin.complaint_exchange import ComplaintExchangeViews
 from complaints.admin.filters import (
@@ -239,7 +243,7 @@ class ComplaintAdmin(
     def get_paginator(
         self, request: HttpRequest, queryset: Any, per_page: int, *args: Any, **kw: Any
     ) -> Any:
-        return paginator_for(queryset, per_page)
+        return BoundedPaginator(queryset, per_page)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

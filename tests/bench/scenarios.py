@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -175,7 +174,7 @@ def registration(count: int) -> Result:
     result = Result(f"Registration through the service ({count} in a row)",
                     "≥ 200 per second", limit_s=1 / 200)  # fmt: skip
     started = time.perf_counter()
-    for n in range(count):
+    for _ in range(count):
         t0 = time.perf_counter()
         complaint_register(
             actor=actor, institution=inst, channel=channel,
@@ -184,7 +183,6 @@ def registration(count: int) -> Result:
             phone=f"139{rng.randint(0, 10**8 - 1):08d}",
         )  # fmt: skip
         result.runs.append(time.perf_counter() - t0)
-        del n
     elapsed = time.perf_counter() - started
     result.note = f"{count / elapsed:.0f} complaints per second"
     return result
@@ -211,10 +209,6 @@ def _case_in(code: str) -> Complaint:
         .order_by("-id")
         .first()
     )  # type: ignore[return-value]
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def complaint_total() -> int:
