@@ -171,8 +171,20 @@ def layout(model: type[Model], version: int = SEAL_VERSION) -> Layout:
     )
 
 
+# Values canon() returns unchanged: most columns of most rows.
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _columns(names: Sequence[str], values: Mapping[str, Any]) -> list[list[Any]]:
+    """[[name, canon(value)], ...]; the call is skipped for plain values because
+    this runs for every column of every history row (a million-row load)."""
+    return [
+        [n, v if type(v) in _PLAIN else canon(v)] for n in names for v in (values[n],)
+    ]
+
+
 def personal_digest(lay: Layout, values: Mapping[str, Any], salt: str) -> str:
-    return _sha256([salt, [[n, canon(values[n])] for n in lay.personal]])
+    return _sha256([salt, _columns(lay.personal, values)])
 
 
 def row_hash(
@@ -184,7 +196,7 @@ def row_hash(
     digest: str,
     version: int,
 ) -> str:
-    columns = [[n, canon(values[n])] for n in lay.hashed]
+    columns = _columns(lay.hashed, values)
     return _sha256([lay.label, version, seq, prev_hash, digest, columns])
 
 
@@ -196,15 +208,29 @@ def seal(row: Model, *, seq: int, prev_hash: str) -> str:
     values = {
         n: lay.fields[n].to_python(getattr(row, n)) for n in lay.hashed + lay.personal
     }
+    columns = seal_values(lay, values, seq=seq, prev_hash=prev_hash)
+    for name, value in columns.items():
+        setattr(row, name, value)
+    return columns["row_hash"]  # type: ignore[no-any-return]
+
+
+def seal_values(
+    lay: Layout, values: Mapping[str, Any], *, seq: int, prev_hash: str
+) -> dict[str, Any]:
+    """The seal columns of one row whose `values` are as they will read back."""
     salt = secrets.token_hex(16)
     digest = personal_digest(lay, values, salt)
     row_sum = row_hash(
         lay, values, seq=seq, prev_hash=prev_hash, digest=digest, version=SEAL_VERSION
     )
-    row.chain_seq, row.prev_hash, row.row_hash = seq, prev_hash, row_sum  # type: ignore[attr-defined]
-    row.personal_digest, row.personal_salt = digest, salt  # type: ignore[attr-defined]
-    row.seal_version = SEAL_VERSION  # type: ignore[attr-defined]
-    return row_sum
+    return {
+        "chain_seq": seq,
+        "prev_hash": prev_hash,
+        "row_hash": row_sum,
+        "personal_digest": digest,
+        "personal_salt": salt,
+        "seal_version": SEAL_VERSION,
+    }
 
 
 def chain_id(row: Model) -> int:
@@ -252,25 +278,66 @@ def seal_bulk(rows: Sequence[Model], *, using: str = "default") -> Sequence[Mode
     Sets chain_seq, prev_hash, personal_salt, personal_digest, row_hash and
     seal_version on each row and returns `rows`.
     """
+    for row in rows:
+        if not row._state.adding:
+            raise ValueError(f"{row!r} is already saved.")
+    _seal_chains(
+        [
+            (chain_id(r), lambda seq, prev, r=r: seal(r, seq=seq, prev_hash=prev))
+            for r in rows
+        ],
+        using,
+    )
+    return rows
+
+
+def seal_new_rows(
+    rows: Sequence[tuple[type[Model], dict[str, Any]]], *, using: str = "default"
+) -> None:
+    """seal_bulk for rows given as column dicts, for a writer that COPYs them.
+
+    Same contract as seal_bulk, except that each dict must hold every column
+    already as it will read back (the Python type its field returns), because
+    building a model instance per row to convert them costs more than the hash.
+    The seal columns are written into the dicts.
+    """
+
+    def sealer(model: type[Model], row: dict[str, Any]) -> Callable[[int, str], str]:
+        lay = layout(model)
+
+        def seal_row(seq: int, prev: str) -> str:
+            row.update(seal_values(lay, row, seq=seq, prev_hash=prev))
+            return row["row_hash"]  # type: ignore[no-any-return]
+
+        return seal_row
+
+    _seal_chains(
+        [(int(row[chain_key(model)]), sealer(model, row)) for model, row in rows],
+        using,
+    )
+
+
+def _seal_chains(
+    links: Sequence[tuple[int, Callable[[int, str], str]]], using: str
+) -> None:
+    """Lock the chain heads of `links`, seal each link (in the order given, as
+    the next of its chain) and move the heads. See seal_bulk's contract."""
     from complaints.models import AuditChainHead
 
     if not transaction.get_connection(using).in_atomic_block:
         raise transaction.TransactionManagementError(
             "seal_bulk() writes the chain heads: call it inside transaction.atomic()."
         )
-    keys = sorted({chain_id(r) for r in rows})
+    keys = sorted({key for key, _seal in links})
     heads: dict[int, Any] = {}
     for start in range(0, len(keys), 500):
         locked = AuditChainHead.objects.using(using).select_for_update()
         heads.update((h.pk, h) for h in locked.filter(pk__in=keys[start : start + 500]))
-    for row in rows:
-        if not row._state.adding:
-            raise ValueError(f"{row!r} is already saved.")
-        key = chain_id(row)
+    for key, seal_link in links:
         head = heads.get(key)
         if head is None:
             head = heads[key] = AuditChainHead(complaint_id=key)
-        head.head_hash = seal(row, seq=head.length + 1, prev_hash=head.head_hash)
+        head.head_hash = seal_link(head.length + 1, head.head_hash)
         head.length += 1
     AuditChainHead.objects.using(using).bulk_create(
         heads.values(),
@@ -279,7 +346,6 @@ def seal_bulk(rows: Sequence[Model], *, using: str = "default") -> Sequence[Mode
         update_fields=["length", "head_hash"],
         batch_size=500,
     )
-    return rows
 
 
 def sealed_history_models() -> list[type[Model]]:

@@ -92,6 +92,8 @@ def defaults(model: type[models.Model]) -> dict[str, Any]:
     """Every concrete column with the value an unsaved instance would have."""
     row: dict[str, Any] = {}
     for f in model._meta.concrete_fields:
+        if f.generated:  # the database computes it
+            continue
         if f.has_default():
             row[f.attname] = f.get_default()
         else:

@@ -118,22 +118,33 @@ def _account(username: str, last: str, first: str) -> Any:
 
 def _staff() -> Staff:
     staff = Staff()
+    held = set(
+        Membership.objects.values_list("user__username", "institution_id", "role")
+    )
+
+    def member(
+        username: str, last: str, first: str, inst: Institution, role: str
+    ) -> int:
+        user = _account(username, last, first)
+        if (username, inst.pk, role) not in held:  # a re-run grants nothing again
+            membership_grant(user=user, institution=inst, role=role)
+        return int(user.pk)
+
     for inst in Institution.objects.order_by("path"):
         staff.institutions.append(inst)
         staff.by_path[inst.path] = inst
+        code = inst.code
         if inst.level >= L.CENTRAL_SUB_BRANCH:
-            ids = []
-            for n in (1, 2):
-                user = _account(f"bench_h_{inst.code}_{n}", "赵", f"{inst.code}{n}")
-                membership_grant(user=user, institution=inst, role=R.HANDLER)
-                ids.append(user.pk)
-            staff.handlers[inst.pk] = ids
+            staff.handlers[inst.pk] = [
+                member(f"bench_h_{code}_{n}", "赵", f"{code}{n}", inst, R.HANDLER)
+                for n in (1, 2)
+            ]
         if inst.level <= L.CENTRAL_SUB_BRANCH:
-            user = _account(f"bench_m_{inst.code}", "钱", inst.code)
-            membership_grant(user=user, institution=inst, role=R.MANAGER)
-            staff.managers[inst.pk] = user.pk
+            staff.managers[inst.pk] = member(
+                f"bench_m_{code}", "钱", code, inst, R.MANAGER
+            )
         if inst.level <= L.PROVINCIAL:
-            user = _account(f"bench_r_{inst.code}", "孙", inst.code)
-            membership_grant(user=user, institution=inst, role=R.REVIEWER)
-            staff.reviewers[inst.pk] = user.pk
+            staff.reviewers[inst.pk] = member(
+                f"bench_r_{code}", "孙", code, inst, R.REVIEWER
+            )
     return staff

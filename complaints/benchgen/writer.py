@@ -14,14 +14,6 @@ from django.db import connection, models, transaction
 from complaints import audit
 from complaints.models import Attachment, Complaint, Correspondence, Extension
 
-SEAL_COLUMNS = (
-    "chain_seq",
-    "prev_hash",
-    "personal_salt",
-    "personal_digest",
-    "row_hash",
-    "seal_version",
-)
 TRACKED: list[type[models.Model]] = [Complaint, Correspondence, Attachment, Extension]
 
 
@@ -57,30 +49,15 @@ class Writer:
                     self._write(model, batch)
 
     def _seal(self, history: dict[type[models.Model], list[dict[str, Any]]]) -> None:
-        """audit.seal_bulk wants unsaved instances in chain order: build them,
-        seal them, and carry the seal columns back into the rows."""
-        pairs = []
+        """Seal the rows into each complaint's audit chain, in chain order."""
+        links = []
         for rank, (model, batch) in enumerate(history.items()):
-            names = [n for n in self._attnames(model) if n in batch[0]] if batch else []
-            for row in batch:
-                instance = model(**{n: row[n] for n in names})
-                pairs.append(
-                    (
-                        (audit.chain_id(instance), row["history_date"], rank),
-                        instance,
-                        row,
-                    )
-                )
-        pairs.sort(key=lambda p: p[0])
-        audit.seal_bulk([instance for _key, instance, _row in pairs])
-        for _key, instance, row in pairs:
-            for name in SEAL_COLUMNS:
-                row[name] = getattr(instance, name)
-
-    def _attnames(self, model: type[models.Model]) -> list[str]:
-        return [
-            f.attname for f in model._meta.concrete_fields if f.attname != "history_id"
-        ]
+            key = audit.chain_key(model)
+            links.extend(
+                ((row[key], row["history_date"], rank), model, row) for row in batch
+            )
+        links.sort(key=lambda link: link[0])
+        audit.seal_new_rows([(model, row) for _order, model, row in links])
 
     def history_rows(
         self, model: type[models.Model], rows: list[dict[str, Any]]
