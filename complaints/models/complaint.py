@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from complaints.models import derived
 from complaints.models.audit import AbstractSealed
 from organisations.models import Institution
 
@@ -45,6 +46,26 @@ WITHDRAWABLE = [*OPEN_STATUSES, S.NOTIFIED, S.UNDER_REVIEW, S.REVIEWED, S.IN_MED
 # Routing is decided before the merits are: reclassify, forward, link, merge.
 ROUTABLE = [S.REGISTERED, S.ACCEPTED, S.INVESTIGATING]
 ENDED = [S.CLOSED, S.DECLINED, S.ROUTED, S.WITHDRAWN]
+
+
+HISTORY_UNINDEXED = [
+    "number",
+    "channel",
+    "institution",
+    "handler",
+    "registered_by",
+    "subject_institution",
+    "subject_staff_user",
+    "product_line",
+    "category",
+    "cause",
+    "route_reason",
+    "merged_into",
+    "drafted_by",
+    "approved_by",
+    "review_institution",
+    "reviewer",
+]
 
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
@@ -400,9 +421,36 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # --- Derived by the database, for statistics (complaints.models.derived) --
+    ended_on = models.GeneratedField(
+        expression=derived.ended_on(),
+        output_field=models.DateField(_("handling ended on")),
+        db_persist=True,
+    )
+    statutory_due = models.GeneratedField(
+        expression=derived.statutory_due(),
+        output_field=models.DateField(_("statutory deadline")),
+        db_persist=True,
+    )
+    handling_days = models.GeneratedField(
+        expression=derived.handling_days(),
+        output_field=models.IntegerField(_("handling days")),
+        db_persist=True,
+    )
+
     history = HistoricalRecords(
-        excluded_fields=["reminder_level", "escalation_level"],
+        # Derived columns are not history: they follow from the hashed ones.
+        excluded_fields=[
+            "reminder_level",
+            "escalation_level",
+            "ended_on",
+            "statutory_due",
+            "handling_days",
+        ],
         bases=[AbstractSealed],
+        # History is read per complaint (by id) and per actor (history_user),
+        # never by these columns: an index on each would cost every write.
+        no_db_index=HISTORY_UNINDEXED,
     )
 
     class Meta:

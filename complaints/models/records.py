@@ -61,7 +61,7 @@ class Correspondence(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[AbstractSealed])
+    history = HistoricalRecords(bases=[AbstractSealed], no_db_index=["recorded_by"])
 
     class Meta:
         verbose_name = _("correspondence")
@@ -105,7 +105,7 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[AbstractSealed])
+    history = HistoricalRecords(bases=[AbstractSealed], no_db_index=["uploaded_by"])
 
     class Meta:
         verbose_name = _("attachment")
@@ -143,7 +143,9 @@ class Extension(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[AbstractSealed])
+    history = HistoricalRecords(
+        bases=[AbstractSealed], no_db_index=["requested_by", "approved_by"]
+    )
 
     class Meta:
         verbose_name = _("extension")
@@ -181,7 +183,7 @@ class Pause(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords(bases=[AbstractSealed])
+    history = HistoricalRecords(bases=[AbstractSealed], no_db_index=["recorded_by"])
 
     class Meta:
         verbose_name = _("pause")
@@ -216,7 +218,9 @@ class Recusal(models.Model):
     )
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[AbstractSealed])
+    history = HistoricalRecords(
+        bases=[AbstractSealed], no_db_index=["user", "declared_by"]
+    )
 
     class Meta:
         verbose_name = _("recusal")
