@@ -154,24 +154,28 @@ def handler_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _kpi_charts(f: dict[str, Any], user: Any) -> dict[str, Any]:
-    """What the manager and compliance pages share."""
+def _kpi_charts(
+    f: dict[str, Any], user: Any, more: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """What the manager and compliance pages share; `more` breakdowns are
+    read in the same query (reporting.selectors.tables)."""
     root, period = f["root"], f["period"]
-    summary = selectors.kpi_summary(user=user, institution=root, period=period)
+    summary, tables = selectors.kpi_tables(
+        user=user,
+        institution=root,
+        period=period,
+        by=("institution", "category", *more),
+    )
     rates, volume = selectors.subtree_rates(user=user, institution=root, period=period)
     months = periods.months_ending(period.end, TREND_MONTHS)
     trend = selectors.kpi_monthly(user=user, institution=root, months=months)
-    children = selectors.kpi_breakdown(
-        user=user, institution=root, period=period, by="institution"
-    )
-    categories = selectors.kpi_breakdown(
-        user=user, institution=root, period=period, by="category"
-    )
+    children, categories = tables["institution"], tables["category"]
     ageing = [
         (name, METRICS[name][0], summary[name])
         for name in ("overdue_1_5", "overdue_6_15", "overdue_16_30", "overdue_over_30")
     ]
     return {
+        "tables": tables,
         "summary": summary,
         "rates": rates,
         "volume": volume,
@@ -225,13 +229,8 @@ def manager_dashboard(request: HttpRequest) -> HttpResponse:
 def compliance_dashboard(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
     user, root, period = request.user, f["root"], f["period"]
-    shared = _kpi_charts(f, user)
-    causes = selectors.kpi_breakdown(
-        user=user, institution=root, period=period, by="cause"
-    )
-    channels = selectors.kpi_breakdown(
-        user=user, institution=root, period=period, by="channel"
-    )
+    shared = _kpi_charts(f, user, more=("cause", "channel"))
+    causes, channels = shared["tables"]["cause"], shared["tables"]["channel"]
     rect = selectors.rectification_summary(user=user, institution=root)
     quality = selectors.quality_summary(user=user, institution=root, period=period)
     rect_labels = [_("Open"), _("In progress"), _("Done"), _("Overdue")]

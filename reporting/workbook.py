@@ -1,7 +1,7 @@
 """The regulator's quarterly complaint statistics as an xlsx workbook.
 
-Numbers come from the same selectors as the dashboards (kpi_summary,
-kpi_breakdown, kpi_cross, subtree_rates), so the same scope and period give the
+Numbers come from the same selectors as the dashboards (kpi_tables,
+kpi_cross, subtree_rates), so the same scope and period give the
 same figures. Headers are the Chinese ones of the statistics form (data, like
 the import columns, not interface text). Written with openpyxl's write_only
 mode, row by row, so memory stays flat.
@@ -25,9 +25,8 @@ from organisations.models import Institution
 from reporting.periods import Period
 from reporting.selectors import (
     complaints_in,
-    kpi_breakdown,
     kpi_cross,
-    kpi_summary,
+    kpi_tables,
     subtree_rates,
 )
 from reporting.selectors.kpis import Actor, metric_q, window
@@ -160,7 +159,12 @@ def write_regulator_workbook(
     *, user: Actor, institution: Institution, period: Period, stream: IO[bytes]
 ) -> dict[str, int]:
     """Write the workbook to `stream`; returns row counts for the export log."""
-    summary = kpi_summary(user=user, institution=institution, period=period)
+    summary, tables = kpi_tables(
+        user=user,
+        institution=institution,
+        period=period,
+        by=tuple(BREAKDOWN_SHEETS.values()),
+    )
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}
 
@@ -219,7 +223,7 @@ def write_regulator_workbook(
     counts[SHEETS[1]] = len(categories)
 
     for title, dim in BREAKDOWN_SHEETS.items():
-        rows = kpi_breakdown(user=user, institution=institution, period=period, by=dim)
+        rows = tables[dim]
         ws = _sheet(wb, title, [16, 24] + [12] * len(BREAKDOWN_COLUMNS), freeze="C2")
         name = "机构名称" if dim == "institution" else "名称"
         _row(ws, ["代码", name, *[h for _, h in BREAKDOWN_COLUMNS]], bold=True)

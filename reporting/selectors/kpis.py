@@ -9,13 +9,14 @@ suggestion or report leaves the statistics, DOMAIN.md §5) in the subtree of
 one institution the user holds REPORTS on. Datetimes are read as dates in the
 project time zone (Asia/Shanghai).
 
-Derived per complaint:
+Derived per complaint, stored as generated columns (complaints.models.derived):
 - ``ended_on``: the day the decision clock stopped: the decision was notified
   (notified_at), else the withdrawal was received (withdrawn_on, Measures art.
   15), else the case was declined or routed (closed_at). Empty while open.
-- ``deadline``: the legal deadline (legal_due, including approved extensions
-  and pauses), or the regulator's feedback date when that is earlier (DOMAIN.md
-  §4: the earlier binds). The stricter internal target is not used for KPIs.
+- ``statutory_due`` (the deadline below): the legal deadline (legal_due,
+  including approved extensions and pauses), or the regulator's feedback date
+  when that is earlier (DOMAIN.md §4: the earlier binds). The stricter
+  internal target is not used for KPIs.
 - ``handling_days``: calendar days from received_on to ended_on.
 
 Definitions (P = the period's days, "as of" = the period's last day, or today
@@ -56,31 +57,22 @@ Python: one integer column, one query per table, whatever the number of groups.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connections
 from django.db.models import (
-    Aggregate,
-    Avg,
     Case,
     CharField,
     Count,
-    DateField,
     F,
-    FloatField,
-    Func,
-    IntegerField,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,52 +87,6 @@ ONE_DECIMAL = Decimal("0.1")
 
 
 # --- Expressions --------------------------------------------------------------
-class DaysBetween(Func):
-    """Whole days from the second date to the first, as an integer."""
-
-    arity = 2
-    output_field = IntegerField()
-    template = "(%(expressions)s)"
-    arg_joiner = " - "  # PostgreSQL: date - date is an integer
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-
-class Percentile90(Aggregate):
-    """percentile_cont(0.9) (PostgreSQL only; see the module docstring)."""
-
-    function = "PERCENTILE_CONT"
-    name = "Percentile90"
-    template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-def annotated(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Add ended_on, deadline and handling_days (see the module docstring)."""
-    ended = Coalesce(
-        TruncDate("notified_at"),
-        F("withdrawn_on"),
-        TruncDate("closed_at"),
-        output_field=DateField(),
-    )
-    # annotate, not alias: aggregate() may only refer to selected annotations.
-    return qs.annotate(
-        ended_on=ended,
-        deadline=Least(
-            "legal_due",
-            Coalesce("regulator_due", "legal_due"),
-            output_field=DateField(),
-        ),
-    ).annotate(handling_days=DaysBetween(F("ended_on"), F("received_on")))
-
-
 # --- Windows and metrics -------------------------------------------------------
 @dataclass(frozen=True)
 class Window:
@@ -181,9 +127,9 @@ def _open_at_end(w: Window) -> Q:
 def _overdue_by(low: int, high: int | None) -> Callable[[Window], Q]:
     def q(w: Window) -> Q:
         days = w.as_of.toordinal()
-        cond = _open_at_end(w) & Q(deadline__lte=date.fromordinal(days - low))
+        cond = _open_at_end(w) & Q(statutory_due__lte=date.fromordinal(days - low))
         if high is not None:
-            cond &= Q(deadline__gte=date.fromordinal(days - high))
+            cond &= Q(statutory_due__gte=date.fromordinal(days - high))
         return cond
 
     return q
@@ -225,11 +171,11 @@ METRICS: dict[str, tuple[Any, Callable[[Window], Q]]] = {
     "concluded": (_("Concluded"), _concluded),
     "on_time": (
         _("Concluded on time"),
-        lambda w: _concluded(w) & Q(ended_on__lte=F("deadline")),
+        lambda w: _concluded(w) & Q(ended_on__lte=F("statutory_due")),
     ),
     "late": (
         _("Concluded late"),
-        lambda w: _concluded(w) & Q(ended_on__gt=F("deadline")),
+        lambda w: _concluded(w) & Q(ended_on__gt=F("statutory_due")),
     ),
     "open_at_end": (_("Open at period end"), _open_at_end),
     "overdue_open": (_("Overdue open"), _overdue_by(1, None)),
@@ -311,17 +257,6 @@ def _relevant(w: Window) -> Q:
     )
 
 
-def _aggregates(w: Window, names: Iterable[str], *, pg: bool) -> dict[str, Any]:
-    aggs: dict[str, Any] = {n: Count("pk", filter=metric_q(n, w)) for n in names}
-    concluded = metric_q("concluded", w)
-    aggs["redress_amount"] = Sum("redress_amount", filter=metric_q("redress_paid", w))
-    aggs["handling_days_avg"] = Avg("handling_days", filter=concluded)
-    aggs["satisfaction_avg"] = Avg("satisfaction", filter=metric_q("callbacks", w))
-    if pg:
-        aggs["handling_days_p90"] = Percentile90("handling_days", filter=concluded)
-    return aggs
-
-
 # --- Scope -----------------------------------------------------------------------
 def require_reports(user: Actor, institution: Institution) -> None:
     """NotFound outside the user's scope, PermissionDenied without REPORTS."""
@@ -338,7 +273,7 @@ def complaints_in(user: Actor, institution: Institution) -> QuerySet[Complaint]:
     )
     if user is not None:
         qs = P.scope(qs, user, P.REPORTS)
-    return annotated(qs)
+    return qs
 
 
 # --- Dimensions ------------------------------------------------------------------
@@ -412,100 +347,6 @@ def percentile_cont(sorted_values: list[int], fraction: Decimal) -> Decimal | No
     return base + (Decimal(sorted_values[high]) - base) * (pos - low)
 
 
-def _p90_by_key(qs: QuerySet[Complaint], w: Window, key: Any) -> dict[Any, Any]:
-    """SQLite: one query of sorted (key, handling_days), interpolated per key."""
-    rows = (
-        qs.filter(metric_q("concluded", w))
-        .annotate(_key=key, _days=F("handling_days"))
-        .order_by("_key", "_days")
-        .values_list("_key", "_days")
-    )
-    by_key: dict[Any, list[int]] = {}
-    for k, days in rows:
-        by_key.setdefault(k, []).append(days)
-    return {k: percentile_cont(v, Decimal("0.9")) for k, v in by_key.items()}
-
-
-def _is_pg(qs: QuerySet[Any]) -> bool:
-    return connections[qs.db].vendor == "postgresql"
-
-
-def kpi_summary(
-    *, user: Actor, institution: Institution, period: Period, today: date | None = None
-) -> dict[str, Any]:
-    """Every KPI of the module docstring for one subtree and period."""
-    w = window(period, today)
-    qs = complaints_in(user, institution).filter(_relevant(w))
-    pg = _is_pg(qs)
-    row = qs.aggregate(**_aggregates(w, METRICS, pg=pg))
-    if not pg:
-        row["handling_days_p90"] = _p90_by_key(qs, w, Value(1)).get(1)
-    return _finish(row)
-
-
-def kpi_breakdown(
-    *,
-    user: Actor,
-    institution: Institution,
-    period: Period,
-    by: str,
-    today: date | None = None,
-) -> list[dict[str, Any]]:
-    """The KPIs per channel, product line, category, cause or child institution.
-
-    Each row has ``key`` (the code to drill down with) and ``label``; codes
-    without complaints are left out, child institutions are all listed.
-    """
-    if by not in DIMENSIONS:
-        raise ValueError(by)
-    w = window(period, today)
-    qs = complaints_in(user, institution).filter(_relevant(w))
-    pg = _is_pg(qs)
-    if by == "institution":
-        children = children_of(institution)
-        key: Any = _child_key(institution, children)
-    else:
-        key = Coalesce(F(f"{by}__code"), Value(""), output_field=CharField())
-    grouped = (
-        qs.annotate(key=key)
-        .values("key")
-        .annotate(**_aggregates(w, METRICS, pg=pg))
-        .order_by("key")
-    )
-    rows: dict[Any, dict[str, Any]] = {r["key"]: dict(r) for r in grouped}
-    if not pg:
-        for k, p90 in _p90_by_key(qs, w, key).items():
-            if k in rows:
-                rows[k]["handling_days_p90"] = p90
-    if by == "institution":
-        order = [institution, *children]
-        labels = {c.code: c.name for c in children}
-        labels[institution.code] = str(OWN_LEVEL) % {"name": institution.name}
-        keys = [i.code for i in order]
-        empty = {n: 0 for n in METRICS}
-        out = [
-            _finish({**empty, **rows.get(k, {}), "key": k, "label": labels[k]})
-            for k in keys
-            if k in rows or k != institution.code
-        ]
-        return out
-    codes = _code_labels(by, [k for k in rows if k])
-    out = []
-    for k in sorted(rows, key=lambda k: codes.get(k, (9999, ""))[0]):
-        label = codes[k][1] if k else str(NOT_RECORDED)
-        out.append(_finish({**rows[k], "key": k, "label": label}))
-    return out
-
-
-def _code_labels(kind: str, codes: list[str]) -> dict[str, tuple[int, str]]:
-    from complaints.models import Code
-
-    return {
-        c.code: (c.sort_order, str(c))
-        for c in Code.objects.filter(kind=kind, code__in=codes)
-    }
-
-
 def kpi_cross(
     *,
     user: Actor,
@@ -571,5 +412,5 @@ def complaints_behind(
             raise ValueError(dim)
         qs = qs.filter(dimension_q(dim, value, institution))
     return qs.annotate(
-        ended=F("ended_on"), binding_due=F("deadline"), days=F("handling_days")
+        ended=F("ended_on"), binding_due=F("statutory_due"), days=F("handling_days")
     )

@@ -17,7 +17,6 @@ from reporting.periods import Period
 from reporting.rates import percent
 from reporting.selectors.kpis import (
     Actor,
-    annotated,
     complaints_in,
     metric_q,
     require_reports,
@@ -83,7 +82,7 @@ def overdue_list(
     qs: QuerySet[Complaint] = (
         complaints_in(user, institution)
         .filter(metric_q("overdue_open", w))
-        .annotate(binding_due=F("deadline"))
+        .annotate(binding_due=F("statutory_due"))
     )
     rows: list[Complaint] = list(
         qs.select_related("institution", "handler", "category").order_by(
@@ -203,9 +202,7 @@ def complaints_for_sampling(
 ) -> QuerySet[Complaint]:
     """Complaints of the subtree closed in the period (the sampling population)."""
     w = window(period)
-    return annotated(
-        Complaint.objects.filter(
-            item_type=Complaint.ItemType.COMPLAINT,
-            institution__path__startswith=institution.path,
-        )
+    return Complaint.objects.filter(
+        item_type=Complaint.ItemType.COMPLAINT,
+        institution__path__startswith=institution.path,
     ).filter(metric_q("closed", w))
