@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request that writes (or POSTs) reads the primary to its end.
+    "config.routers.PinPrimaryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,12 +104,23 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Serialise writers instead of failing with "database is locked" mid-transaction.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica of the primary for the dashboards and the regulator's workbook
+# (config/routers.py): every write, and every other read, stays on `default`.
+# Lower case: not a setting, so the debug page never shows its password.
+_replica_url = env.str("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    DATABASES["replica"] = env.db_url_config(_replica_url)
+    # Tests have no replica: the alias reads the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        # Serialise writers instead of failing with "database is locked"
+        # mid-transaction.
+        _db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    else:
+        _db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+        _db["CONN_HEALTH_CHECKS"] = True
 
 # --- Authentication and permissions ------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -179,6 +192,10 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# django-import-export keeps an upload between its preview and confirmation
+# requests: in the shared media storage, not in one app server's /tmp.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("DJANGO_EMAIL_URL", default="consolemail://")

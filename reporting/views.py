@@ -1,8 +1,11 @@
 """Dashboard pages, the drill-down list and the workbook download (admin views).
 
 Views only read the filter, call selectors and render; numbers and scoping
-live in reporting.selectors. Outside the user's scope an institution answers
-as missing (404); without the reporting permission the answer is 403.
+live in reporting.selectors. The figures' pages (and the workbook, see
+reporting.workbook) read the replica when there is one (config.routers); "My
+work" reads the primary: a handler opens it right after acting on a case.
+Outside the user's scope an institution answers as missing (404); without the
+reporting permission the answer is 403.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.routers import on_replica
 from organisations import permissions as P
 from organisations.models import Institution, Membership
 from reporting import charts, periods, selectors
@@ -211,6 +215,7 @@ def _kpi_charts(
     }
 
 
+@on_replica
 def manager_dashboard(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
     user, root = request.user, f["root"]
@@ -226,6 +231,7 @@ def manager_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@on_replica
 def compliance_dashboard(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
     user, root, period = request.user, f["root"], f["period"]
@@ -264,6 +270,7 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@on_replica
 def drilldown(request: HttpRequest) -> HttpResponse:
     """The complaints behind one number, within the user's scope."""
     f = _filters(request)

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from complaints.models import Code
+from config.routers import reporting_reads
 from organisations.models import Institution
 from reporting.periods import Period
 from reporting.selectors import (
@@ -158,7 +159,15 @@ def _row(ws: WriteOnlyWorksheet, values: Sequence[Any], *, bold: bool = False) -
 def write_regulator_workbook(
     *, user: Actor, institution: Institution, period: Period, stream: IO[bytes]
 ) -> dict[str, int]:
-    """Write the workbook to `stream`; returns row counts for the export log."""
+    """Write the workbook to `stream`; returns row counts for the export log.
+    Read from the replica when there is one (the view and the command alike)."""
+    with reporting_reads():
+        return _write(user=user, institution=institution, period=period, stream=stream)
+
+
+def _write(
+    *, user: Actor, institution: Institution, period: Period, stream: IO[bytes]
+) -> dict[str, int]:
     summary, tables = kpi_tables(
         user=user,
         institution=institution,

@@ -15,9 +15,11 @@ Personas (see organisations/demo.py for the tree):
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,7 +70,18 @@ def django_db_modify_db_settings(
     for alias in settings.DATABASES.values():
         if alias["ENGINE"].endswith("postgresql"):
             alias.setdefault("TEST", {})["NAME"] = f"test_{alias['NAME']}_{os.getpid()}"
+    # A second connection to the same test database, as DATABASE_REPLICA_URL
+    # would give. Only the replica tests (tests/test_replica.py,
+    # tests/reporting/test_replica_reads.py) install the router and read
+    # through it; pyproject sets DATABASE_REPLICA_URL empty, so by default no
+    # router is installed and nothing touches this alias.
+    replica = copy.deepcopy(settings.DATABASES["default"])
+    replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+    settings.DATABASES.setdefault("replica", replica)
 
+
+# MEDIA_ROOT when DJANGO_MEDIA_ROOT is unset (config/settings.py).
+CHECKOUT_MEDIA = Path(__file__).resolve().parents[1] / "media"
 
 # Data migrations whose rows every test may rely on (code lists, calendar, root causes).
 SEED_MIGRATIONS = [
@@ -115,6 +128,14 @@ def _plain_static_storage(settings: Any) -> None:
         },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_outside_the_checkout(settings: Any, request: Any) -> None:
+    """Attachments and import uploads never land in the checkout's media/
+    (a test or module that chose its own MEDIA_ROOT keeps it)."""
+    if Path(settings.MEDIA_ROOT) == CHECKOUT_MEDIA:
+        settings.MEDIA_ROOT = request.getfixturevalue("tmp_path") / "media"
 
 
 @pytest.fixture

@@ -8,17 +8,18 @@ narrowed to the user's EXPORT scope. Without the permission every URL answers 40
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -54,8 +55,53 @@ class UploadForm(forms.Form):
     )
 
 
-def _spool_path(token: str) -> str:
-    return os.path.join(tempfile.gettempdir(), f"complaint-import-{token}")
+# A valid upload waits here between the preview and the confirmation. In the
+# media storage, not the local /tmp: with several app servers the confirmation
+# may reach another one (the media storage is shared, README "Production layout").
+SPOOL_DIR = "import-spool"
+# A preview not confirmed within this time is abandoned; its file (personal
+# data) is deleted by the next upload.
+SPOOL_MAX_AGE = timedelta(days=1)
+
+
+def _spool_name(token: str) -> str:
+    return f"{SPOOL_DIR}/complaint-import-{token}"
+
+
+def _spool_save(content: bytes) -> str:
+    _spool_sweep()
+    token = uuid.uuid4().hex
+    default_storage.save(_spool_name(token), ContentFile(content))
+    return token
+
+
+def _spool_take(token: str) -> bytes | None:
+    """The spooled file's content, deleted as it is read (None: none such)."""
+    if not _TOKEN.match(token):
+        return None
+    name = _spool_name(token)
+    try:
+        with default_storage.open(name, "rb") as spool:
+            content: bytes = spool.read()
+    except FileNotFoundError:
+        return None
+    default_storage.delete(name)
+    return content
+
+
+def _spool_sweep() -> None:
+    try:
+        _dirs, files = default_storage.listdir(SPOOL_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - SPOOL_MAX_AGE
+    for file in files:
+        name = f"{SPOOL_DIR}/{file}"
+        try:
+            if default_storage.get_modified_time(name) < cutoff:
+                default_storage.delete(name)
+        except FileNotFoundError:
+            pass  # taken or swept meanwhile by another request
 
 
 class ComplaintExchangeViews(admin.ModelAdmin):
@@ -213,9 +259,7 @@ class ComplaintExchangeViews(admin.ModelAdmin):
                     form.add_error("file", message)
                 return TemplateResponse(request, template, context)
             if result.is_valid:
-                token = uuid.uuid4().hex
-                with open(_spool_path(token), "wb") as spool:
-                    spool.write(content)
+                token = _spool_save(content)
                 request.session[session_key] = {"token": token, "name": upload.name}
             context.update(preview=result, summary=imports.summary(result))
         return TemplateResponse(request, template, context)
@@ -230,16 +274,10 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         done_url: str,
     ) -> HttpResponse:
         pending = request.session.pop(session_key, None) or {}
-        token = str(pending.get("token", ""))
-        path = _spool_path(token)
-        if not _TOKEN.match(token) or not os.path.exists(path):
+        content = _spool_take(str(pending.get("token", "")))
+        if content is None:
             messages.error(request, UPLOAD_AGAIN)
             return redirect(request.path)
-        try:
-            with open(path, "rb") as spool:
-                content = spool.read()
-        finally:
-            os.remove(path)
         try:
             result, record = commit(str(pending.get("name", "")), content)
         except ValidationError as exc:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+import os
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from complaints import imports
+from complaints.admin.complaint_exchange import SPOOL_DIR, SPOOL_MAX_AGE
 from complaints.models import Complaint, ImportRecord, NumberCounter
 from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI
@@ -228,3 +235,40 @@ def test_only_the_import_permission_opens_the_import(
         assert client.get(URL).status_code == 403
     client.force_login(ho_compliance)
     assert client.get(URL).status_code == 200
+
+
+# --- Several app servers ------------------------------------------------------------
+def test_the_confirmation_may_reach_another_app_server(
+    client: Any, importer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview and the confirmation share only the database and the media
+    storage, not the local temporary directory."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "node-a"))
+    (tmp_path / "node-a").mkdir()
+    client.force_login(importer)
+    assert b'name="confirm"' in upload(client, "t.csv", gbk_csv(GOOD)).content
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "node-b"))
+    (tmp_path / "node-b").mkdir()
+
+    assert client.post(URL, {"confirm": "1"}).status_code == 302
+    assert Complaint.objects.count() == 2
+    assert default_storage.listdir(SPOOL_DIR) == ([], [])  # taken, then deleted
+
+
+def test_an_abandoned_upload_is_deleted_by_a_later_one(
+    client: Any, importer: Any
+) -> None:
+    stale = default_storage.save(
+        f"{SPOOL_DIR}/complaint-import-{'a' * 32}", ContentFile(b"x")
+    )
+    fresh = default_storage.save(
+        f"{SPOOL_DIR}/complaint-import-{'b' * 32}", ContentFile(b"x")
+    )
+    old = (timezone.now() - SPOOL_MAX_AGE - timedelta(minutes=1)).timestamp()
+    os.utime(default_storage.path(stale), (old, old))
+    client.force_login(importer)
+    upload(client, "t.csv", gbk_csv(GOOD))
+    _dirs, files = default_storage.listdir(SPOOL_DIR)
+    assert not default_storage.exists(stale)
+    assert default_storage.exists(fresh)  # another user's preview, still pending
+    assert len(files) == 2

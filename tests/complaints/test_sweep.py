@@ -9,16 +9,25 @@ managers are at 广州中心支公司 (gz_manager); the next level up is 广东�
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
+from subprocess import PIPE
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from complaints import jobs
 from complaints.calendar_service import calendar_import_rows
@@ -36,6 +45,7 @@ from tests.complaints.test_calendar import HEADER, year_rows
 
 pytestmark = pytest.mark.django_db
 DUE = date(2026, 3, 20)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -314,6 +324,68 @@ def test_two_nodes_sweeping_at_once_queue_each_alert_once(
     assert Notification.objects.filter(audience="staff").count() == 20
     assert sum(r.notifications for r in results) == 20
     staff = Notification.objects.filter(audience="staff")
+    keys = list(staff.values_list("dedup_key", flat=True))
+    assert len(keys) == len(set(keys))
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{db['NAME']}"
+
+
+def _first_to_exit(procs: list[subprocess.Popen[str]], timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for i, proc in enumerate(procs):
+            if proc.poll() is not None:
+                return i
+        time.sleep(0.1)
+    raise AssertionError("both sweeps are still running: neither was kept out")
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_sweep_processes_started_at_once_do_the_work_once(
+    many_overdue: list[Complaint],
+) -> None:
+    """Two `manage.py sweep_deadlines` processes, as two job nodes' timers start
+    them. The test holds the outbox table, so the run that took the advisory
+    lock waits at its first alert; the runs overlap for certain, and the other
+    one must find the lock taken and skip."""
+    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    command = [sys.executable, "manage.py", "sweep_deadlines", "--today", "2026-03-25"]
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Blocks inserts (ROW EXCLUSIVE), not reads.
+            cursor.execute(
+                "LOCK TABLE complaints_notification IN SHARE ROW EXCLUSIVE MODE"
+            )
+            procs = [
+                subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE, text=True
+                )
+                for _ in range(2)
+            ]
+            loser = _first_to_exit(procs, timeout=90)
+        outputs = [proc.communicate(timeout=90) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    winner = 1 - loser
+    with translation.override("zh-hans"):  # the commands speak the product's default
+        skipped = gettext("Another deadline sweep is running; skipped.")
+    assert outputs[loser][0].strip() == skipped
+    assert outputs[winner][0].strip() != skipped
+    staff = Notification.objects.filter(audience="staff")
+    assert staff.count() == 20  # 5 complaints x 4 recipients, once each
     keys = list(staff.values_list("dedup_key", flat=True))
     assert len(keys) == len(set(keys))
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,3 +101,21 @@ def test_bad_rows_are_reported_with_line_and_nothing_is_written(
 def test_import_needs_a_system_administrator(client: Any, gd_manager: Any) -> None:
     client.force_login(gd_manager)
     assert client.get(f"{URL}import/").status_code == 403
+
+
+def test_the_confirmation_may_reach_another_app_server(
+    client: Any, admin_user: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """django-import-export keeps the upload in the shared media storage
+    (IMPORT_EXPORT_TMP_STORAGE_CLASS), not in one server's temporary directory."""
+    for node in ("node-a", "node-b"):
+        (tmp_path / node).mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "node-a"))
+    content = f"{HEADER}\nGDGZ,2026Q3,1200000.50,300,320,\n".encode("gbk")
+    client.force_login(admin_user)
+    response = preview(client, "volumes.csv", content, 0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "node-b"))
+
+    confirm(client, response)
+    assert BusinessVolume.objects.get().premium == Decimal("1200000.50")
+    assert list((tmp_path / "node-a").iterdir()) == []
