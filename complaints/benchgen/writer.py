@@ -106,6 +106,9 @@ class Writer:
                     f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
                 )
             cur.execute("ANALYZE")
+            # Index-only scans need the visibility map VACUUM sets (the
+            # monthly trend's counts); autovacuum would get there later.
+            cur.execute("VACUUM complaints_complaint")
 
 
 def _is_superuser() -> bool:

@@ -466,7 +466,17 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["institution", "status"], name="complaint_inst_status"
             ),
-            models.Index(fields=["received_on"], name="complaint_received_on"),
+            # The monthly trend counts a year by these two dates: with the
+            # scope's and the statistics' columns in the key, from the index
+            # alone (reporting.selectors.kpis.kpi_monthly).
+            models.Index(
+                fields=["received_on", "institution", "item_type"],
+                name="complaint_received_month",
+            ),
+            models.Index(
+                fields=["ended_on", "institution", "item_type", "statutory_due"],
+                name="complaint_ended_month",
+            ),
             # Reports bound their rows by these (reporting.selectors.kpis._relevant).
             models.Index(fields=["closed_at"], name="complaint_closed_at"),
             models.Index(fields=["callback_at"], name="complaint_callback_at"),
