@@ -7,9 +7,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
-from complaints.models.audit import AbstractSealed
+from complaints.constraints import validate_constraints
+from complaints.models.audit import SealedHistory
 from organisations.models import Institution
 
 
@@ -400,10 +400,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["reminder_level", "escalation_level"],
-        bases=[AbstractSealed],
-    )
+    history = SealedHistory(excluded_fields=["reminder_level", "escalation_level"])
 
     class Meta:
         verbose_name = _("complaint")
@@ -468,6 +465,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_values = dict(zip(field_names, values, strict=True))  # type: ignore[attr-defined]
         return instance
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # Django binds every column into a query per constraint; most saves
+        # need none (complaints.constraints).
+        validate_constraints(self, exclude)
 
     @property
     def is_open(self) -> bool:
