@@ -37,7 +37,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Field, Model
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -251,14 +251,69 @@ def append_sealed(
     using = kwargs.get("using") or router.db_for_write(type(row), instance=row)
     key = chain_id(row)
     with transaction.atomic(using=using, savepoint=False):
-        heads = AuditChainHead.objects.using(using).select_for_update()
-        head, _created = heads.get_or_create(complaint_id=key)
-        seal(row, seq=head.length + 1, prev_hash=head.head_hash)
+        if _opens_chain(row):
+            # A new complaint's first row: create the head already pointing
+            # at it (one statement). A head left under this id by something
+            # else makes the insert a no-op, and the row links to it below.
+            first = seal(row, seq=1, prev_hash="")
+            if _create_head(using, key, first):
+                save_row(*args, **kwargs)
+                return
+        length, head_hash = _lock_head(using, key)
+        seal(row, seq=length + 1, prev_hash=head_hash)
         save_row(*args, **kwargs)
         AuditChainHead.objects.using(using).filter(pk=key).update(
             length=row.chain_seq,  # type: ignore[attr-defined]
             head_hash=row.row_hash,  # type: ignore[attr-defined]
         )
+
+
+def _opens_chain(row: Model) -> bool:
+    """The creation row of the complaint itself, normally its chain's first."""
+    return (
+        tracked_name(type(row)) == "complaint"
+        and getattr(row, "history_type", None) == "+"
+    )
+
+
+def _head_table() -> str:
+    from complaints.models import AuditChainHead
+
+    return AuditChainHead._meta.db_table
+
+
+def _create_head(using: str, key: int, row_sum: str) -> bool:
+    """Insert the head of a one-row chain; False if the id already has one."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_head_table()} (complaint_id, length, head_hash) "  # noqa: S608
+            "VALUES (%s, 1, %s) ON CONFLICT (complaint_id) DO NOTHING "
+            "RETURNING complaint_id",
+            [key, row_sum],
+        )
+        return cursor.fetchone() is not None
+
+
+def _lock_head(using: str, key: int) -> tuple[int, str]:
+    """Lock the chain's head, creating an empty one; its (length, head_hash)."""
+    connection = connections[using]
+    table = _head_table()
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT length, head_hash FROM {table} WHERE complaint_id = %s{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(select, [key])
+        row = cursor.fetchone()
+        if row is None:
+            # A concurrent creation makes this insert wait, then do nothing;
+            # the second read then locks the head that writer committed.
+            cursor.execute(
+                f"INSERT INTO {table} (complaint_id, length, head_hash) "  # noqa: S608
+                "VALUES (%s, 0, '') ON CONFLICT (complaint_id) DO NOTHING",
+                [key],
+            )
+            cursor.execute(select, [key])
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1])
 
 
 def seal_bulk(rows: Sequence[Model], *, using: str = "default") -> Sequence[Model]:

@@ -1,5 +1,6 @@
 from complaints.models.audit import AuditChainHead as AuditChainHead
 from complaints.models.calendar import CalendarDay as CalendarDay
+from complaints.models.calendar import CalendarVersion as CalendarVersion
 from complaints.models.calendar import NumberCounter as NumberCounter
 from complaints.models.codes import Code as Code
 from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoryDescriptor
+from simple_history.models import HistoricalRecords
 
 
 class SealedHistoryError(Exception):
@@ -15,7 +17,7 @@ class SealedHistoryError(Exception):
 
 
 class AbstractSealed(models.Model):
-    """Base of the historical models of the case file (`bases=[AbstractSealed]`).
+    """Base of the historical models of the case file (through SealedHistory).
 
     `save()` appends the row to its complaint's chain under the chain's lock;
     saving an existing row or deleting one is refused (QuerySet.update/delete
@@ -66,3 +68,27 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.length}"
+
+
+class SealedHistory(HistoricalRecords):
+    """`HistoricalRecords` of a case-file model: its rows are sealed
+    (AbstractSealed), and `.history` does not build a new manager class on
+    every access (simple_history does; every history row written reads it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(bases=[AbstractSealed], **kwargs)
+
+    def finalize(self, sender: Any, **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        plain = sender.__dict__.get(self.manager_name)
+        if type(plain) is HistoryDescriptor:
+            setattr(sender, self.manager_name, _ManagerClassOnce(plain))
+
+
+class _ManagerClassOnce(HistoryDescriptor):
+    def __init__(self, plain: HistoryDescriptor) -> None:
+        super().__init__(plain.model, plain.manager_class, plain.queryset_class)
+        self.manager = plain.manager_class.from_queryset(plain.queryset_class)
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        return self.manager(self.model, instance)

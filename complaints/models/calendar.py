@@ -29,6 +29,27 @@ class CalendarDay(models.Model):
         return self.day.isoformat()
 
 
+class CalendarVersion(models.Model):
+    """One row whose value changes with every write to CalendarDay.
+
+    Database triggers (migration 0012) change it, so raw SQL, QuerySet.update
+    and bulk_create are seen too. Processes keep the calendar in memory
+    (complaints.workdays) and compare this value before each use. A value is
+    never reused (a sequence on PostgreSQL, random() on SQLite): a change that
+    was rolled back cannot make a stale copy look current again.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("calendar version")
+        verbose_name_plural = _("calendar versions")
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 class NumberCounter(models.Model):
     """Last complaint number issued per year; locked while a number is taken."""
 

@@ -7,10 +7,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
+from complaints.constraints import validate_constraints
 from complaints.models import derived
-from complaints.models.audit import AbstractSealed
+from complaints.models.audit import SealedHistory
 from organisations.models import Institution
 
 
@@ -438,7 +438,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         db_persist=True,
     )
 
-    history = HistoricalRecords(
+    history = SealedHistory(
         # Derived columns are not history: they follow from the hashed ones.
         excluded_fields=[
             "reminder_level",
@@ -447,7 +447,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             "statutory_due",
             "handling_days",
         ],
-        bases=[AbstractSealed],
         # History is read per complaint (by id) and per actor (history_user),
         # never by these columns: an index on each would cost every write.
         no_db_index=HISTORY_UNINDEXED,
@@ -526,6 +525,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_values = dict(zip(field_names, values, strict=True))  # type: ignore[attr-defined]
         return instance
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # Django binds every column into a query per constraint; most saves
+        # need none (complaints.constraints).
+        validate_constraints(self, exclude)
 
     @property
     def is_open(self) -> bool:

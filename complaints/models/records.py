@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from complaints.models.audit import AbstractSealed
+from complaints.models.audit import SealedHistory
 
 
 class ContactMethod(models.TextChoices):
@@ -61,7 +60,7 @@ class Correspondence(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[AbstractSealed], no_db_index=["recorded_by"])
+    history = SealedHistory(no_db_index=["recorded_by"])
 
     class Meta:
         verbose_name = _("correspondence")
@@ -105,7 +104,7 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[AbstractSealed], no_db_index=["uploaded_by"])
+    history = SealedHistory(no_db_index=["uploaded_by"])
 
     class Meta:
         verbose_name = _("attachment")
@@ -143,9 +142,7 @@ class Extension(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    history = HistoricalRecords(
-        bases=[AbstractSealed], no_db_index=["requested_by", "approved_by"]
-    )
+    history = SealedHistory(no_db_index=["requested_by", "approved_by"])
 
     class Meta:
         verbose_name = _("extension")
@@ -183,7 +180,7 @@ class Pause(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords(bases=[AbstractSealed], no_db_index=["recorded_by"])
+    history = SealedHistory(no_db_index=["recorded_by"])
 
     class Meta:
         verbose_name = _("pause")
@@ -218,9 +215,7 @@ class Recusal(models.Model):
     )
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
-    history = HistoricalRecords(
-        bases=[AbstractSealed], no_db_index=["user", "declared_by"]
-    )
+    history = SealedHistory(no_db_index=["user", "declared_by"])
 
     class Meta:
         verbose_name = _("recusal")

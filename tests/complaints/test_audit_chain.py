@@ -387,6 +387,59 @@ def test_seal_bulk_continues_and_starts_chains(
     assert "in 3 chains" in verify()
 
 
+def test_registration_starts_the_chain_with_its_head_already_written(
+    register: Any, tianhe_handler: Any
+) -> None:
+    c = register(tianhe_handler)
+    (row,) = chain(c)
+    head = AuditChainHead.objects.get(pk=c.pk)
+    assert (row.chain_seq, row.prev_hash) == (1, "")
+    assert (head.length, head.head_hash) == (1, row.row_hash)
+    assert verify().startswith("Audit trail intact")
+
+
+def test_a_head_left_under_a_new_complaints_id_is_continued_not_replaced(
+    register: Any, tianhe_handler: Any
+) -> None:
+    """The one-statement start of a chain must not overwrite an existing head
+    (rows of an earlier complaint under the same id): the new row links to it,
+    and verify_audit reports the rows it cannot find."""
+    AuditChainHead.objects.create(complaint_id=987654, length=2, head_hash="f" * 64)
+    c = register(tianhe_handler, id=987654)
+    (row,) = chain(c)
+    head = AuditChainHead.objects.get(pk=c.pk)
+    assert (row.chain_seq, row.prev_hash) == (3, "f" * 64)
+    assert (head.length, head.head_hash) == (3, row.row_hash)
+    assert "broken link" in verify_fails()
+
+
+def test_a_later_write_links_to_the_head_the_registration_wrote(
+    register: Any, tianhe_handler: Any
+) -> None:
+    c = register(tianhe_handler)
+    letter(c, tianhe_handler)
+    first, second = chain(c)
+    head = AuditChainHead.objects.get(pk=c.pk)
+    assert (second.chain_seq, second.prev_hash) == (2, first.row_hash)
+    assert (head.length, head.head_hash) == (2, second.row_hash)
+    assert verify().startswith("Audit trail intact")
+
+
+def test_a_write_to_a_chain_whose_head_is_gone_starts_a_new_head(
+    register: Any, tianhe_handler: Any
+) -> None:
+    """As get_or_create did: the row becomes position 1 of a fresh head, and
+    verify_audit reports the two rows claiming position 1."""
+    c = register(tianhe_handler)
+    AuditChainHead.objects.filter(pk=c.pk).delete()
+    letter(c, tianhe_handler)
+    head = AuditChainHead.objects.get(pk=c.pk)
+    new_row = H_CORRESPONDENCE.objects.get(complaint_id=c.pk)
+    assert (new_row.chain_seq, new_row.prev_hash) == (1, "")
+    assert (head.length, head.head_hash) == (1, new_row.row_hash)
+    assert "broken link" in verify_fails()
+
+
 def test_seal_bulk_refuses_saved_rows(closed: Complaint) -> None:
     with pytest.raises(ValueError, match="already saved"):
         audit.seal_bulk([chain(closed)[0]])

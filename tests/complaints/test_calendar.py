@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from complaints import calendar_service as cs
@@ -21,7 +24,8 @@ from complaints.calendar_service import (
     calendar_load_year,
     calendar_set_day,
 )
-from complaints.models import CalendarDay, Complaint
+from complaints.models import CalendarDay, CalendarVersion, Complaint
+from complaints.workdays import DatabaseCalendar
 from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -349,3 +353,97 @@ def test_recompute_deadlines_command(
     assert out.getvalue().strip() == (
         "Deadlines recomputed: 1 open complaints changed."
     )
+
+
+# --- The calendar kept in memory (complaints.workdays) ---------------------------
+def version() -> int | None:
+    return CalendarVersion.objects.values_list("version", flat=True).first()
+
+
+def test_every_kind_of_write_changes_the_calendar_version() -> None:
+    day = date(2026, 3, 23)
+    seen = [version()]
+    CalendarDay.objects.filter(day=day).update(is_workday=False)
+    seen.append(version())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE complaints_calendarday SET name = %s WHERE day = %s", ["x", day]
+        )
+    seen.append(version())
+    CalendarDay.objects.filter(day__year=2026, day__month=12).delete()
+    seen.append(version())
+    CalendarDay.objects.create(day=date(2099, 1, 1), is_workday=False)
+    seen.append(version())
+    list(CalendarDay.objects.filter(day__year=2026))  # reading changes nothing
+    seen.append(version())
+    assert None not in seen
+    assert len(set(seen)) == 5
+    assert seen[-1] == seen[-2]
+
+
+def test_the_year_is_read_once_per_version() -> None:
+    day = date(2026, 3, 23)
+    CalendarDay.objects.filter(day=day).update(name="新版本")  # a version not read yet
+    with CaptureQueriesContext(connection) as first:
+        assert DatabaseCalendar().is_workday(day) is True
+    with CaptureQueriesContext(connection) as second:
+        assert DatabaseCalendar().is_workday(day) is True
+    assert len(first.captured_queries) == 2  # the version, then the year's rows
+    assert len(second.captured_queries) == 1  # the version only
+
+
+def test_one_calendar_keeps_the_version_it_first_read() -> None:
+    """One unit of work counts on one calendar, as before the shared copy."""
+    day = date(2026, 3, 23)
+    calendar = DatabaseCalendar()
+    assert calendar.is_workday(day) is True
+    CalendarDay.objects.filter(day=day).update(is_workday=False)
+    assert calendar.is_workday(day) is True
+    assert DatabaseCalendar().is_workday(day) is False
+
+
+def test_registration_sees_calendar_rows_changed_behind_the_services_back(
+    register: Any, tianhe_handler: Any
+) -> None:
+    # Received 2026-03-06: day 15 is Saturday 03-21, rolled to Monday 03-23.
+    assert register(tianhe_handler).legal_due == date(2026, 3, 23)
+    CalendarDay.objects.filter(day=date(2026, 3, 23)).update(is_workday=False)
+    assert register(tianhe_handler).legal_due == date(2026, 3, 24)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE complaints_calendarday SET is_workday = %s WHERE day = %s",
+            [False, date(2026, 3, 24)],
+        )
+    assert register(tianhe_handler).legal_due == date(2026, 3, 25)
+    CalendarDay.objects.filter(day__year=2026).delete()
+    unloaded = register(tianhe_handler)
+    assert (unloaded.legal_due, unloaded.due_provisional) == (date(2026, 3, 21), True)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: two connections writing and reading at once",
+)
+@pytest.mark.django_db(transaction=True)
+def test_registration_sees_a_calendar_change_committed_by_another_connection(
+    register: Any, tianhe_handler: Any
+) -> None:
+    assert register(tianhe_handler).legal_due == date(2026, 3, 23)
+    errors: list[BaseException] = []
+
+    def other_process() -> None:
+        try:
+            with transaction.atomic():
+                CalendarDay.objects.filter(day=date(2026, 3, 23)).update(
+                    is_workday=False
+                )
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    thread.join(timeout=30)
+    assert errors == []
+    assert register(tianhe_handler).legal_due == date(2026, 3, 24)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext
 
 from complaints import exceptions as E
@@ -313,3 +314,70 @@ def test_a_later_change_to_a_wrong_code_is_refused(
     with pytest.raises(ValidationError) as exc:
         save(c, tianhe_handler, "test")
     assert "category" in exc.value.message_dict
+
+
+# The statements of one registration once the year's counter exists: (savepoint),
+# the calendar's version, the number, the complaint, its chain head, its
+# history row, (release). The issue's target is 200 registrations per second
+# in one process; each statement added costs a round trip on every one.
+REGISTRATION_QUERIES = 7
+
+
+def test_one_registration_stays_within_its_query_budget(
+    register: Any, tianhe_handler: Any, tree: dict[str, Any]
+) -> None:
+    register(tianhe_handler)  # creates the year's number counter
+    values = {
+        "institution": tree["GDGZTH"],
+        "channel": code("channel", "hotline"),
+        "product_line": code("product_line", "motor"),
+        "category": code("category", "claims"),
+        "complainant_name": "林小雨",
+        "request": "要求足额赔付",
+        "facts": "理赔金额低于定损金额",
+        "received_at": datetime(2026, 3, 6, 10, 30, tzinfo=SHANGHAI),
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        c = complaint_register(actor=tianhe_handler, **values)
+    statements = "\n".join(q["sql"][:120] for q in ctx.captured_queries)
+    assert len(ctx.captured_queries) <= REGISTRATION_QUERIES, statements
+    # Still every effect: the row, its deadline, its sealed history row.
+    c = Complaint.objects.get(pk=c.pk)
+    assert (c.number, c.legal_due) == ("TS2026-000002", date(2026, 3, 23))
+    assert c.history.get().row_hash
+
+
+def test_a_duplicate_regulator_reference_is_a_validation_error(
+    register: Any, tianhe_handler: Any
+) -> None:
+    """The unique constraint is checked before the insert (a form shows the
+    message), not left to the database's IntegrityError."""
+    register(tianhe_handler, regulator_reference="GDJG-2026-03-0200")
+    with pytest.raises(ValidationError) as exc:
+        register(tianhe_handler, regulator_reference="GDJG-2026-03-0200")
+    assert "regulator_reference" in str(exc.value)
+    same = Complaint.objects.filter(regulator_reference="GDJG-2026-03-0200")
+    assert same.count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="psycopg is PostgreSQL's driver"
+)
+def test_psycopg_reuses_its_parse_of_the_registration_statements(
+    register: Any, tianhe_handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """complaints.apps.cache_wide_statements: no statement of a registration
+    is split again at its placeholders (the wide INSERTs were, every time)."""
+    from psycopg import _queries
+
+    register(tianhe_handler)
+    parsed: list[bytes] = []
+    uncached = _queries._query2pg_client_nocache
+
+    def counting(query: bytes, encoding: str) -> Any:
+        parsed.append(query)
+        return uncached(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_client_nocache", counting)
+    register(tianhe_handler)
+    assert parsed == []
