@@ -64,7 +64,22 @@ def render_deadline(deadline: selectors.Deadline) -> str:
     return render_to_string(BADGE_TEMPLATE, {"d": deadline})
 
 
+# What flags.html shows a flag for.
+FLAGS = (
+    "regulator_reference",
+    "is_major",
+    "is_group",
+    "is_vulnerable",
+    "media_risk",
+    "is_repeat",
+)
+
+
 def render_flags(complaint: Complaint) -> str:
+    # Most rows have no flag: skip rendering a template for them (a list page
+    # renders a hundred).
+    if not any(getattr(complaint, name) for name in FLAGS):
+        return ""
     return render_to_string(FLAGS_TEMPLATE, {"c": complaint})
 
 
