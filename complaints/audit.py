@@ -336,13 +336,11 @@ def seal_bulk(rows: Sequence[Model], *, using: str = "default") -> Sequence[Mode
     for row in rows:
         if not row._state.adding:
             raise ValueError(f"{row!r} is already saved.")
-    _seal_chains(
-        [
-            (chain_id(r), lambda seq, prev, r=r: seal(r, seq=seq, prev_hash=prev))
-            for r in rows
-        ],
-        using,
-    )
+
+    def sealer(row: Model) -> Callable[[int, str], str]:
+        return lambda seq, prev: seal(row, seq=seq, prev_hash=prev)
+
+    _seal_chains([(chain_id(r), sealer(r)) for r in rows], using)
     return rows
 
 

@@ -50,7 +50,7 @@ class Writer:
 
     def _seal(self, history: dict[type[models.Model], list[dict[str, Any]]]) -> None:
         """Seal the rows into each complaint's audit chain, in chain order."""
-        links = []
+        links: list[tuple[tuple[Any, ...], type[models.Model], dict[str, Any]]] = []
         for rank, (model, batch) in enumerate(history.items()):
             key = audit.chain_key(model)
             links.extend(

@@ -192,25 +192,26 @@ def _sums(pg: bool) -> str:
 
 def _grouped(
     db: str, rows_sql: str, params: Sequence[Any], by: Sequence[str], *, pg: bool
-) -> dict[tuple[str, str], dict[str, Any]]:
+) -> dict[tuple[str, Any], dict[str, Any]]:
     """{(dimension, key): figures}; the summary is ("", "")."""
     sums = _sums(pg)
     selects = [f"SELECT '' AS dim, '' AS key, {sums} FROM s"]
-    for dim in by:
-        key = _q(f"k_{dim}")
+    for name in by:
+        column = _q(f"k_{name}")
         selects.append(
             # One type for every branch's key: codes, ids (read back below).
-            f"SELECT '{dim}' AS dim, CAST({key} AS VARCHAR(64)) AS key, {sums} "
-            f"FROM s GROUP BY {key}"
+            f"SELECT '{name}' AS dim, CAST({column} AS VARCHAR(64)) AS key, "
+            f"{sums} FROM s GROUP BY {column}"
         )
     sql = f"WITH s AS ({rows_sql}) " + " UNION ALL ".join(selects)  # noqa: S608
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
-        out = {}
+        out: dict[tuple[str, Any], dict[str, Any]] = {}
         for values in cursor.fetchall():
             row = dict(zip(names, values, strict=True))
-            dim, key = row.pop("dim"), row.pop("key")
+            dim: str = row.pop("dim")
+            key: Any = row.pop("key")
             if dim not in ("", "institution") and key is not None:
                 key = int(key)
             if not pg and row["redress_amount"] is not None:
@@ -225,7 +226,7 @@ def _p90_in_python(
     rows_sql: str,
     params: Sequence[Any],
     by: Sequence[str],
-    groups: dict[tuple[str, str], dict[str, Any]],
+    groups: dict[tuple[str, Any], dict[str, Any]],
 ) -> None:
     """SQLite has no percentile_cont: one sorted read of the concluded rows'
     handling days, interpolated per group the way PostgreSQL does."""
@@ -235,7 +236,7 @@ def _p90_in_python(
         f"WITH s AS ({rows_sql}) SELECT {columns} FROM s "  # noqa: S608
         f"WHERE {_q('m_concluded')} = 1 ORDER BY {_q('handling_days')}"
     )
-    values: dict[tuple[str, str], list[int]] = {}
+    values: dict[tuple[str, Any], list[int]] = {}
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
@@ -251,7 +252,7 @@ def _p90_in_python(
 
 def _table(
     dim: str,
-    found: dict[str, dict[str, Any]],
+    found: dict[Any, dict[str, Any]],
     institution: Institution,
     children: list[Institution],
 ) -> list[dict[str, Any]]:
