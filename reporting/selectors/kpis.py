@@ -48,11 +48,11 @@ for a period not yet over):
   (score 1-5); satisfied = score 4 or 5; satisfaction rate = satisfied / reached;
   average score over reached.
 
-The 90th percentile is percentile_cont(0.9) (linear interpolation between the
-two nearest ranks). PostgreSQL computes it in the same GROUP BY query; SQLite
-has no such aggregate, so there one extra query reads the sorted
-(group, handling_days) pairs of the concluded and interpolates the same way in
-Python: one integer column, one query per table, whatever the number of groups.
+The 90th percentile is PostgreSQL's percentile_cont(0.9) (linear
+interpolation between the two nearest ranks), computed in Python from a count
+of the concluded per handling-days value and group: handling days are whole
+numbers of a small range, so the counts give back every rank, and the grouped
+counts need no sort (an ordered-set aggregate would forbid hashing the groups).
 """
 
 from __future__ import annotations
@@ -340,13 +340,32 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
 
 def percentile_cont(sorted_values: list[int], fraction: Decimal) -> Decimal | None:
     """PostgreSQL's percentile_cont over an ascending list."""
-    if not sorted_values:
+    counts: dict[int, int] = {}
+    for value in sorted_values:
+        counts[value] = counts.get(value, 0) + 1
+    return percentile_of_counts(counts, fraction)
+
+
+def percentile_of_counts(counts: dict[int, int], fraction: Decimal) -> Decimal | None:
+    """PostgreSQL's percentile_cont over the values `counts` holds, each as
+    many times as its count says."""
+    total = sum(counts.values())
+    if not total:
         return None
-    pos = fraction * (len(sorted_values) - 1)
+    pos = fraction * (total - 1)
     low = int(pos)
-    high = min(low + 1, len(sorted_values) - 1)
-    base = Decimal(sorted_values[low])
-    return base + (Decimal(sorted_values[high]) - base) * (pos - low)
+    base, high = _at_rank(counts, low), _at_rank(counts, min(low + 1, total - 1))
+    return Decimal(base) + Decimal(high - base) * (pos - low)
+
+
+def _at_rank(counts: dict[int, int], rank: int) -> int:
+    """The value at 0-based `rank` of the ascending list `counts` stands for."""
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if rank < seen:
+            return value
+    raise IndexError(rank)
 
 
 def kpi_cross(

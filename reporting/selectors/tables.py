@@ -1,16 +1,18 @@
-"""The KPIs of a subtree and period, overall and by dimensions, in one query.
+"""The KPIs of a subtree and period, overall and by dimensions, in two queries.
 
 A dashboard shows the summary and four breakdowns; the regulator's workbook
 more. Each as its own query read the same hundred thousand complaints again
 and evaluated some thirty conditions per row each time: seconds at a million
 complaints. Here the relevant complaints are read once, each condition is
-evaluated once per row into a 0/1 column (a CTE), and every table is a plain
-sum over that CTE:
+evaluated once per row into a 0/1 column, and every table is a plain sum of
+those columns, all tables from one read (GROUPING SETS on PostgreSQL):
 
-    WITH s AS (SELECT k_category, ..., m_received, m_on_time, ... FROM ...)
-    SELECT 0, '', SUM(m_received), ... FROM s
-    UNION ALL SELECT 1, k_category, SUM(m_received), ... FROM s GROUP BY 2
-    ...
+    SELECT GROUPING(k_category, ...), k_category, ..., SUM(m_received), ...
+    FROM (SELECT k_category, ..., m_received, m_on_time, ... FROM ...) s
+    GROUP BY GROUPING SETS ((), (k_category), ...)
+
+A second query of the same shape counts the concluded per handling-days value
+for the 90th percentile (kpis.percentile_of_counts).
 
 The definitions stay those of kpis.METRICS, so a number here, its drill-down
 list (kpis.complaints_behind) and the monthly trend agree.
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import Case, CharField, F, Func, IntegerField, Value, When
@@ -42,7 +44,7 @@ from reporting.selectors.kpis import (
     children_of,
     complaints_in,
     metric_q,
-    percentile_cont,
+    percentile_of_counts,
     window,
 )
 
@@ -90,17 +92,15 @@ def kpi_tables(
     by: Sequence[str],
     today: date | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-    """The summary and one breakdown per dimension of `by`, from one query."""
+    """The summary and one breakdown per dimension of `by` (two queries)."""
     for dim in by:
         if dim not in DIMENSIONS:
             raise ValueError(dim)
     w = window(period, today)
     children = children_of(institution) if "institution" in by else []
-    rows_sql, params, db = _per_complaint(user, institution, w, by, children)
-    pg = connections[db].vendor == "postgresql"
-    groups = _grouped(db, rows_sql, params, by, pg=pg)
-    if not pg:
-        _p90_in_python(db, rows_sql, params, by, groups)
+    figures = _per_complaint(user, institution, w, by, children)
+    concluded = _per_complaint(user, institution, w, by, children, concluded=True)
+    groups = _grouped(figures, concluded, by)
     summary = _finish({n: 0 for n in METRICS} | groups.get(("", ""), {}))
     tables = {}
     for dim in by:
@@ -115,15 +115,27 @@ def _per_complaint(
     w: Window,
     by: Sequence[str],
     children: list[Institution],
-) -> tuple[str, Sequence[Any], str]:
+    *,
+    concluded: bool = False,
+) -> Rows:
     """SELECT one row per relevant complaint: its keys and a 0/1 per metric;
-    with its parameters and the database alias it reads."""
+    with `concluded`, one row per complaint concluded in the period: its keys
+    and handling days (read through the index on ended_on)."""
     keys: dict[str, Any] = {}
     for dim in by:
         if dim == "institution":
             keys["k_institution"] = _child_code(institution, children)
         else:  # ids, not codes: no join per dimension; _table names them
             keys[f"k_{dim}"] = F(f"{dim}_id")
+    if concluded:
+        qs = (
+            complaints_in(user, institution)
+            .filter(metric_q("concluded", w))
+            .annotate(**keys)
+            .values(*keys, "handling_days")
+            .order_by()
+        )
+        return Rows(*qs.query.sql_with_params(), qs.db)
     flags = {
         f"m_{name}": Case(
             When(metric_q(name, w), then=Value(1)),
@@ -139,8 +151,7 @@ def _per_complaint(
         .values(*keys, *flags, "handling_days", "satisfaction", "redress_amount")
         .order_by()
     )
-    sql, params = qs.query.sql_with_params()
-    return sql, params, qs.db
+    return Rows(*qs.query.sql_with_params(), qs.db)
 
 
 def _child_code(institution: Institution, children: list[Institution]) -> Any:
@@ -171,7 +182,7 @@ def _q(name: str) -> str:
     return connections["default"].ops.quote_name(name)
 
 
-def _sums(pg: bool) -> str:
+def _sums() -> str:
     parts = [f"COALESCE(SUM({_q('m_' + n)}), 0) AS {_q(n)}" for n in METRICS]
     parts.append(
         f"SUM(CASE WHEN {_q('m_redress_paid')} = 1 THEN {_q('redress_amount')} END)"
@@ -181,73 +192,91 @@ def _sums(pg: bool) -> str:
         parts.append(
             f"AVG(CASE WHEN {_q('m_' + over)} = 1 THEN {_q(column)} END) AS {_q(name)}"
         )
-    if pg:  # ordered-set aggregates skip NULLs: the CASE keeps the concluded only
-        parts.append(
-            "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY CASE WHEN "
-            f"{_q('m_concluded')} = 1 THEN {_q('handling_days')} END) AS "
-            f"{_q('handling_days_p90')}"
-        )
     return ", ".join(parts)
 
 
-def _grouped(
-    db: str, rows_sql: str, params: Sequence[Any], by: Sequence[str], *, pg: bool
-) -> dict[tuple[str, Any], dict[str, Any]]:
+Groups = dict[tuple[str, Any], dict[str, Any]]
+
+
+class Rows(NamedTuple):
+    """A SELECT of one row per complaint, and the database it reads."""
+
+    sql: str
+    params: Sequence[Any]
+    db: str
+
+
+def _grouped(figures: Rows, concluded: Rows, by: Sequence[str]) -> Groups:
     """{(dimension, key): figures}; the summary is ("", "")."""
-    sums = _sums(pg)
-    selects = [f"SELECT '' AS dim, '' AS key, {sums} FROM s"]
-    for name in by:
-        column = _q(f"k_{name}")
-        selects.append(
-            # One type for every branch's key: codes, ids (read back below).
-            f"SELECT '{name}' AS dim, CAST({column} AS VARCHAR(64)) AS key, "
-            f"{sums} FROM s GROUP BY {column}"
+    pg = connections[figures.db].vendor == "postgresql"
+    out: Groups = {}
+    for dim, key, row in _per_group(figures, by, _sums(), pg=pg):
+        if not pg and row["redress_amount"] is not None:
+            # SQLite sums decimals as floats.
+            row["redress_amount"] = Decimal(str(row["redress_amount"]))
+        out[(dim, key)] = row
+    days = _q("handling_days")
+    counts: dict[tuple[str, Any], dict[int, int]] = {}
+    for dim, key, row in _per_group(
+        concluded, by, f"{days}, COUNT(*) AS n", pg=pg, also=days
+    ):
+        counts.setdefault((dim, key), {})[row["handling_days"]] = row["n"]
+    for group, row in out.items():
+        row["handling_days_p90"] = percentile_of_counts(
+            counts.get(group, {}), Decimal("0.9")
         )
-    sql = f"WITH s AS ({rows_sql}) " + " UNION ALL ".join(selects)  # noqa: S608
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        out: dict[tuple[str, Any], dict[str, Any]] = {}
-        for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            dim: str = row.pop("dim")
-            key: Any = row.pop("key")
-            if dim not in ("", "institution") and key is not None:
-                key = int(key)
-            if not pg and row["redress_amount"] is not None:
-                # SQLite sums decimals as floats.
-                row["redress_amount"] = Decimal(str(row["redress_amount"]))
-            out[(dim, key)] = row
     return out
 
 
-def _p90_in_python(
-    db: str,
-    rows_sql: str,
-    params: Sequence[Any],
-    by: Sequence[str],
-    groups: dict[tuple[str, Any], dict[str, Any]],
-) -> None:
-    """SQLite has no percentile_cont: one sorted read of the concluded rows'
-    handling days, interpolated per group the way PostgreSQL does."""
+def _per_group(
+    rows: Rows, by: Sequence[str], columns: str, *, pg: bool, also: str = ""
+) -> list[tuple[str, Any, dict[str, Any]]]:
+    """(dimension, key, {column: value}) per group: the whole ("", "") and
+    each key of each dimension of `by`; `also` is grouped by in every group.
+
+    PostgreSQL reads the rows once for every grouping (GROUPING SETS, hashed);
+    SQLite has no grouping sets: it reads them once into a CTE and groups that
+    once per dimension.
+    """
     keys = [_q(f"k_{dim}") for dim in by]
-    columns = ", ".join([*keys, _q("handling_days")])
-    sql = (
-        f"WITH s AS ({rows_sql}) SELECT {columns} FROM s "  # noqa: S608
-        f"WHERE {_q('m_concluded')} = 1 ORDER BY {_q('handling_days')}"
-    )
-    values: dict[tuple[str, Any], list[int]] = {}
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            days = row[-1]
-            values.setdefault(("", ""), []).append(days)
-            for dim, key in zip(by, row[:-1], strict=True):
-                values.setdefault((dim, key), []).append(days)
-    for group, row in groups.items():
-        row["handling_days_p90"] = percentile_cont(
-            values.get(group, []), Decimal("0.9")
+    if pg:
+        sets = ", ".join(f"({', '.join(filter(None, [k, also]))})" for k in ["", *keys])
+        marker = f"GROUPING({', '.join(keys)})" if keys else "0"
+        sql = (
+            f"SELECT {marker} AS g, {''.join(k + ', ' for k in keys)}{columns} "  # noqa: S608
+            f"FROM ({rows.sql}) s GROUP BY GROUPING SETS ({sets})"
         )
+    else:
+        selects = [
+            f"SELECT '' AS dim, '' AS key, {columns} FROM s"
+            + (f" GROUP BY {also}" if also else "")
+        ]
+        for dim, key in zip(by, keys, strict=True):
+            selects.append(
+                f"SELECT '{dim}' AS dim, {key} AS key, {columns} FROM s "
+                f"GROUP BY {', '.join(filter(None, [key, also]))}"
+            )
+        sql = f"WITH s AS ({rows.sql}) " + " UNION ALL ".join(selects)  # noqa: S608
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, rows.params)
+        names = [c[0] for c in cursor.description]
+        found = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    if not pg:
+        return [(row.pop("dim"), row.pop("key"), row) for row in found]
+    # GROUPING() has a bit per key, the first key the highest, set where the
+    # row is not grouped by that key: all set is the whole.
+    whole = (1 << len(keys)) - 1
+    dims = {whole ^ (1 << (len(keys) - 1 - i)): (dim, i) for i, dim in enumerate(by)}
+    out = []
+    for row in found:
+        marker = row.pop("g")
+        values = [row.pop(f"k_{dim}") for dim in by]
+        if marker == whole:
+            out.append(("", "", row))
+        else:
+            dim, i = dims[marker]
+            out.append((dim, values[i], row))
+    return out
 
 
 def _table(
