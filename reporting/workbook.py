@@ -4,13 +4,14 @@ Numbers come from the same selectors as the dashboards (kpi_tables,
 kpi_cross, subtree_rates), so the same scope and period give the
 same figures. Headers are the Chinese ones of the statistics form (data, like
 the import columns, not interface text). Written with openpyxl's write_only
-mode, row by row, so memory stays flat.
+mode, row by row, so memory stays flat; the long list of the last sheet as
+XML text (reporting.xlsx_rows).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -23,6 +24,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from complaints.models import Code, Complaint
 from config.routers import reporting_reads
 from organisations.models import Institution
+from reporting import xlsx_rows
 from reporting.periods import Period
 from reporting.selectors import (
     complaints_in,
@@ -267,7 +269,9 @@ def _write(
         complaints_in(user, institution)
         .filter(metric_q("received", w))
         .filter(Q(is_group=True) | ~Q(regulator_reference=""))
-        .order_by("received_at")
+        # Not received_at: a server-side cursor plans for its first rows, and
+        # walked that column's index over the whole table (0.6 s at a million).
+        .order_by("received_on", "number")
         .values_list(*LIST_COLUMNS)
     )
     codes = dict(Code.objects.values_list("pk", "label"))
@@ -275,24 +279,28 @@ def _write(
     status = {k: str(v) for k, v in Complaint.Status.choices}
     ws = _sheet(wb, SHEETS[5], [18, 12, 20, 12, 14, 16, 10, 10, 10, 22, 20, 14, 14, 14])
     _row(ws, LIST_HEADERS, bold=True)
+    date_xf = xlsx_rows.date_style(ws)
     n = 0
-    for (
-        number,
-        received_on,
-        institution_id,
-        channel_id,
-        category_id,
-        product_line_id,
-        is_group,
-        complainant_count,
-        reference,
-        office,
-        regulator_due,
-        state,
-        ended_on,
-    ) in listed.iterator(chunk_size=2000):
-        ws.append(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        nonlocal n
+        for (
+            number,
+            received_on,
+            institution_id,
+            channel_id,
+            category_id,
+            product_line_id,
+            is_group,
+            complainant_count,
+            reference,
+            office,
+            regulator_due,
+            state,
+            ended_on,
+        ) in listed.iterator(chunk_size=2000):
+            n += 1
+            yield [
                 _text(number),
                 received_on,
                 _text(names[institution_id]),
@@ -308,10 +316,13 @@ def _write(
                 status.get(state, state),
                 ended_on,
             ]
-        )
-        n += 1
+
+    # The list's rows as XML text (reporting.xlsx_rows): openpyxl's cell per
+    # value was most of the workbook's time.
+    xlsx_rows.save_with_rows(
+        wb, stream, 5, xlsx_rows.rows_xml(rows(), first_row=2, date_xf=date_xf)
+    )
     counts[SHEETS[5]] = n
-    wb.save(stream)
     log.info(
         "regulator statistics exported: user=%s institution=%s period=%s rows=%s",
         getattr(user, "username", "<command line>"),
