@@ -31,7 +31,12 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()  # type: ignore[no-any-return,index,attr-defined]
+        # Without the list's order: how many rows, up to the cap, does not
+        # depend on it, and ordered PostgreSQL walks the received_at index
+        # until it has found the cap's worth of a filter's rows (245 ms for a
+        # province at a million complaints, 5 ms by the institution index).
+        rows = self.object_list.order_by()  # type: ignore[attr-defined]
+        return rows[: COUNT_CAP + 1].count()  # type: ignore[no-any-return]
 
     @property
     def capped(self) -> bool:
