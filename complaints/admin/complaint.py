@@ -14,7 +14,6 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import selectors, services
+from complaints import badges, selectors, services
 from complaints.admin.changelist import (
     BoundedPaginator,
     ComplaintChangeList,
@@ -56,31 +55,6 @@ WORK_LABELS = {
 }
 MY_WORK_LIMIT = 200
 Surface = PersonalDataAccess.Surface
-BADGE_TEMPLATE = "admin/complaints/complaint/deadline_badge.html"
-FLAGS_TEMPLATE = "admin/complaints/complaint/flags.html"
-
-
-def render_deadline(deadline: selectors.Deadline) -> str:
-    return render_to_string(BADGE_TEMPLATE, {"d": deadline})
-
-
-# What flags.html shows a flag for.
-FLAGS = (
-    "regulator_reference",
-    "is_major",
-    "is_group",
-    "is_vulnerable",
-    "media_risk",
-    "is_repeat",
-)
-
-
-def render_flags(complaint: Complaint) -> str:
-    # Most rows have no flag: skip rendering a template for them (a list page
-    # renders a hundred).
-    if not any(getattr(complaint, name) for name in FLAGS):
-        return ""
-    return render_to_string(FLAGS_TEMPLATE, {"c": complaint})
 
 
 @admin.register(Complaint)
@@ -297,7 +271,7 @@ class ComplaintAdmin(
 
         @admin.display(description=_("deadline"), ordering="due_on")
         def deadline(obj: Complaint) -> str:
-            return render_deadline(
+            return badges.deadline_badge(
                 selectors.complaint_deadline(obj, today=today, calendar=calendar)
             )
 
@@ -328,7 +302,7 @@ class ComplaintAdmin(
         return format_html(
             '<span class="cd-list-status">{}</span>{}',
             obj.get_status_display(),
-            render_flags(obj),
+            badges.flags(obj),
         )
 
     # --- My work: what is on the user's desk, the most urgent first -------------

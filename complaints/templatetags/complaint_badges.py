@@ -1,0 +1,23 @@
+"""{% deadline_badge d %} and {% complaint_flags c %}: complaints.badges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString
+
+from complaints import badges
+from complaints.selectors import Deadline
+
+register = template.Library()
+
+
+@register.simple_tag
+def deadline_badge(d: Deadline) -> SafeString:
+    return badges.deadline_badge(d)
+
+
+@register.simple_tag
+def complaint_flags(c: Any) -> SafeString:
+    return badges.flags(c)
