@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from complaints import selectors
@@ -50,7 +51,7 @@ def personal_data_shown(
     if not pks:
         return 0
     day = timezone.localdate()
-    PersonalDataAccess.objects.bulk_create(
+    _insert(
         [
             PersonalDataAccess(
                 user=user, complaint_id=pk, surface=surface, day=day, detail=detail
@@ -60,6 +61,30 @@ def personal_data_shown(
         ignore_conflicts=surface in LIST_SURFACES,
     )
     return len(pks)
+
+
+def _insert(rows: list[PersonalDataAccess], *, ignore_conflicts: bool) -> None:
+    """bulk_create without its transaction when one INSERT holds every row.
+
+    Every list and case page writes this log: bulk_create's BEGIN and COMMIT
+    were two of a list page's ten statements, and one statement is atomic by
+    itself. More rows than one statement's parameters take (SQLite) are
+    inserted in one transaction as bulk_create would.
+    """
+    meta = PersonalDataAccess._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    manager = PersonalDataAccess.objects.db_manager(
+        router.db_for_write(PersonalDataAccess)
+    )
+    size = connections[manager.db].ops.bulk_batch_size(fields, rows) or len(rows)
+    conflict = OnConflict.IGNORE if ignore_conflicts else None
+    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+    if len(batches) == 1:
+        manager._insert(batches[0], fields=fields, on_conflict=conflict)  # type: ignore[attr-defined]
+        return
+    with transaction.atomic(using=manager.db, savepoint=False):
+        for batch in batches:
+            manager._insert(batch, fields=fields, on_conflict=conflict)  # type: ignore[attr-defined]
 
 
 def personal_data_exported(

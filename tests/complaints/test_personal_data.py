@@ -380,3 +380,27 @@ def test_dashboards_and_drilldowns_carry_no_personal_data(
     )
     client.force_login(tianhe_handler)
     assert_hidden(client.get("/admin/reporting/dashboard/handler/").content.decode())
+
+
+def test_the_log_takes_more_rows_than_one_statement_carries(
+    case: Complaint, tianhe_handler: Any
+) -> None:
+    """One INSERT, no transaction, for a page's rows; beyond one statement's
+    parameter limit (SQLite) the batches go in one transaction, none lost."""
+    from complaints.services.privacy import _insert
+
+    rows = 2000  # over SQLite's 999 parameters at six columns a row
+    _insert(
+        [
+            PersonalDataAccess(
+                user=tianhe_handler,
+                complaint=case,
+                surface=PersonalDataAccess.Surface.CHANGE,
+                day=case.received_on,
+            )
+            for _ in range(rows)
+        ],
+        ignore_conflicts=False,
+    )
+    saved = PersonalDataAccess.objects.filter(user=tianhe_handler, complaint=case)
+    assert saved.count() == rows
