@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -155,19 +156,43 @@ def granted_paths(user: AnyUser, perm: str) -> list[str]:
     return cache.get(_codename(perm), [])
 
 
+_MODEL = "model"  # marks a row of Django's model permissions in _load_grants
+
+
 def _load_grants(user: Any) -> dict[str, list[str]]:
+    """The user's grants per institution, and (same query) Django's model
+    permissions, which every admin page asks for (the navigation): they fill
+    the cache organisations.backends.ModelPermissionBackend reads."""
     by_group = InstitutionGroupObjectPermission.objects.filter(
         group__user=user
     ).values_list("permission__codename", "content_object__path", "group__name")
     by_user = InstitutionUserObjectPermission.objects.filter(user=user).values_list(
         "permission__codename", "content_object__path", Value("")
     )
+    parts = [by_group, by_user]
+    model_perms = not user.is_superuser and not hasattr(user, "_perm_cache")
+    if model_perms:
+        parts.append(
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .order_by()  # no ORDER BY inside a UNION
+            .values_list(
+                Concat("content_type__app_label", Value("."), "codename"),
+                Value(""),
+                Value(_MODEL),
+            )
+        )
     paths: dict[str, list[str]] = {}
     roles: set[str] = set()
-    for codename, path, group in by_group.union(by_user):
+    perms: set[str] = set()
+    for codename, path, group in parts[0].union(*parts[1:]):
+        if group == _MODEL:
+            perms.add(codename)
+            continue
         paths.setdefault(codename, []).append(path)
         if group.startswith("org:"):  # role_group(): "org:<institution>:<role>"
             roles.add(group.rsplit(":", 1)[-1])
+    if model_perms:
+        user._perm_cache = perms
     grants = {codename: _roots(found) for codename, found in paths.items()}
     grants[_ROLES] = sorted(roles)
     return grants

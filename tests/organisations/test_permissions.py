@@ -184,3 +184,28 @@ def test_sync_role_groups_brings_old_groups_up_to_date(
     fresh = type(user).objects.get(pk=user.pk)
     assert permissions.has(fresh, permissions.IMPORT, tree["GDGZ"])
     assert not permissions.has(fresh, permissions.HANDLE, tree["GD"])
+
+
+def test_model_permissions_come_with_the_grants_and_agree_with_django(
+    tree: dict[str, Institution], django_assert_num_queries: Any
+) -> None:
+    """The grants query also fills Django's model-permission cache: the same
+    answers as the stock backend, no second query."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Group
+
+    user = UserFactory()
+    membership_grant(user=user, institution=tree["GD"], role="handler")
+    group = Group.objects.create(name="auditors")
+    group.permissions.add(Permission.objects.get(codename="view_group"))
+    user.groups.add(group)
+    user.user_permissions.add(Permission.objects.get(codename="view_permission"))
+    fresh = type(user).objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert permissions.granted_paths(fresh, permissions.VIEW) == ["/HO/GD/"]
+        assert fresh.has_perm("auth.view_group")
+        assert fresh.has_perm("auth.view_permission")
+        assert not fresh.has_perm("auth.change_group")
+    stock = ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    assert {"auth.view_group", "auth.view_permission"} <= stock
+    assert fresh.get_all_permissions() == stock
