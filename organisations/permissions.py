@@ -169,7 +169,7 @@ def _load_grants(user: Any) -> dict[str, list[str]]:
     by_user = InstitutionUserObjectPermission.objects.filter(user=user).values_list(
         "permission__codename", "content_object__path", Value("")
     )
-    parts = [by_group, by_user]
+    parts: list[QuerySet[Any]] = [by_group, by_user]
     model_perms = not user.is_superuser and not hasattr(user, "_perm_cache")
     if model_perms:
         parts.append(

@@ -282,7 +282,7 @@ def _write(
     date_xf = xlsx_rows.date_style(ws)
     n = 0
 
-    def rows() -> Iterator[list[Any]]:
+    def listed_rows() -> Iterator[list[Any]]:
         nonlocal n
         for (
             number,
@@ -320,7 +320,7 @@ def _write(
     # The list's rows as XML text (reporting.xlsx_rows): openpyxl's cell per
     # value was most of the workbook's time.
     xlsx_rows.save_with_rows(
-        wb, stream, 5, xlsx_rows.rows_xml(rows(), first_row=2, date_xf=date_xf)
+        wb, stream, 5, xlsx_rows.rows_xml(listed_rows(), first_row=2, date_xf=date_xf)
     )
     counts[SHEETS[5]] = n
     log.info(

@@ -135,7 +135,8 @@ def _per_complaint(
             .values(*keys, "handling_days")
             .order_by()
         )
-        return Rows(*qs.query.sql_with_params(), qs.db)
+        sql, params = qs.query.sql_with_params()
+        return Rows(sql, params, qs.db)
     flags = {
         f"m_{name}": Case(
             When(metric_q(name, w), then=Value(1)),
@@ -151,7 +152,8 @@ def _per_complaint(
         .values(*keys, *flags, "handling_days", "satisfaction", "redress_amount")
         .order_by()
     )
-    return Rows(*qs.query.sql_with_params(), qs.db)
+    sql, params = qs.query.sql_with_params()
+    return Rows(sql, params, qs.db)
 
 
 def _child_code(institution: Institution, children: list[Institution]) -> Any:
