@@ -19,6 +19,7 @@ from django.db.models import Q
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from complaints.models import Code, Complaint
@@ -159,18 +160,9 @@ def _sheet(
 ) -> WriteOnlyWorksheet:
     ws = wb.create_sheet(title)
     for i, width in enumerate(widths):
-        ws.column_dimensions[_col(i)].width = width
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
     ws.freeze_panes = freeze
     return ws
-
-
-def _col(i: int) -> str:
-    letters = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
 
 
 def _row(ws: WriteOnlyWorksheet, values: Sequence[Any], *, bold: bool = False) -> None:

@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 EXCEL_EPOCH = date(1899, 12, 30).toordinal()
@@ -37,15 +38,6 @@ def date_style(ws: WriteOnlyWorksheet) -> int:
     """The style index of a date cell in `ws`'s workbook (openpyxl registers
     it the way it does for its own date cells)."""
     return int(WriteOnlyCell(ws, value=date(2000, 1, 1)).style_id)
-
-
-def _letters(i: int) -> str:
-    letters = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
 
 
 def _cell(ref: str, value: Any, date_xf: int) -> str:
@@ -74,7 +66,7 @@ def rows_xml(
     chunk: list[str] = []
     for n, values in enumerate(rows, start=first_row):
         while len(letters) < len(values):
-            letters.append(_letters(len(letters)))
+            letters.append(get_column_letter(len(letters) + 1))
         cells = "".join(
             _cell(f"{letters[i]}{n}", v, date_xf) for i, v in enumerate(values)
         )
