@@ -128,8 +128,10 @@ def revoke(membership: Membership) -> None:
 
 
 def forget(user: Any) -> None:
-    """Drop the grants cached on this user object (after a grant or revoke)."""
-    user.__dict__.pop("_org_grant_paths", None)
+    """Drop the grants cached on this user object (after a grant or revoke),
+    with the model permissions _load_grants read alongside."""
+    for name in ("_org_grant_paths", "_perm_cache"):
+        user.__dict__.pop(name, None)
 
 
 def _all_codenames() -> set[str]:
