@@ -269,13 +269,15 @@ def require_reports(user: Actor, institution: Institution) -> None:
 def complaints_in(user: Actor, institution: Institution) -> QuerySet[Complaint]:
     """The complaints of `institution`'s subtree that count in statistics."""
     require_reports(user, institution)
-    qs = Complaint.objects.filter(
+    # No P.scope on top: REPORTS on `institution` covers its whole subtree
+    # (grants are per subtree, organisations.permissions), so it would repeat
+    # this path condition, and PostgreSQL, multiplying the two, expected one
+    # institution where a province has eleven and read the year's complaints
+    # institution by institution from the heap (540 ms instead of 60 ms).
+    return Complaint.objects.filter(
         item_type=Complaint.ItemType.COMPLAINT,
         institution__path__startswith=institution.path,
     )
-    if user is not None:
-        qs = P.scope(qs, user, P.REPORTS)
-    return qs
 
 
 # --- Dimensions ------------------------------------------------------------------

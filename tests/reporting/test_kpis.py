@@ -273,3 +273,28 @@ def test_percentile_of_counts_is_postgresqls_percentile_cont() -> None:
                 # double precision there: 7.800000000000001 for 7.8
                 assert cursor.fetchone()[0] == pytest.approx(float(ours))
     assert percentile_of_counts({}, D("0.9")) is None
+
+
+def test_the_figures_read_the_asked_subtree_and_nothing_outside_it(
+    quarter: dict[str, Complaint], gz_manager: Any, tree: dict[str, Any]
+) -> None:
+    """complaints_in relies on REPORTS on the institution covering its subtree
+    (it adds no second scope condition): a sub-branch manager gets exactly the
+    sub-branch's complaints and nothing above or beside it."""
+    from organisations.permissions import NotFound
+    from reporting.selectors import complaints_in
+
+    gz = tree["GDGZ"]
+    expected = {
+        c.number
+        for c in quarter.values()
+        if c.institution.path.startswith(gz.path)
+        and c.item_type == Complaint.ItemType.COMPLAINT
+    }
+    assert expected  # the fixture has complaints there, and elsewhere
+    assert len(expected) < len(quarter)
+    got = set(complaints_in(gz_manager, gz).values_list("number", flat=True))
+    assert got == expected
+    for outside in ("GD", "HO", "GDFS", "ZJ"):
+        with pytest.raises(NotFound):
+            complaints_in(gz_manager, tree[outside])
