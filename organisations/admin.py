@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from organisations import permissions
+from organisations.history_related import attach_related
 from organisations.models import Institution, Membership, TwoFactorDevice
 from organisations.services import (
     institution_create,
@@ -55,6 +56,27 @@ class AuditedHistoryAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         self._require_in_scope(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def get_history_queryset(
+        self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any
+    ) -> QuerySet[Any]:
+        # Not a join of every tracked foreign key: organisations.history_related.
+        return history_manager.filter(**{pk_name: object_id}).select_related(
+            "history_user"
+        )
+
+    def set_history_delta_changes(
+        self,
+        request: HttpRequest,
+        historical_records: Any,
+        foreign_keys_are_objs: bool = True,
+    ) -> None:
+        records = list(historical_records)  # a page: iterating it again is free
+        if records:
+            attach_related(records, type(records[0]).tracked_fields)
+        super().set_history_delta_changes(
+            request, historical_records, foreign_keys_are_objs
+        )
 
     def history_form_view(
         self,

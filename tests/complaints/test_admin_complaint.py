@@ -228,6 +228,35 @@ def test_filter_choices_are_scoped(
     assert person_name(xihu_handler) in handlers
 
 
+def test_handler_filter_lists_the_chosen_institutions_handlers(
+    client: Any,
+    three: Any,
+    admin_user: Any,
+    tianhe_handler: Any,
+    gz_handler: Any,
+    xihu_handler: Any,
+    tree: Any,
+    monkeypatch: Any,
+) -> None:
+    """Too many handlers in scope for a sidebar: they are listed once an
+    institution is chosen, only that subtree's."""
+    from complaints.admin import filters
+
+    client.force_login(admin_user)
+    everyone = spec_choices(client.get(LIST), HandlerFilter)
+    assert person_name(xihu_handler) in everyone
+    monkeypatch.setattr(filters, "HANDLER_CHOICES_MAX", 2)
+    response = client.get(LIST)
+    assert spec_choices(response, HandlerFilter) == ["Not assigned"]
+    assert "choose an institution" in response.content.decode()
+    chosen = client.get(f"{LIST}?institution={tree['GDGZTH'].pk}")
+    assert spec_choices(chosen, HandlerFilter) == [
+        "Not assigned",
+        person_name(tianhe_handler),
+    ]
+    assert numbers(chosen) == {three["tianhe"].number}
+
+
 def test_autocomplete_shows_nothing_out_of_scope(
     client: Any, three: Any, xihu_handler: Any
 ) -> None:
@@ -327,6 +356,31 @@ def test_history_readable_in_scope_404_outside_never_reverted(
     assert hidden.content == missing.content
     assert client.get(version_url).status_code == 404
     assert client.post(version_url, {}).status_code == 404
+
+
+def test_history_names_the_people_changed_with_no_query_per_change(
+    client: Any, three: Any, tianhe_handler: Any, gz_handler: Any, gz_manager: Any
+) -> None:
+    """The changes name the old and new handler; the objects they name are read
+    once per model (organisations.history_related), not per change."""
+    c = complaint_accept(complaint=three["tianhe"], actor=tianhe_handler)
+    url = f"/admin/complaints/complaint/{c.pk}/history/"
+    client.force_login(gz_manager)
+
+    def page_after(handlers: list[Any]) -> tuple[str, int]:
+        nonlocal c
+        for handler in handlers:
+            c = complaint_assign(complaint=c, actor=gz_manager, handler=handler)
+        client.get(url)  # the first request of a session reads more (its device)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    page, few = page_after([gz_handler, tianhe_handler])
+    assert person_name(gz_handler) in page or "gz_handler" in page
+    _page, many = page_after([gz_handler, tianhe_handler, gz_handler, tianhe_handler])
+    assert many == few
 
 
 def test_my_work_page(
