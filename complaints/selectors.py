@@ -138,13 +138,16 @@ def institution_choices(*, user: Any, perm: str = P.VIEW) -> QuerySet[Institutio
     return P.institutions_for(user, perm).order_by("path")
 
 
-def handler_choices(*, user: Any) -> QuerySet[Any]:
+def handler_choices(*, user: Any, within: Institution | None = None) -> QuerySet[Any]:
     """People who handle complaints inside the user's scope (handlers and
-    managers holding a role on an institution the user may see)."""
+    managers holding a role on an institution the user may see); with
+    `within`, only those holding it in that institution's subtree."""
     roles = [Membership.Role.HANDLER, Membership.Role.MANAGER]
     members = Membership.objects.filter(role__in=roles)
     if not P.is_global(user):
         members = members.filter(institution__in=P.institutions_for(user, P.VIEW))
+    if within is not None:
+        members = members.filter(institution__path__startswith=within.path)
     return _users(Q(pk__in=members.values("user_id")))
 
 

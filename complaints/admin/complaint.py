@@ -275,12 +275,23 @@ class ComplaintAdmin(
                 selectors.complaint_deadline(obj, today=today, calendar=calendar)
             )
 
+        # The labels once, not get_status_display's dict of every choice per row.
+        labels = {value: str(label) for value, label in Complaint.Status.choices}
+
+        @admin.display(description=_("status"), ordering="status")
+        def status_and_flags(obj: Complaint) -> str:
+            return format_html(
+                '<span class="cd-list-status">{}</span>{}',
+                labels.get(obj.status, obj.status),
+                badges.flags(obj),
+            )
+
         columns = [
             "number",
             "received",
             complainant,
             "institution_and_handler",
-            "status_and_flags",
+            status_and_flags,
             deadline,
         ]
         request._complaint_list_display = columns  # type: ignore[attr-defined]
@@ -295,14 +306,6 @@ class ComplaintAdmin(
         handler = selectors.person_name(obj.handler) or "—"
         return format_html(
             '{}<br><span class="cd-muted">{}</span>', obj.institution.name, handler
-        )
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_and_flags(self, obj: Complaint) -> str:
-        return format_html(
-            '<span class="cd-list-status">{}</span>{}',
-            obj.get_status_display(),
-            badges.flags(obj),
         )
 
     # --- My work: what is on the user's desk, the most urgent first -------------
