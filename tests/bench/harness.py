@@ -28,6 +28,8 @@ class Result:
     peak_mb: float | None = None
     note: str = ""
     limit_s: float | None = None  # the target as a number, for the verdict
+    per_second: float | None = None  # a throughput, where the target is one
+    min_per_second: float | None = None
 
     @property
     def median_ms(self) -> float:
@@ -41,6 +43,8 @@ class Result:
     @property
     def verdict(self) -> str:
         ok = self.limit_s is None or self.median_ms <= self.limit_s * 1000
+        if self.min_per_second is not None:
+            ok = ok and (self.per_second or 0) >= self.min_per_second
         if self.query_budget is not None and self.queries is not None:
             ok = ok and self.queries <= self.query_budget
         if self.peak_mb is not None and "MB" in self.target:

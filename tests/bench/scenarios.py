@@ -171,8 +171,9 @@ def registration(count: int) -> Result:
     product = Code.objects.get(kind="product_line", code="motor")
     category = Code.objects.get(kind="category", code="claims")
     rng = random.Random(7)
+    # The target is the throughput of the whole run, not the median of one.
     result = Result(f"Registration through the service ({count} in a row)",
-                    "≥ 200 per second", limit_s=1 / 200)  # fmt: skip
+                    "≥ 200 per second", min_per_second=200)  # fmt: skip
     started = time.perf_counter()
     for _ in range(count):
         t0 = time.perf_counter()
@@ -184,7 +185,8 @@ def registration(count: int) -> Result:
         )  # fmt: skip
         result.runs.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
-    result.note = f"{count / elapsed:.0f} complaints per second"
+    result.per_second = count / elapsed
+    result.note = f"{result.per_second:.0f} complaints per second"
     return result
 
 
