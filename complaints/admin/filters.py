@@ -78,13 +78,12 @@ class InstitutionSubtreeFilter(admin.SimpleListFilter):
         return [(str(i.pk), "\u2003" * (i.depth - top) + i.name) for i in institutions]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        value = self.value()
-        if not value:
+        if not self.value():
             return queryset
-        in_scope = _institutions(request)
-        inst = next((i for i in in_scope if str(i.pk) == value), None)
+        inst = _chosen_institution(request)
         if inst is None:
             return queryset.none()
+        in_scope = _institutions(request)
         # The ids, not a join on the path: PostgreSQL then knows how many rows
         # a province holds and walks the list's index instead of joining and
         # sorting the whole subtree (415 ms -> see BENCHMARKS.md at 1M).

@@ -378,7 +378,8 @@ def test_history_names_the_people_changed_with_no_query_per_change(
         return response.content.decode(), len(queries)
 
     page, few = page_after([gz_handler, tianhe_handler])
-    assert person_name(gz_handler) in page or "gz_handler" in page
+    # the change names the new handler (history shows users by username)
+    assert "gz_handler" in page
     _page, many = page_after([gz_handler, tianhe_handler, gz_handler, tianhe_handler])
     assert many == few
 
