@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from tests.bench.harness import Result
+import pytest
+
+from tests.bench.harness import (
+    REFERENCE_CALIBRATION_MS,
+    Result,
+    calibrate,
+    calibrating,
+    calibration_line,
+    measure,
+    table,
+)
 
 
 def test_a_throughput_target_is_judged_on_the_whole_run() -> None:
@@ -21,3 +31,51 @@ def test_a_time_target_is_judged_on_the_median_and_the_query_budget() -> None:
     assert page.verdict == "met"
     page.queries = 11
     assert page.verdict == "**missed**"
+
+
+def test_a_slow_machine_is_judged_on_the_normalised_time() -> None:
+    # 200 ms on a machine whose calibration loop ran twice as slow as the
+    # reference machine's is 100 ms there: met against 150 ms.
+    page = Result("list", "< 150 ms", runs=[0.2, 0.2, 0.2], limit_s=0.15)
+    page.calibration_ms = 2 * REFERENCE_CALIBRATION_MS
+    assert page.normalised_median_ms == pytest.approx(100)
+    assert page.verdict == "met"
+    # The same 200 ms on a machine as fast as the reference misses.
+    page.calibration_ms = REFERENCE_CALIBRATION_MS
+    assert page.verdict == "**missed**"
+
+
+def test_a_throughput_is_normalised_the_other_way() -> None:
+    run = Result("registration", "≥ 200 per second", runs=[0.006] * 10)
+    run.min_per_second, run.per_second = 200, 150
+    run.calibration_ms = 1.5 * REFERENCE_CALIBRATION_MS  # a slow hour
+    assert run.normalised_per_second == pytest.approx(225)
+    assert run.verdict == "met"
+    run.calibration_ms = REFERENCE_CALIBRATION_MS
+    assert run.verdict == "**missed**"
+
+
+def test_the_table_keeps_absolute_and_normalised_figures() -> None:
+    page = Result("list", "< 150 ms", runs=[0.2], limit_s=0.15)
+    page.calibration_ms = 2 * REFERENCE_CALIBRATION_MS
+    row = table([page]).splitlines()[-1]
+    assert "| 200 ms |" in row  # as measured
+    assert "| 100 ms |" in row  # normalised
+    assert "| 6.7 |" in row  # 200 ms is 6.7 calibration loops of 30 ms
+    assert row.endswith("| met |")
+    assert "30.0–30.0 ms" in calibration_line([page])
+
+
+def test_a_measurement_is_calibrated_before_and_after() -> None:
+    result = Result("noop", "< 1 s", limit_s=1.0)
+    with calibrating(result):
+        assert result.calibration_ms is None
+    assert result.calibration_ms is not None
+    assert result.calibration_ms > 0
+    assert calibrate() > 0
+
+
+@pytest.mark.django_db
+def test_measure_records_its_calibration() -> None:
+    result = measure("noop", lambda: None, target="< 1 s", limit_s=1.0, repeat=2)
+    assert result.calibration_ms is not None

@@ -96,10 +96,14 @@ def main() -> None:
             "",
             f"Machine: {harness.machine()}.",
             "",
+            harness.calibration_line(results),
+            "",
             "Times are wall-clock in one process with DEBUG off, through Django's test "
             f"client (no network); median and 90th percentile over {args.repeat} runs "
             "after two warm-up runs unless the row says otherwise; queries counted on "
-            "the last run.",
+            "the last run. “× calibration” is the median as a multiple of the "
+            "calibration loop's time; “normalised” is the median this machine would "
+            "have shown at the reference machine's speed.",
             "",
             harness.table(results),
         ]
