@@ -37,6 +37,11 @@ from complaints.demo_data import (
     TEMPLATES,
     Template,
 )
+from complaints.identifiers import (
+    CREDIT_CODE_CHARSET,
+    credit_code_check_character,
+    id_check_character,
+)
 from complaints.models import Code, Complaint
 from organisations.demo import ACCOUNTS
 from organisations.models import Institution
@@ -243,11 +248,7 @@ class _Seeder:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         birth = date(rng.randint(1948, 2002), rng.randint(1, 12), rng.randint(1, 28))
         body = f"{area}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
-        # GB 11643-1999 check character (ISO 7064 MOD 11-2).
-        weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        check = "10X98765432"[
-            sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11
-        ]
+        check = id_check_character(body)  # GB 11643-1999
         has_email = rng.random() < 0.4
         mail = rng.choice(["163.com", "qq.com", "126.com", "sina.com"])
         return {
@@ -262,8 +263,12 @@ class _Seeder:
         return f"1{self.rng.choice('3456789')}{self.rng.randint(0, 10**9 - 1):09d}"
 
     def credit_code(self, area: str) -> str:
-        chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-        return "91" + area + "".join(self.rng.choice(chars) for _ in range(10))
+        body = (
+            "91"
+            + area
+            + "".join(self.rng.choice(CREDIT_CODE_CHARSET) for _ in range(9))
+        )
+        return body + credit_code_check_character(body)  # GB 32100
 
     def policy_number(self, t: Template, area: str, incident: date) -> str:
         rng = self.rng

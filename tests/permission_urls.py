@@ -301,7 +301,7 @@ def _data_access(world: World, probe: Probe, side: str) -> Request:
     """A data subject's request, by the side complainant's ID number: the
     search, or the export of the complaint the search finds."""
     c = _complaint(world, side)
-    data: dict[str, Any] = {"id_number": c.id_number if c else "110101190001011234"}
+    data: dict[str, Any] = {"id_number": c.id_number if c else "110101190001011236"}
     if probe.variant == "export":
         data.update(export="xlsx", complaint=str(c.pk if c else MISSING_PK))
     return Request("post", reverse(probe.pattern.key), data)

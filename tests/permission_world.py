@@ -349,7 +349,7 @@ def _walk(
         {
             "complainant_name": COMPLAINANTS[side],
             "id_type": "resident_id",
-            "id_number": {"th": "440106198807071234", "xh": "330106198802023456"}[side],
+            "id_number": {"th": "440106198807071232", "xh": "330106198802023455"}[side],
             "phone": PHONES[side],
             "email": f"{side}-complainant@example.com",
             "product_line": "motor",
