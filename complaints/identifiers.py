@@ -159,13 +159,19 @@ def normalise_phone(value: Any, *, field: str = "") -> str:
         if not digits.startswith(("0", "1")):
             digits = "0" + digits  # +86 20 8765 4321: the trunk 0 is dropped abroad
     else:
+        # 0086 or 86 before a mobile number, or before an area code without
+        # its trunk 0 (a mainland landline always starts with 0 itself).
         for prefix in _MAINLAND_PREFIXES:
             rest = digits[len(prefix) :]
-            if digits.startswith(prefix) and (
-                _MOBILE.fullmatch(rest) or rest.startswith("0")
-            ):
+            if not digits.startswith(prefix):
+                continue
+            if _MOBILE.fullmatch(rest) or _landline(rest):
                 digits = rest
-                break
+            elif _landline("0" + rest):
+                digits = "0" + rest
+            else:
+                continue
+            break
     if _MOBILE.fullmatch(digits):
         if extension:
             raise _error(MOBILE_EXTENSION, "phone_extension", field)

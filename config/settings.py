@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Complaint intake API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The complainant's and the agent's document types share one list.
+    "ENUM_NAME_OVERRIDES": {"IdTypeEnum": "complaints.models.Complaint.IdType"},
 }
 # Requests per minute per channel client, and the largest request body accepted.
 INTAKE_RATE_LIMIT_PER_MINUTE = env.int("INTAKE_RATE_LIMIT_PER_MINUTE", default=120)

@@ -229,6 +229,8 @@ def build_world() -> World:
             name=f"官网{side}",
             channel=_code("channel", "website"),
             institution=tree[code],
+            # The 天河 side's client also makes satisfaction callbacks.
+            records_callbacks=side == "th",
         )
         users[f"api.{side}"] = clients[side].service_user
 

@@ -16,13 +16,13 @@ from complaints.exceptions import ComplaintError
 from complaints.jobs import sweep
 from complaints.models import Complaint, Notification
 from complaints.selectors import person_name
+from complaints.services import aftercare as A
 from complaints.services import (
     complaint_record_callback,
     complaint_record_mediation_outcome,
     complaint_record_redress,
     complaint_refer_to_mediation,
 )
-from complaints.services import aftercare as A
 from organisations.permissions import NotFound
 from tests.complaints.conftest import SHANGHAI
 
@@ -304,7 +304,8 @@ def test_the_sweep_reminds_the_handler_then_the_managers(
     assert alerts(closed) == [("callback_due", tianhe_handler.username)]
     assert sweep(today=date(2026, 4, 27)).callbacks == 0  # once only
     body = Notification.objects.get(complaint=closed, kind="callback_due").body
-    assert "2026-04-27" in body and closed.number in body
+    assert "2026-04-27" in body
+    assert closed.number in body
 
     # Three working days late: the handler and the branch's managers.
     sweep(today=date(2026, 4, 30))

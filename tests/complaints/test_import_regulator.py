@@ -137,7 +137,10 @@ def test_bad_rows_are_listed_and_nothing_is_imported(
     # may import into (广东分公司's subtree), by the tree's order.
     in_scope = Institution.objects.filter(path__startswith=tree["GD"].path)
     valid = "、".join(f"{i.name}（{i.code}）" for i in in_scope.order_by("path"))
-    nope = f"No institution has the code or name “NOPE”. Institutions you may import into: {valid}."
+    nope = (
+        "No institution has the code or name “NOPE”. Institutions you may import "
+        f"into: {valid}."
+    )
     assert {(p.line, p.column, p.message) for p in preview.problems} == {
         *EXPECTED,
         (5, "责任机构代码", nope),
