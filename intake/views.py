@@ -382,17 +382,38 @@ class CallbackCreateView(IntakeView):
             form = CallbackCreateSerializer(data=request.data)
             form.is_valid(raise_exception=True)
             data = form.validated_data
-            done = complaint_record_callback(
-                complaint=complaint,
-                actor=request.user,
-                satisfaction=data["satisfaction"],
-                occurred_at=data["occurred_at"],
-                called_by=data["called_by"],
-                note=data["words"],
-            )
+            try:
+                done = complaint_record_callback(
+                    complaint=complaint,
+                    actor=request.user,
+                    satisfaction=data["satisfaction"],
+                    occurred_at=data["occurred_at"],
+                    called_by=data["called_by"],
+                    note=data["words"],
+                )
+            except DjangoValidationError as exc:
+                raise _renamed(exc, CALLBACK_FIELDS) from exc
             return done, dict(CallbackSerializer(done).data)
 
         return self.run_once(IntakeSubmission.Kind.CALLBACK, record)
+
+
+# The service's field names -> the API's.
+CALLBACK_FIELDS = {
+    "callback_at": "occurred_at",
+    "callback_by": "called_by",
+    "callback_note": "words",
+}
+
+
+def _renamed(
+    exc: DjangoValidationError, names: dict[str, str]
+) -> DjangoValidationError:
+    """The service's refusal with each field under the name the client sent."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    renamed = type(exc)({names.get(k, k): v for k, v in exc.error_dict.items()})
+    return renamed
 
 
 class StatusLookupView(IntakeView):
