@@ -91,9 +91,12 @@ class Vocabulary:
     def valid(self) -> str:
         return "、".join(f"{e.label}（{e.code}）" for e in self.entries)
 
+    def named(self, text: str) -> list[Entry]:
+        return self._by_name.get(key(text), [])
+
     def resolve(self, text: str) -> tuple[Any, str | None]:
         """(value, None) or (None, the error message)."""
-        found = self._by_name.get(key(text), [])
+        found = self.named(text)
         if len(found) == 1:
             return found[0].value, None
         if found:
@@ -108,6 +111,29 @@ class Vocabulary:
             "list": self.title,
             "valid": self.valid(),
         }
+
+
+NAME_TAKEN = _(
+    "“%(name)s” already stands for %(entry)s in this list: a spreadsheet value "
+    "must name one entry only."
+)
+
+
+def name_conflicts(
+    kind: str, names: Iterable[str], *, exclude_pk: int | None = None
+) -> list[tuple[str, Code]]:
+    """The names among `names` that already stand for another active entry of
+    the code list `kind` (as its code, label, English label or synonym)."""
+    others = Code.objects.filter(kind=kind, is_active=True)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    taken = code_vocabulary(kind, others)
+    found = []
+    for name in (n.strip() for n in names):
+        entries = taken.named(name) if name else []
+        if entries:
+            found.append((name, entries[0].value))
+    return found
 
 
 def code_vocabulary(kind: str, codes: Iterable[Code] | None = None) -> Vocabulary:

@@ -101,8 +101,8 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
     (
         _("Decision"),
         _rows(
-            "outcome redress_amount redress_paid_on redress_method redress_reference"
-            " | decision_text"
+            "outcome redress_amount"
+            " | redress_paid_on redress_method redress_reference | decision_text"
             " | drafted_by approved_by decided_at | notified_at decision_received_on"
         ),
     ),

@@ -243,3 +243,44 @@ def test_someone_elses_import_answers_like_a_missing_one(
     client.force_login(ho_compliance)
     assert client.get(f"{URL}done/{record.pk}/").status_code == 404
     assert client.get(f"{URL}done/x/").status_code == 404
+
+
+# --- Synonyms are kept in the code list ----------------------------------------
+def code_form(entry: Code, synonyms: str) -> dict[str, Any]:
+    return {
+        "label": entry.label,
+        "label_en": entry.label_en,
+        "synonyms": synonyms,
+        "group": entry.group,
+        "sort_order": entry.sort_order,
+        "is_active": "on",
+    }
+
+
+def test_a_synonym_added_in_the_code_list_is_understood(
+    client: Any, admin_user: Any, importer: Any
+) -> None:
+    entry = Code.objects.get(kind="product_line", code="st_accident")
+    client.force_login(admin_user)
+    url = f"/admin/complaints/code/{entry.pk}/change/"
+    response = client.post(url, code_form(entry, f"{entry.synonyms}\n短期意外"))
+    assert response.status_code == 302
+    preview = preview_of(importer, [line("YJ-1", 险种代码="短期意外")])
+    assert preview.rows[0].values["product_line"] == entry
+
+
+def test_a_synonym_of_another_entry_is_refused_in_the_code_list(
+    client: Any, admin_user: Any
+) -> None:
+    entry = Code.objects.get(kind="product_line", code="st_accident")
+    client.force_login(admin_user)
+    url = f"/admin/complaints/code/{entry.pk}/change/"
+    response = client.post(url, code_form(entry, "短期意外险\n意外险"))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["synonyms"]
+    assert errors == [
+        "“意外险” already stands for 意外伤害保险（accident） in this list: a "
+        "spreadsheet value must name one entry only."
+    ]
+    entry.refresh_from_db()
+    assert "意外险" not in entry.synonym_list()

@@ -77,7 +77,10 @@ class Command(BaseCommand):
                 if value != given[field]:
                     unnormalised += 1
                     self.stdout.write(
-                        _("%(number)s %(field)s %(value)s: valid, in the stored form %(stored)s.")
+                        _(
+                            "%(number)s %(field)s %(value)s: valid, in the stored "
+                            "form %(stored)s."
+                        )
                         % {
                             "number": number,
                             "field": field,
