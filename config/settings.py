@@ -302,9 +302,7 @@ COMPLAINT_RETENTION_YEARS = env.int("COMPLAINT_RETENTION_YEARS", default=5)
 # The satisfaction callback (回访, DOMAIN.md §5) is due this many working days
 # after a case closes; the deadline sweep reminds the handler from that day.
 # The rules set no period: 5 is the product's default; 0 schedules none.
-COMPLAINT_CALLBACK_WORKING_DAYS = env.int(
-    "COMPLAINT_CALLBACK_WORKING_DAYS", default=5
-)
+COMPLAINT_CALLBACK_WORKING_DAYS = env.int("COMPLAINT_CALLBACK_WORKING_DAYS", default=5)
 
 # --- Intake API ---------------------------------------------------------------
 # Channel clients authenticate with their own tokens (intake.authentication);
