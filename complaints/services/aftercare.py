@@ -74,7 +74,8 @@ def complaint_record_redress(
     _not_before("redress_paid_on", paid_on, decided_on, REDRESS_DATE)
     c.redress_amount, c.redress_paid_on = amount, paid_on
     c.redress_method, c.redress_reference = method, reference.strip()
-    label = Complaint.RedressMethod(method).label
+    # An unknown method is refused by full_clean in save(), with its field.
+    label = dict(Complaint.RedressMethod.choices).get(method, method)
     return save(
         c,
         actor,
@@ -124,7 +125,7 @@ def complaint_record_callback(
     )
     c.satisfaction, c.callback_at = satisfaction, occurred_at
     c.callback_by, c.callback_note = caller[:100], note.strip()
-    label = Complaint.Satisfaction(satisfaction).label
+    label = dict(Complaint.Satisfaction.choices).get(satisfaction, satisfaction)
     return save(c, actor, _("Callback: %(result)s") % {"result": label})
 
 

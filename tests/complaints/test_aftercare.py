@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from complaints.exceptions import ComplaintError
@@ -556,3 +556,25 @@ def test_the_dashboard_figures_come_from_the_recorded_steps(
     )
     assert (summary["callbacks"], summary["satisfied"]) == (1, 1)
     assert summary["satisfaction_rate"] == Decimal("100.00")
+
+
+def test_values_outside_the_lists_are_refused_by_field(
+    closed: Complaint, tianhe_handler: Any
+) -> None:
+    before = snapshot(closed)
+    with pytest.raises(ValidationError) as refused:
+        complaint_record_redress(
+            complaint=closed,
+            actor=tianhe_handler,
+            amount=Decimal("1"),
+            paid_on=date(2026, 4, 20),
+            method="bitcoin",
+        )
+    assert set(refused.value.message_dict) == {"redress_method"}
+    with pytest.raises(ValidationError) as refused:
+        complaint_record_callback(
+            complaint=closed, actor=tianhe_handler, satisfaction=9, occurred_at=NOW,
+            note="?",
+        )  # fmt: skip
+    assert set(refused.value.message_dict) == {"satisfaction"}
+    assert snapshot(closed) == before
