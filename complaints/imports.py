@@ -274,7 +274,10 @@ def _row_values(
     values: dict[str, Any] = {}
 
     def bad(column: str, message: Any, **params: Any) -> None:
-        problems.append(Problem(line, column, str(message) % params))
+        # A message already formatted (it may quote a cell holding "%") is
+        # taken as it is.
+        text = str(message) % params if params else str(message)
+        problems.append(Problem(line, column, text))
 
     today = timezone.localdate()
     for column, name in REGULATOR_COLUMNS.items():

@@ -284,3 +284,15 @@ def test_a_synonym_of_another_entry_is_refused_in_the_code_list(
     ]
     entry.refresh_from_db()
     assert "意外险" not in entry.synonym_list()
+
+
+@pytest.mark.parametrize("value", ["100%车险", "%(x)s %d", "天河%"])
+def test_a_value_with_percent_signs_is_quoted_not_formatted(
+    importer: Any, value: str
+) -> None:
+    preview = preview_of(
+        importer, [line("YJ-1", 险种代码=value, 证件类型=value, 责任机构代码=value)]
+    )
+    messages = {p.column: p.message for p in preview.problems}
+    assert set(messages) == {"险种代码", "证件类型", "责任机构代码"}
+    assert all(f"“{value}”" in m for m in messages.values())
