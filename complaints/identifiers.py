@@ -414,8 +414,9 @@ def normalise_fields(
     """Check every identifier present in `values` (field name -> value).
 
     Returns the normalised values (an ID number given without its type gets
-    the resident ID type, the usual case, and is checked as one) and the
-    errors by field name; `labels` gives each field's name in the messages.
+    the resident ID type, the usual case, and is checked as one; a type given
+    without a number is dropped) and the errors by field name; `labels` gives
+    each field's name in the messages.
     """
     today = today or timezone.localdate()
     clean: dict[str, str] = {}
@@ -444,6 +445,8 @@ def normalise_fields(
         clean[name] = number
         if number and not id_type:
             clean[type_name] = RESIDENT_ID
+        elif not number and id_type:
+            clean[type_name] = ""  # a type without its number says nothing
     for name in CREDIT_CODE_FIELDS:
         if name in values:
             try:

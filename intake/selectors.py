@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -76,6 +76,11 @@ NOT_A_CALLBACK_CLIENT = _(
 )
 
 
+# A callback not made within this time after it fell due leaves the list (a
+# range of the indexed due date, however many cases have closed).
+CALLBACKS_LISTED_FOR = timedelta(days=90)
+
+
 def _require_callbacks(client: ChannelClient) -> None:
     if not client.records_callbacks:
         raise PermissionDenied(NOT_A_CALLBACK_CLIENT)
@@ -89,6 +94,7 @@ def callbacks_due(*, client: ChannelClient, today: date) -> QuerySet[Complaint]:
     queryset = Complaint.objects.filter(
         status=Complaint.Status.CLOSED,
         callback_due__lte=today,
+        callback_due__gte=today - CALLBACKS_LISTED_FOR,
     ).filter(Q(callback_at__isnull=True) | Q(satisfaction=0))
     return (
         permissions.scope(queryset, client.service_user, permissions.HANDLE)

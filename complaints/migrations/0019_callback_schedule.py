@@ -49,6 +49,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='complaint',
-            index=models.Index(condition=models.Q(('callback_at__isnull', True), ('callback_due__isnull', False)), fields=['callback_due'], name='complaint_callback_pending'),
+            index=models.Index(fields=['callback_due'], name='complaint_callback_due'),
         ),
     ]

@@ -522,14 +522,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             # Reports bound their rows by these (reporting.selectors.kpis._relevant).
             models.Index(fields=["closed_at"], name="complaint_closed_at"),
             models.Index(fields=["callback_at"], name="complaint_callback_at"),
-            # The sweep's callback reminders read the few still to be made.
-            models.Index(
-                fields=["callback_due"],
-                name="complaint_callback_pending",
-                condition=models.Q(
-                    callback_at__isnull=True, callback_due__isnull=False
-                ),
-            ),
+            # Callbacks due lately (the sweep's reminders, the call centres'
+            # list) are read by a short range of this date.
+            models.Index(fields=["callback_due"], name="complaint_callback_due"),
             models.Index(fields=["redress_paid_on"], name="complaint_redress_paid"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
             # The list's default order, and the key it continues from.

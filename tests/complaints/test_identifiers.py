@@ -313,3 +313,10 @@ def test_messages_are_translated_and_name_field_and_rule() -> None:
     assert "校验码" in check
     assert credit.startswith("信用代码：")
     assert "GB 32100" in credit
+
+
+def test_a_document_type_without_its_number_is_dropped() -> None:
+    clean, errors = I.normalise_fields(
+        {"id_type": I.PASSPORT, "id_number": "  "}, labels={}, today=TODAY
+    )
+    assert (clean, errors) == ({"id_number": "", "id_type": ""}, {})
