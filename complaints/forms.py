@@ -80,6 +80,16 @@ def attach_service_error(form: forms.BaseForm, exc: Exception) -> None:
     raise exc
 
 
+PHONE_HELP = _(
+    "A mobile number (11 digits), or a landline with its area code: "
+    "020-87654321, an extension after it."
+)
+ID_NUMBER_HELP = _(
+    "Checked under its type (a resident ID's check digit, GB 11643); a 15-digit "
+    "resident ID is stored in its 18-digit form."
+)
+
+
 # --- Registration ---------------------------------------------------------
 class ComplaintRegistrationForm(forms.ModelForm):
     """What is taken down at intake; the service numbers it and starts the clock."""
@@ -139,6 +149,10 @@ class ComplaintRegistrationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["id_type"].initial = C.IdType.RESIDENT_ID
+        for name in ("phone", "agent_phone"):
+            self.fields[name].help_text = PHONE_HELP
+        for name in ("id_number", "agent_id_number"):
+            self.fields[name].help_text = ID_NUMBER_HELP
         handled = selectors.institution_choices(user=user, perm=P.HANDLE)
         _choices(self, "institution", handled.filter(is_active=True))
         if handled.count() == 1:
