@@ -1,4 +1,6 @@
-"""Reads of the intake API: a client sees only the complaints it registered."""
+"""Reads of the intake API: a client sees only the complaints it registered,
+except that a client allowed to record satisfaction callbacks reaches the
+closed complaints of its institution's subtree for that one purpose."""
 
 from __future__ import annotations
 
