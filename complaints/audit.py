@@ -43,7 +43,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-SEAL_VERSION = 1
+SEAL_VERSION = 2
 VERSIONS = range(1, SEAL_VERSION + 1)
 SEALED_MODELS = (
     "complaint",
@@ -101,7 +101,19 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 # column on a sealed model bumps SEAL_VERSION and is listed here (the pinned
 # field sets in tests/complaints/test_audit_chain.py fail until it is). Removing
 # or renaming a history column destroys evidence: verify_audit will say so.
-ADDED_FIELDS: dict[int, dict[str, tuple[str, ...]]] = {}
+ADDED_FIELDS: dict[int, dict[str, tuple[str, ...]]] = {
+    # The agent's document type, how redress was paid, the callback's schedule
+    # and caller (issue 16: every identifier checked, a door for every step).
+    2: {
+        "complaint": (
+            "agent_id_type",
+            "redress_method",
+            "redress_reference",
+            "callback_due",
+            "callback_by",
+        )
+    },
+}
 
 
 # --- Canonical form and hashes (pure) ------------------------------------------

@@ -94,3 +94,39 @@ INITIAL_CODES: dict[str, list[tuple[str, str, str, str]]] = {
         ("other", "其他", "Other", ""),
     ],
 }
+
+# Other names spreadsheets use for an entry (Code.synonyms, one per line):
+# the regulator's transfer sheets and the insurers' own say 车险, not
+# 机动车辆保险. A name must belong to one entry of its list only.
+INITIAL_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "product_line": {
+        "motor": ("车险", "机动车险", "机动车保险", "汽车保险", "交强险", "商业车险"),
+        "commercial_property": ("企财险", "企业财产险", "财产一切险"),
+        "household_property": ("家财险", "家庭财产险"),
+        "liability": ("责任险",),
+        "credit_surety": ("信用保险", "保证保险", "信用险", "保证险"),
+        "agriculture": ("农险", "农业险"),
+        "engineering": ("工程险", "建筑工程险", "安装工程险"),
+        "cargo": ("货运险", "货物运输险"),
+        "st_health": ("短期健康险", "短期医疗险", "短期医疗保险"),
+        "st_accident": ("短期意外险", "短期意外伤害保险"),
+        "ordinary_life": ("寿险", "定期寿险", "终身寿险"),
+        "participating": ("分红险",),
+        "universal": ("万能险",),
+        "unit_linked": ("投连险", "投资连结险"),
+        "annuity": ("年金险",),
+        "health": ("健康险", "疾病保险", "重疾险", "重大疾病保险"),
+        "accident": ("意外险",),
+    },
+    "category": {
+        "sales": ("销售",),
+        "underwriting": ("承保", "核保"),
+        "claims": ("理赔", "理赔争议"),
+        "surrender": ("退保",),
+        "policy_service": ("保全", "保单保全"),
+        "renewal": ("续期", "续保"),
+        "contract_terms": ("合同条款", "条款"),
+        "fees": ("收费",),
+        "service_quality": ("服务", "服务质量"),
+    },
+}

@@ -49,11 +49,22 @@ COMPLAINT_HEADERS: tuple[str, ...] = (
     "监管反馈期限",
     "办结期限",
     "经办人",
+    # Added for issue 16: how the case ended and what followed.
+    "处理结果",
+    "办结日期",
+    "补偿金额(元)",
+    "补偿支付日期",
+    "补偿支付方式",
+    "核查结果",
+    "核查时间",
+    "回访时间",
+    "满意度",
 )
 """Column headers of the complaint export, in order. Stable: downstream sheets
 and macros key on them; add columns at the end, never rename one. 投诉人姓名,
 证件号码, 联系电话, 电子邮箱 and 联系地址 are masked without the personal-data
-permission on the complaint's institution."""
+permission on the complaint's institution. 办结日期 is the day handling ended
+(closed, declined, routed or withdrawn); 满意度 is the callback's result (回访)."""
 
 CORRESPONDENCE_HEADERS: tuple[str, ...] = (
     "投诉编号",
@@ -102,6 +113,10 @@ class Labels:
         self.status = {k: str(v) for k, v in Complaint.Status.choices}
         self.direction = {k: str(v) for k, v in Correspondence.Direction.choices}
         self.method = {k: str(v) for k, v in Correspondence.Method.choices}
+        self.outcome = {k: str(v) for k, v in Complaint.Outcome.choices}
+        self.redress_method = {k: str(v) for k, v in Complaint.RedressMethod.choices}
+        self.review_result = {k: str(v) for k, v in Complaint.ReviewResult.choices}
+        self.satisfaction = {k: str(v) for k, v in Complaint.Satisfaction.choices}
 
 
 def complaint_row(user: Any, c: Complaint, labels: Labels) -> list[Any]:
@@ -139,6 +154,17 @@ def complaint_row(user: Any, c: Complaint, labels: Labels) -> list[Any]:
         c.regulator_due,
         c.due_on,
         selectors.person_name(c.handler),
+        labels.outcome.get(c.outcome, c.outcome),
+        timezone.localdate(c.closed_at) if c.closed_at else None,
+        c.redress_amount,
+        c.redress_paid_on,
+        labels.redress_method.get(c.redress_method, c.redress_method),
+        labels.review_result.get(c.review_result, c.review_result),
+        c.reviewed_at,
+        c.callback_at,
+        labels.satisfaction.get(c.satisfaction, "")
+        if c.satisfaction is not None
+        else "",
     ]
 
 
@@ -164,6 +190,8 @@ EXPORTED_FIELDS = (
     "policy_number", "request", "facts", "regulator_reference", "regulator_due",
     "due_on", "institution__code", "institution__name", "institution__path",
     "handler__username", "handler__first_name", "handler__last_name",
+    "outcome", "closed_at", "redress_amount", "redress_paid_on", "redress_method",
+    "review_result", "reviewed_at", "callback_at", "satisfaction",
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ turns their refusals into form errors with `attach_service_error`.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar, cast
 
 from django import forms
@@ -17,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.exceptions import STALE
+from complaints.identifiers import DOCUMENT_FIELDS, IDENTIFIER_FIELDS, normalise_fields
 from complaints.models import Attachment, Code, Complaint, Correspondence
 from complaints.models.records import ContactMethod
 from complaints.services import validate_upload
+from complaints.services.registration import identifier_labels
 from organisations import permissions as P
 
 C = Complaint
@@ -77,6 +80,16 @@ def attach_service_error(form: forms.BaseForm, exc: Exception) -> None:
     raise exc
 
 
+PHONE_HELP = _(
+    "A mobile number (11 digits), or a landline with its area code: "
+    "020-87654321, an extension after it."
+)
+ID_NUMBER_HELP = _(
+    "Checked under its type (a resident ID's check digit, GB 11643); a 15-digit "
+    "resident ID is stored in its 18-digit form."
+)
+
+
 # --- Registration ---------------------------------------------------------
 class ComplaintRegistrationForm(forms.ModelForm):
     """What is taken down at intake; the service numbers it and starts the clock."""
@@ -98,6 +111,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "legal_representative",
             "representation",
             "agent_name",
+            "agent_id_type",
             "agent_id_number",
             "agent_phone",
             "authority_verified",
@@ -134,6 +148,11 @@ class ComplaintRegistrationForm(forms.ModelForm):
         kwargs.setdefault("initial", {}).setdefault("received_at", timezone.now())
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["id_type"].initial = C.IdType.RESIDENT_ID
+        for name in ("phone", "agent_phone"):
+            self.fields[name].help_text = PHONE_HELP
+        for name in ("id_number", "agent_id_number"):
+            self.fields[name].help_text = ID_NUMBER_HELP
         handled = selectors.institution_choices(user=user, perm=P.HANDLE)
         _choices(self, "institution", handled.filter(is_active=True))
         if handled.count() == 1:
@@ -153,6 +172,21 @@ class ComplaintRegistrationForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field.widget, forms.TextInput | forms.EmailInput):
                 field.widget.attrs.setdefault("class", "vTextField")
+
+    def clean(self) -> dict[str, Any]:
+        """Identifiers in their stored form before the duplicate check reads
+        them; the service checks them again (complaints.identifiers)."""
+        data = super().clean() or {}
+        present = {
+            name: data[name]
+            for name in (*IDENTIFIER_FIELDS, *DOCUMENT_FIELDS.values())
+            if name in data
+        }
+        clean, errors = normalise_fields(present, labels=identifier_labels())
+        data.update(clean)
+        for name, error in errors.items():
+            self.add_error(name, error)
+        return data
 
     def service_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for services.complaint_register."""
@@ -455,6 +489,91 @@ class AttachmentForm(ActionForm):
         return upload
 
 
+# --- After the decision ------------------------------------------------------
+NOT_IN_FUTURE = _("A day that has not come yet cannot be recorded.")
+
+
+def _not_in_future(value: Any) -> Any:
+    """What happened cannot be dated later than now (the services check the
+    event it follows)."""
+    if isinstance(value, datetime):
+        late = value > timezone.now()
+    else:
+        late = value > timezone.localdate()
+    if late:
+        raise ValidationError(NOT_IN_FUTURE, code="future")
+    return value
+
+
+class RedressForm(ActionForm):
+    """The refund or compensation paid (DOMAIN.md C15)."""
+
+    error_aliases: ClassVar[dict[str, str]] = {
+        "redress_amount": "amount",
+        "redress_paid_on": "paid_on",
+        "redress_method": "method",
+        "redress_reference": "reference",
+    }
+    amount = forms.DecimalField(
+        label=_("Amount paid (yuan)"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("In total, when paid in several parts."),
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=_date_widget())
+    method = forms.ChoiceField(label=_("Paid by"), choices=C.RedressMethod.choices)
+    reference = forms.CharField(
+        label=_("Payment reference"),
+        required=False,
+        max_length=60,
+        help_text=_("Transfer, voucher or cheque number."),
+    )
+
+    def setup(self) -> None:
+        c = self.complaint
+        self.fields["amount"].initial = c.redress_amount
+        self.fields["paid_on"].initial = c.redress_paid_on or timezone.localdate()
+        self.fields["method"].initial = c.redress_method or None
+        self.fields["reference"].initial = c.redress_reference
+
+    def clean_paid_on(self) -> Any:
+        return _not_in_future(self.cleaned_data["paid_on"])
+
+
+class CallbackForm(ActionForm):
+    """The satisfaction callback (回访): when, who, the result, their words."""
+
+    error_aliases: ClassVar[dict[str, str]] = {
+        "callback_at": "occurred_at",
+        "callback_by": "called_by",
+        "callback_note": "note",
+    }
+    occurred_at = forms.DateTimeField(
+        label=_("Time of the call"), widget=_datetime_widget()
+    )
+    called_by = forms.CharField(label=_("Called by"), max_length=100)
+    satisfaction = forms.TypedChoiceField(
+        label=_("Result"), coerce=int, choices=C.Satisfaction.choices
+    )
+    note = forms.CharField(
+        label=_("The complainant's words"),
+        required=False,
+        widget=_text_area(4),
+        help_text=_(
+            "What the complainant said about the handling, in their words; "
+            "required when the call reached them."
+        ),
+    )
+
+    def setup(self) -> None:
+        self.fields["occurred_at"].initial = timezone.now()
+        self.fields["called_by"].initial = selectors.person_name(self.actor)
+
+    def clean_occurred_at(self) -> Any:
+        return _not_in_future(self.cleaned_data["occurred_at"])
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "accept": NoteForm,
     "decline": RequiredNoteForm,
@@ -478,5 +597,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "recuse": RecuseForm,
     "correspondence": CorrespondenceForm,
     "attachment": AttachmentForm,
+    "record_redress": RedressForm,
+    "record_callback": CallbackForm,
 }
 """The form of each action of transitions.ACTION_LABELS, plus the case file's."""

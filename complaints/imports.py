@@ -31,12 +31,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from complaints import identifiers, import_values
 from complaints.calendar_service import calendar_file_rows
 from complaints.models import Code, Complaint, ImportRecord
 from complaints.services import complaint_register
 from complaints.services.registration import REGULATOR_CHANNEL
 from organisations import permissions as P
-from organisations.models import Institution
 
 DEFAULT_MAX_MB = 10
 
@@ -55,6 +55,7 @@ REGULATOR_COLUMNS: dict[str, str] = {
     "投诉请求": "request",
     "主要事实和理由": "facts",
     "保单号": "policy_number",
+    "证件类型": "id_type",
 }
 REQUIRED_COLUMNS = (
     "监管转送编号",
@@ -82,9 +83,7 @@ BAD_DATE = _("“%(value)s” is not a date (write it as YYYY-MM-DD).")
 DATE_OUT_OF_RANGE = _("%(value)s is not between %(first)s and %(last)s.")
 # PostgreSQL cannot store NUL in text; Django's own message (translated).
 NUL = ProhibitNullCharactersValidator.message
-UNKNOWN_INSTITUTION = _("No institution has the code %(code)s.")
 NOT_IN_SCOPE = _("The institution %(code)s is not in your scope.")
-UNKNOWN_CODE = _("“%(code)s” is not a code of the list “%(list)s”.")
 DUPLICATE_REFERENCE = _("The reference %(reference)s is already on line %(line)d.")
 TOO_LONG = _("Longer than %(max)d characters.")
 NOT_VALID = _("The file has invalid rows: nothing was imported.")
@@ -195,13 +194,8 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
             MISSING_HEADERS, code="headers", params={"columns": "、".join(missing)}
         )
     index = {name: header.index(name) for name in REGULATOR_COLUMNS if name in header}
-    institutions = {i.code.upper(): i for i in Institution.objects.all()}
-    codes = {
-        (c.kind, c.code): c
-        for c in Code.objects.filter(
-            kind__in=[Code.Kind.PRODUCT_LINE, Code.Kind.CATEGORY], is_active=True
-        )
-    }
+    institutions = import_values.Institutions(actor)
+    codes = code_lists()
     references = [
         cell_text(r[index["监管转送编号"]]) if len(r) > index["监管转送编号"] else ""
         for r in rows[1:]
@@ -237,19 +231,53 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
     return preview
 
 
+def code_lists() -> dict[str, import_values.Vocabulary]:
+    """The lists the code columns resolve against, by complaint field."""
+    active = list(
+        Code.objects.filter(
+            kind__in=[Code.Kind.PRODUCT_LINE, Code.Kind.CATEGORY], is_active=True
+        )
+    )
+    return {
+        Code.Kind.PRODUCT_LINE: import_values.code_vocabulary(
+            Code.Kind.PRODUCT_LINE, active
+        ),
+        Code.Kind.CATEGORY: import_values.code_vocabulary(Code.Kind.CATEGORY, active),
+        "id_type": import_values.document_vocabulary(),
+    }
+
+
+def template(*, actor: Any) -> bytes:
+    """The regulator-transfer template (xlsx) with the valid values of every
+    code column on its second sheet."""
+    lists = code_lists()
+    by_column: dict[str, Any] = {
+        column: lists[name]
+        for column, name in REGULATOR_COLUMNS.items()
+        if name in lists
+    }
+    by_column["责任机构代码"] = import_values.Institutions(actor)
+    return import_values.regulator_template(
+        columns=REGULATOR_COLUMNS, required=REQUIRED_COLUMNS, lists=by_column
+    )
+
+
 def _row_values(
     actor: Any,
     raw: dict[str, Any],
     line: int,
     *,
-    institutions: dict[str, Institution],
-    codes: dict[tuple[str, str], Code],
+    institutions: import_values.Institutions,
+    codes: dict[str, import_values.Vocabulary],
 ) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
 
     def bad(column: str, message: Any, **params: Any) -> None:
-        problems.append(Problem(line, column, str(message) % params))
+        # A message already formatted (it may quote a cell holding "%") is
+        # taken as it is.
+        text = str(message) % params if params else str(message)
+        problems.append(Problem(line, column, text))
 
     today = timezone.localdate()
     for column, name in REGULATOR_COLUMNS.items():
@@ -264,18 +292,16 @@ def _row_values(
             values[name] = None
             continue
         if name == "institution":
-            institution = institutions.get(text.upper())
+            institution, error = institutions.resolve(text)
             if institution is None:
-                bad(column, UNKNOWN_INSTITUTION, code=text)
+                bad(column, error)
             elif not P.has(actor, P.IMPORT, institution):
-                bad(column, NOT_IN_SCOPE, code=text)
+                bad(column, NOT_IN_SCOPE, code=institution.code)
             values[name] = institution
-        elif name in ("product_line", "category"):
-            kind = Code.Kind(name)
-            found = codes.get((kind, text))
-            if found is None:
-                bad(column, UNKNOWN_CODE, code=text, list=str(kind.label))
-            values[name] = found
+        elif name in codes:
+            values[name], error = codes[name].resolve(text)
+            if error:
+                bad(column, error)
         elif name == "received_at":
             values[name] = _parse_moment(raw.get(column))
             if values[name] is None:
@@ -295,7 +321,25 @@ def _row_values(
             if limit and len(text) > limit:
                 bad(column, TOO_LONG, max=limit)
             values[name] = text
+    _identifiers(values, problems, line)
     return values, problems
+
+
+# Complaint field -> its column, for the identifiers' messages.
+_COLUMN_OF = {name: column for column, name in REGULATOR_COLUMNS.items()}
+
+
+def _identifiers(values: dict[str, Any], problems: list[Problem], line: int) -> None:
+    """The phone and the ID number in their stored forms, checked as at every
+    door (complaints.identifiers); an ID number without a type is a resident ID."""
+    if values.get("id_type") is None:
+        return  # the type itself was refused: its number cannot be checked
+    names: tuple[str, ...] = ("phone", "id_number", "id_type")
+    present = {n: values[n] for n in names if n in values}
+    clean, errors = identifiers.normalise_fields(present, labels=_COLUMN_OF)
+    values.update(clean)
+    for name, error in errors.items():
+        problems.append(Problem(line, _COLUMN_OF[name], identifiers.message(error)))
 
 
 def _in_window(bad: Any, column: str, day: date, first: date, last: date) -> None:
@@ -321,18 +365,19 @@ def regulator_transfers_import(
     if not preview.is_valid:
         return preview, _record(actor, filename, preview, committed=False)
     channel = Code.objects.get(kind=Code.Kind.CHANNEL, code=REGULATOR_CHANNEL)
+    created: list[Complaint] = []
     try:
         with transaction.atomic():
             for row in preview.rows:
                 if row.status != "new":
                     continue
-                values = dict(row.values)
-                if values.get("id_number"):
-                    values["id_type"] = Complaint.IdType.RESIDENT_ID
-                complaint_register(
-                    actor=actor, channel=channel, permission=P.IMPORT, **values
+                created.append(
+                    complaint_register(
+                        actor=actor, channel=channel, permission=P.IMPORT, **row.values
+                    )
                 )
             record = _record(actor, filename, preview, committed=True)
+            record.complaints.add(*created)
     except IntegrityError as exc:
         _record(actor, filename, preview, committed=False)
         raise ImportFileError(CONCURRENT, code="concurrent") from exc

@@ -63,6 +63,7 @@ class SweepResult:
     due_soon: int = 0
     overdue: int = 0
     escalated: int = 0
+    callbacks: int = 0
     notifications: int = 0
     adjusted: int = 0
     skipped: str = ""
@@ -73,13 +74,14 @@ class SweepResult:
             return self.skipped
         text = gettext(
             "Deadline sweep: %(checked)d complaints checked, %(due_soon)d due soon, "
-            "%(overdue)d overdue, %(escalated)d escalated, %(notifications)d alerts "
-            "queued, %(adjusted)d markers adjusted."
+            "%(overdue)d overdue, %(escalated)d escalated, %(callbacks)d callbacks "
+            "due, %(notifications)d alerts queued, %(adjusted)d markers adjusted."
         ) % {
             "checked": self.checked,
             "due_soon": self.due_soon,
             "overdue": self.overdue,
             "escalated": self.escalated,
+            "callbacks": self.callbacks,
             "notifications": self.notifications,
             "adjusted": self.adjusted,
         }
@@ -220,7 +222,88 @@ def _sweep(today: date, dry_run: bool) -> SweepResult:
     for complaint in candidates.iterator(chunk_size=SWEEP_CHUNK_SIZE):
         result.checked += 1
         _sweep_one(complaint, today, calendar, recipients, result)
+    _sweep_callbacks(today, calendar, recipients, result)
     return result
+
+
+# --- Satisfaction callbacks (回访) -----------------------------------------------
+# A callback not made by its due day is reminded to the handler (the branch
+# managers when nobody handled the case), and to the handler and the managers
+# once this many working days have passed; none after the window (the
+# reminders have been sent by then, and the sweep reads only recent rows).
+CALLBACK_ESCALATE_WORKING_DAYS = 3
+CALLBACK_REMINDER_WINDOW = timedelta(days=30)
+
+
+def _sweep_callbacks(
+    today: date,
+    calendar: DatabaseCalendar,
+    recipients: _Recipients,
+    result: SweepResult,
+) -> None:
+    due = (
+        Complaint.objects.filter(
+            status=Complaint.Status.CLOSED,
+            callback_at__isnull=True,
+            callback_due__lte=today,
+            callback_due__gte=today - CALLBACK_REMINDER_WINDOW,
+        )
+        .select_related("institution", "institution__parent", "handler")
+        .defer(*_NOT_NEEDED)
+        .order_by("pk")
+    )
+    for c in due.iterator(chunk_size=SWEEP_CHUNK_SIZE):
+        assert c.callback_due is not None  # filtered above
+        days_over = (
+            -working_days_left(today, c.callback_due, calendar)
+            if today > c.callback_due
+            else 0
+        )
+        handler = [c.handler] if c.handler else []
+        context: dict[str, Any] = {"days_over": days_over}
+        alerts = [
+            _Alert(
+                "callback_due",
+                f"callback_due:{c.pk}:{c.callback_due}",
+                handler or recipients.managers(c.institution),
+                context,
+                "callbacks",
+            )
+        ]
+        if days_over >= CALLBACK_ESCALATE_WORKING_DAYS:
+            users = _unique([*handler, *recipients.managers(c.institution)])
+            key = f"callback_overdue:{c.pk}:{c.callback_due}"
+            alerts.append(_Alert("callback_overdue", key, users, context, "callbacks"))
+        pending = _not_yet_queued(alerts)
+        if not pending:
+            continue
+        result.callbacks += 1
+        if result.dry_run:
+            result.notifications += sum(len(users) for _alert, users in pending)
+            continue
+        with transaction.atomic():
+            for alert, users in pending:
+                result.notifications += queue_staff_alert(
+                    c, alert.kind, users, dedup=alert.dedup, **alert.context
+                )
+
+
+def _not_yet_queued(alerts: list[_Alert]) -> list[tuple[_Alert, list[Any]]]:
+    """Each alert with the recipients (with an e-mail address) not yet sent it."""
+    keys = {f"{a.dedup}:{u.pk}" for a in alerts for u in a.users}
+    queued = set(
+        Notification.objects.filter(dedup_key__in=keys).values_list(
+            "dedup_key", flat=True
+        )
+    )
+    pending = []
+    for alert in alerts:
+        users = [
+            u for u in alert.users if u.email and f"{alert.dedup}:{u.pk}" not in queued
+        ]
+        if users:
+            pending.append((alert, users))
+    return pending
 
 
 def _sweep_one(

@@ -12,6 +12,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from complaints import identifiers
 from complaints.models import Complaint, Notification
 
 N = Notification
@@ -30,13 +31,15 @@ def queue_complainant_notice(
     complaint: Complaint, kind: str, **context: Any
 ) -> list[Notification]:
     """Queue a notice owed to the complainant by every contact they gave;
-    a printed letter when they gave neither e-mail nor phone."""
+    a printed letter when they gave neither e-mail nor a mobile number (an SMS
+    reaches a mainland mobile only, not a landline or a number abroad)."""
     subject, body = render_notice(kind, {"complaint": complaint, **context})
     rows = []
     if complaint.email:
         rows.append(N(channel=N.Channel.EMAIL, address=complaint.email))
-    if complaint.phone:
-        rows.append(N(channel=N.Channel.SMS, address=complaint.phone))
+    mobile = identifiers.sms_number(complaint.phone)
+    if mobile:
+        rows.append(N(channel=N.Channel.SMS, address=mobile))
     if not rows:
         rows.append(N(channel=N.Channel.LETTER, address=complaint.address))
     for row in rows:

@@ -16,7 +16,7 @@ from django.db.models import Case, CharField, DateField, F, Q, QuerySet, Value, 
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from complaints import deadlines
+from complaints import deadlines, identifiers
 from complaints.models import OPEN_STATUSES, Complaint
 from organisations import permissions as P
 from organisations.models import Institution, Membership
@@ -42,8 +42,8 @@ def complaint_possible_duplicates(
     the same ID number, phone or policy number (any one of them)."""
     match = Q()
     id_number, phone, policy_number = (
-        (id_number or "").strip(),
-        (phone or "").strip(),
+        identifiers.lenient_document(id_number),
+        identifiers.lenient_phone(phone),
         (policy_number or "").strip(),
     )
     if id_number:
@@ -221,7 +221,7 @@ def mask_phone(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """440106199001011234 -> 4401**********1234."""
+    """440106199001011235 -> 4401**********1235."""
     if not value:
         return ""
     if len(value) <= 8:

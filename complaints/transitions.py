@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from complaints.models import Complaint
+from complaints.models.complaint import REDRESS_PAYABLE
 from organisations import permissions as P
 
 ACTION_LABELS = {
@@ -34,6 +35,8 @@ ACTION_LABELS = {
     "pause": _("Pause clock (appraisal)"),
     "resume": _("Resume clock"),
     "recuse": _("Declare conflict of interest"),
+    "record_redress": _("Record redress payment"),
+    "record_callback": _("Record satisfaction callback"),
 }
 
 # The permission that offers each transition on the complaint's institution.
@@ -75,4 +78,18 @@ def available_actions(complaint: Complaint, user: Any) -> list[str]:
         actions += ["extend", "resume" if complaint.paused_since else "pause"]
     if complaint.is_open and P.has(user, P.VIEW, complaint.institution):
         actions.append("recuse")
+    actions += _aftercare(complaint, user)
     return actions
+
+
+def _aftercare(complaint: Complaint, user: Any) -> list[str]:
+    """Facts recorded after the decision (complaints.services.aftercare)."""
+    if not P.has(user, P.HANDLE, complaint.institution):
+        return []
+    found = []
+    if complaint.status in REDRESS_PAYABLE:
+        found.append("record_redress")
+    reached = complaint.callback_at is not None and (complaint.satisfaction or 0) >= 1
+    if complaint.status == Complaint.Status.CLOSED and not reached:
+        found.append("record_callback")
+    return found

@@ -299,6 +299,10 @@ COMPLAINT_SMS_BACKEND = env.str(
 # replaces it. DOMAIN.md §6: "default 5 years from closure (?)", the period
 # the Measures require is unconfirmed, so it is a setting.
 COMPLAINT_RETENTION_YEARS = env.int("COMPLAINT_RETENTION_YEARS", default=5)
+# The satisfaction callback (回访, DOMAIN.md §5) is due this many working days
+# after a case closes; the deadline sweep reminds the handler from that day.
+# The rules set no period: 5 is the product's default; 0 schedules none.
+COMPLAINT_CALLBACK_WORKING_DAYS = env.int("COMPLAINT_CALLBACK_WORKING_DAYS", default=5)
 
 # --- Intake API ---------------------------------------------------------------
 # Channel clients authenticate with their own tokens (intake.authentication);
@@ -321,6 +325,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Complaint intake API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The complainant's and the agent's document types share one list.
+    "ENUM_NAME_OVERRIDES": {"IdTypeEnum": "complaints.models.Complaint.IdType"},
 }
 # Requests per minute per channel client, and the largest request body accepted.
 INTAKE_RATE_LIMIT_PER_MINUTE = env.int("INTAKE_RATE_LIMIT_PER_MINUTE", default=120)

@@ -22,6 +22,7 @@ from intake.services import (
     client_rename,
     client_revoke,
     client_rotate_token,
+    client_set_callbacks,
 )
 from organisations import permissions
 from organisations.admin import AuditedHistoryAdmin
@@ -36,7 +37,7 @@ ONE_CLIENT = _("Select exactly one client to issue a new token.")
 class ChannelClientForm(forms.ModelForm):
     class Meta:
         model = ChannelClient
-        fields = ["name", "channel", "institution"]
+        fields = ["name", "channel", "institution", "records_callbacks"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,10 +64,11 @@ class ChannelClientAdmin(AuditedHistoryAdmin):
         "institution",
         "token_prefix",
         "is_active",
+        "records_callbacks",
         "created_at",
         "revoked_at",
     ]
-    list_filter = ["is_active", "channel"]
+    list_filter = ["is_active", "channel", "records_callbacks"]
     search_fields = ["name", "token_prefix", "institution__code", "institution__name"]
     list_select_related = ["channel", "institution"]
     autocomplete_fields = ["institution"]
@@ -85,8 +87,8 @@ class ChannelClientAdmin(AuditedHistoryAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ["name", "channel", "institution"]
-        return ["name", *self.readonly_after_creation]
+            return ["name", "channel", "institution", "records_callbacks"]
+        return ["name", "records_callbacks", *self.readonly_after_creation]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The service user's role is bound to the institution and channel
@@ -102,12 +104,18 @@ class ChannelClientAdmin(AuditedHistoryAdmin):
         data = form.cleaned_data
         if change:
             client_rename(client=obj, name=data["name"], actor=request.user)
+            client_set_callbacks(
+                client=obj,
+                records_callbacks=data["records_callbacks"],
+                actor=request.user,
+            )
             return
         created, secret = client_create(
             name=data["name"],
             channel=data["channel"],
             institution=data["institution"],
             actor=request.user,
+            records_callbacks=data["records_callbacks"],
         )
         obj.pk, obj.service_user_id = created.pk, created.service_user_id
         obj.token_prefix, obj.created_at = created.token_prefix, created.created_at

@@ -46,6 +46,17 @@ class ChannelClient(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True, editable=False)
+    # A call centre that makes the satisfaction callbacks (回访) reads the
+    # callbacks due in its institution's subtree and records their results,
+    # also on complaints that came in through another channel.
+    records_callbacks = models.BooleanField(
+        _("records satisfaction callbacks"),
+        default=False,
+        help_text=_(
+            "Lets the client list the callbacks due in its institution and below "
+            "(with the complainant's name and phone) and record their results."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -98,6 +109,7 @@ class IntakeSubmission(models.Model):
         REGISTRATION = "registration", _("Registration")
         CORRESPONDENCE = "correspondence", _("Correspondence")
         ATTACHMENT = "attachment", _("Attachment")
+        CALLBACK = "callback", _("Satisfaction callback")
 
     client = models.ForeignKey(
         ChannelClient,

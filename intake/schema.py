@@ -73,7 +73,7 @@ REGISTRATION_EXAMPLE = OpenApiExample(
     value={
         "complainant_name": "林小雨",
         "id_type": "resident_id",
-        "id_number": "440106199001011234",
+        "id_number": "440106199001011235",
         "phone": "13800138000",
         "email": "lin@example.com",
         "product_line": "motor",
@@ -93,4 +93,14 @@ LOOKUP_EXAMPLE = OpenApiExample(
     "A lookup",
     request_only=True,
     value={"number": "TS2026-000123", "phone_last4": "8000"},
+)
+CALLBACK_EXAMPLE = OpenApiExample(
+    "A callback that reached the complainant",
+    request_only=True,
+    value={
+        "occurred_at": "2026-04-01T10:30:00+08:00",
+        "satisfaction": 4,
+        "called_by": "王晓敏（回访坐席 1032）",
+        "words": "赔款已经收到，处理还算及时，希望以后定损更快一些。",
+    },
 )

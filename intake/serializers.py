@@ -14,11 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.fields import empty
 
+from complaints.identifiers import (
+    DOCUMENT_FIELDS,
+    IDENTIFIER_FIELDS,
+    message,
+    normalise_fields,
+)
 from complaints.models import Attachment, Code, Complaint
 from complaints.models.records import ContactMethod
+from complaints.services.registration import identifier_labels
 from intake.models import ChannelClient
 from organisations.models import Institution
 
@@ -133,6 +140,20 @@ class InstitutionCodeField(StringField):
         return found
 
 
+def identifiers_checked(attrs: dict[str, Any]) -> dict[str, Any]:
+    names = (*IDENTIFIER_FIELDS, *DOCUMENT_FIELDS.values())
+    present = {name: attrs[name] for name in names if name in attrs}
+    clean, errors = normalise_fields(present, labels=identifier_labels())
+    if errors:
+        raise serializers.ValidationError(
+            {
+                name: [exceptions.ErrorDetail(message(e), code=e.code)]
+                for name, e in errors.items()
+            }
+        )
+    return {**attrs, **clean}
+
+
 def _recent(value: Any) -> Any:
     now = timezone.now()
     if value > now + CLOCK_SKEW:
@@ -188,6 +209,9 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
         C.Representation.choices, default=C.Representation.SELF
     )
     agent_name = _optional(100)
+    agent_id_type = serializers.ChoiceField(
+        C.IdType.choices, required=False, allow_blank=True, default=""
+    )
     agent_id_number = _optional(40)
     agent_phone = _optional(30)
     complainant_count = IntegerField(min_value=1, max_value=MAX_COMPLAINANTS, default=1)
@@ -223,6 +247,11 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
             raise serializers.ValidationError(OUT_OF_RANGE, code="out_of_range")
         return value
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Phones, document numbers and the credit code in their stored forms,
+        checked as at every other door (complaints.identifiers)."""
+        return identifiers_checked(attrs)
+
     def validate_institution(self, value: Institution | None) -> Institution | None:
         client: ChannelClient = self.context["client"]
         if value is not None and not value.path.startswith(client.institution.path):
@@ -252,6 +281,32 @@ class CorrespondenceCreateSerializer(serializers.Serializer):
 
     def validate_occurred_at(self, value: Any) -> Any:
         return _recent(value)
+
+
+class CallbackCreateSerializer(serializers.Serializer):
+    """A satisfaction callback (回访) the call centre made."""
+
+    occurred_at = serializers.DateTimeField(help_text=_("When the call was made."))
+    satisfaction = IntegerField(
+        min_value=0,
+        max_value=5,
+        help_text=_(
+            "5 very satisfied, 4 satisfied, 3 neutral, 2 dissatisfied, "
+            "1 very dissatisfied, 0 could not be reached."
+        ),
+    )
+    called_by = _text(100, help_text=_("Who made the call (name, agent number)."))
+    words = _optional(
+        MAX_TEXT,
+        help_text=_(
+            "What the complainant said, in their words; required when reached."
+        ),
+    )
+
+    def validate_occurred_at(self, value: Any) -> Any:
+        if value > timezone.now() + CLOCK_SKEW:
+            raise serializers.ValidationError(IN_FUTURE, code="future")
+        return value
 
 
 ATTACHMENT_KINDS = [
@@ -345,6 +400,38 @@ class AttachmentSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     description = serializers.CharField()
     uploaded_at = serializers.DateTimeField()
+
+
+class CallbackSerializer(serializers.Serializer):
+    complaint = serializers.CharField(source="number")
+    callback_at = serializers.DateTimeField()
+    satisfaction = serializers.IntegerField()
+    satisfaction_label = serializers.CharField(source="get_satisfaction_display")
+    called_by = serializers.CharField(source="callback_by")
+
+
+class CallbackDueSerializer(serializers.Serializer):
+    """One callback to make: whom to call and about which complaint."""
+
+    number = serializers.CharField()
+    institution = serializers.CharField(source="institution.code")
+    complainant_name = serializers.CharField()
+    phone = serializers.CharField()
+    closed_at = serializers.DateTimeField()
+    callback_due = serializers.DateField()
+    outcome = serializers.ChoiceField(C.Outcome.choices)
+    previous_attempt_at = serializers.DateTimeField(
+        source="callback_at",
+        allow_null=True,
+        help_text=_("An earlier attempt that did not reach the complainant."),
+    )
+
+
+class CallbackDueListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    results = CallbackDueSerializer(many=True)
 
 
 class StatusLookupResultSerializer(serializers.Serializer):

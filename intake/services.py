@@ -56,7 +56,12 @@ def _new_token() -> tuple[str, str, str]:
 
 @transaction.atomic
 def client_create(
-    *, name: str, channel: Code, institution: Institution, actor: Any = None
+    *,
+    name: str,
+    channel: Code,
+    institution: Institution,
+    actor: Any = None,
+    records_callbacks: bool = False,
 ) -> tuple[ChannelClient, str]:
     """Create a channel client and its service user; return the client and
     the secret token, which is never stored and cannot be shown again."""
@@ -80,6 +85,7 @@ def client_create(
         token_prefix=prefix,
         token_hash=digest,
         created_by=actor,
+        records_callbacks=records_callbacks,
     )
     client._history_user = actor  # type: ignore[attr-defined]
     client._change_reason = _("Channel client created")  # type: ignore[attr-defined]
@@ -107,6 +113,26 @@ def client_rename(
     get_user_model().objects.filter(pk=client.service_user_id).update(
         first_name=name[:150]
     )
+    return client
+
+
+@transaction.atomic
+def client_set_callbacks(
+    *, client: ChannelClient, records_callbacks: bool, actor: Any = None
+) -> ChannelClient:
+    """Allow or stop the client listing and recording satisfaction callbacks."""
+    client = ChannelClient.objects.select_for_update().get(pk=client.pk)
+    if client.records_callbacks == records_callbacks:
+        return client
+    client.records_callbacks = records_callbacks
+    client._history_user = actor  # type: ignore[attr-defined]
+    client._change_reason = (  # type: ignore[attr-defined]
+        _("Records satisfaction callbacks")
+        if records_callbacks
+        else _("No longer records satisfaction callbacks")
+    )
+    client.full_clean()
+    client.save()
     return client
 
 

@@ -47,6 +47,12 @@ urlpatterns = [
         views.AttachmentCreateView.as_view(),
         name="complaint-attachments",
     ),
+    path(
+        "complaints/<str:number>/callback/",
+        views.CallbackCreateView.as_view(),
+        name="complaint-callback",
+    ),
+    path("callbacks/", views.CallbackListView.as_view(), name="callbacks-due"),
     # Public: complainants look up a status by number and phone factor.
     path("status-lookup/", views.StatusLookupView.as_view(), name="status-lookup"),
     re_path(r"^.*$", views.unknown_endpoint, name="unknown"),

@@ -27,12 +27,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints.models import Complaint, Correspondence
+from complaints.models import Complaint, Correspondence, PersonalDataAccess
 from complaints.models.records import ContactMethod
 from complaints.services import (
     attachment_add,
+    complaint_record_callback,
     complaint_register,
     correspondence_record,
+    personal_data_shown,
     validate_upload,
 )
 from intake import selectors
@@ -40,6 +42,7 @@ from intake.errors import NOT_FOUND, TOO_LARGE, PayloadTooLarge, error
 from intake.models import ChannelClient, IntakeSubmission
 from intake.parsers import SafeJSONParser
 from intake.schema import (
+    CALLBACK_EXAMPLE,
     CORRESPONDENCE_EXAMPLE,
     KEY_PARAMETER,
     LOOKUP_EXAMPLE,
@@ -52,6 +55,10 @@ from intake.schema import (
 from intake.serializers import (
     AttachmentCreateSerializer,
     AttachmentSerializer,
+    CallbackCreateSerializer,
+    CallbackDueListSerializer,
+    CallbackDueSerializer,
+    CallbackSerializer,
     ComplaintListSerializer,
     ComplaintRegistrationSerializer,
     ComplaintStatusSerializer,
@@ -311,6 +318,102 @@ class AttachmentCreateView(IntakeView):
             return complaint, dict(AttachmentSerializer(attachment).data)
 
         return self.run_once(IntakeSubmission.Kind.ATTACHMENT, attach)
+
+
+class CallbackListView(IntakeView):
+    query_parameters = frozenset(ListQuerySerializer().fields)
+
+    @extend_schema(
+        operation_id="callbacks_due",
+        summary="Satisfaction callbacks due (call centres)",
+        description=(
+            "Closed complaints of the client's institution and below whose "
+            "callback (回访) is due and not yet made, with whom to call. Only for "
+            "clients allowed to record callbacks (403 otherwise)."
+        ),
+        parameters=[ListQuerySerializer],
+        responses={
+            200: CallbackDueListSerializer,
+            **error_responses(400, 401, 403, 429),
+        },
+        tags=["callbacks"],
+    )
+    def get(self, request: Request) -> Response:
+        query = ListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        limit, offset = query.validated_data["limit"], query.validated_data["offset"]
+        due = selectors.callbacks_due(client=self.client, today=timezone.localdate())
+        page = list(due[offset : offset + limit])
+        personal_data_shown(
+            user=request.user,
+            complaints=page,
+            surface=PersonalDataAccess.Surface.CALLBACKS_API,
+            detail=self.client.name[:100],
+        )
+        return Response(
+            {
+                "count": due.count(),
+                "limit": limit,
+                "offset": offset,
+                "results": CallbackDueSerializer(page, many=True).data,
+            }
+        )
+
+
+class CallbackCreateView(IntakeView):
+    @extend_schema(
+        operation_id="complaints_callback_record",
+        summary="Record a satisfaction callback (回访)",
+        description=(
+            "The call's time, who called, the result and the complainant's words, "
+            "on a closed complaint of the client's institution or below. Only for "
+            "clients allowed to record callbacks (403 otherwise)."
+        ),
+        request=CallbackCreateSerializer,
+        parameters=[NUMBER_PARAMETER, KEY_PARAMETER],
+        examples=[CALLBACK_EXAMPLE],
+        responses={201: CallbackSerializer, **error_responses(*WRITE_ERRORS)},
+        tags=["callbacks"],
+    )
+    def post(self, request: Request, number: str) -> Response:
+        complaint = selectors.callback_complaint(client=self.client, number=number)
+
+        def record() -> tuple[Complaint, dict[str, Any]]:
+            form = CallbackCreateSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            data = form.validated_data
+            try:
+                done = complaint_record_callback(
+                    complaint=complaint,
+                    actor=request.user,
+                    satisfaction=data["satisfaction"],
+                    occurred_at=data["occurred_at"],
+                    called_by=data["called_by"],
+                    note=data["words"],
+                )
+            except DjangoValidationError as exc:
+                raise _renamed(exc, CALLBACK_FIELDS) from exc
+            return done, dict(CallbackSerializer(done).data)
+
+        return self.run_once(IntakeSubmission.Kind.CALLBACK, record)
+
+
+# The service's field names -> the API's.
+CALLBACK_FIELDS = {
+    "callback_at": "occurred_at",
+    "callback_by": "called_by",
+    "callback_note": "words",
+}
+
+
+def _renamed(
+    exc: DjangoValidationError, names: dict[str, str]
+) -> DjangoValidationError:
+    """The service's refusal with each field under the name the client sent."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    renamed = type(exc)({names.get(k, k): v for k, v in exc.error_dict.items()})
+    return renamed
 
 
 class StatusLookupView(IntakeView):

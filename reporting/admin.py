@@ -7,14 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from complaints.forms import attach_service_error
 from complaints.models import Complaint
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
@@ -33,6 +35,7 @@ from reporting.resources import IMPORT_FORMATS, BusinessVolumeResource
 from reporting.templatetags.reporting_tags import complaint_url
 
 NUMBERS_NOT_FOUND = _("Not found: %(numbers)s")
+NOT_IN_FUTURE = _("A day that has not come yet cannot be recorded.")
 
 
 def _complaint_link(c: Complaint) -> str:
@@ -63,6 +66,45 @@ class ReadersMixin:
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._admin(request) or _reports_anywhere(request)
+
+
+class ServiceErrorsOnForm:
+    """Add and change pages whose save calls a service: the service's refusal
+    (a ValidationError, a PermissionDenied) comes back as a message on the form,
+    field by field where it names one, with what was typed kept; never a 500.
+    The refused save is rolled back with the admin's transaction, so nothing is
+    half-written; the page is then built again with the refusal attached."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        view = super().changeform_view  # type: ignore[misc]
+        try:
+            return view(request, object_id, form_url, extra_context)  # type: ignore[no-any-return]
+        except (ValidationError, PermissionDenied) as exc:
+            if request.method != "POST" or hasattr(request, "_service_error"):
+                raise
+            request._service_error = exc  # type: ignore[attr-defined]
+            return view(request, object_id, form_url, extra_context)  # type: ignore[no-any-return]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        base = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        refusal: Exception | None = getattr(request, "_service_error", None)
+        if refusal is None:
+            return base
+
+        class Refused(base):  # type: ignore[misc, valid-type]
+            def clean(self) -> Any:
+                data = super().clean()
+                assert refusal is not None
+                attach_service_error(self, refusal)
+                return data
+
+        return Refused
 
 
 @admin.register(Dashboard)
@@ -168,7 +210,7 @@ class RootCauseForm(forms.ModelForm):
 
 
 @admin.register(ComplaintRootCause)
-class ComplaintRootCauseAdmin(ReadersMixin, AuditedHistoryAdmin):
+class ComplaintRootCauseAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin):
     scope_via = "complaint__institution"
     form = RootCauseForm
     list_display = ["complaint", "root_cause", "recorded_by", "recorded_at"]
@@ -238,11 +280,25 @@ class RectificationForm(forms.ModelForm):
             "due_on",
             "status",
             "evidence",
+            "completed_on",
         ]
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "completed_on": _("When it was done; today when left empty."),
+        }
+
+    def clean_completed_on(self) -> Any:
+        day = self.cleaned_data.get("completed_on")
+        if day is not None and day > timezone.localdate():
+            raise ValidationError(NOT_IN_FUTURE, code="future")
+        return day
 
 
 @admin.register(Rectification)
-class RectificationAdmin(ReadersMixin, AuditedHistoryAdmin):
+class RectificationAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin):
     scope_via = "owner_institution"
     form = RectificationForm
     list_display = [
@@ -257,6 +313,13 @@ class RectificationAdmin(ReadersMixin, AuditedHistoryAdmin):
     list_select_related = ["owner_institution", "root_cause"]
     search_fields = ["title", "measure"]
     readonly_fields = ["covered_complaints"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The owner is chosen when the item is opened (rectification_update
+        # does not move it): shown, not offered for editing.
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "owner_institution"]
 
     @admin.display(description=_("complaints covered"))
     def covered(self, obj: Rectification) -> int:
@@ -345,12 +408,15 @@ class RectificationAdmin(ReadersMixin, AuditedHistoryAdmin):
             services.rectification_cover(
                 rectification=item, actor=user, complaints=data["add_complaints"]
             )
-        if not change or {"status", "evidence"} & set(form.changed_data):
+        if not change or {"status", "evidence", "completed_on"} & set(
+            form.changed_data
+        ):
             services.rectification_set_status(
                 rectification=item,
                 actor=user,
                 status=data["status"],
                 evidence=data["evidence"],
+                completed_on=data.get("completed_on"),
             )
         obj.pk = item.pk
 

@@ -87,6 +87,7 @@ CHECKOUT_MEDIA = Path(__file__).resolve().parents[1] / "media"
 SEED_MIGRATIONS = [
     "complaints.migrations.0002_initial_code_lists",
     "complaints.migrations.0003_seed_calendar",
+    "complaints.migrations.0020_code_synonyms",
     "reporting.migrations.0002_initial_root_causes",
 ]
 

@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from organisations.models import Institution
-from tests.permission_world import SIDES, World, pdf_upload
+from tests.permission_world import NOW, SIDES, World, pdf_upload
 
 MISSING_PK = 987654321
 MISSING_NUMBER = "TS2099-999999"
@@ -135,7 +135,11 @@ AUTOCOMPLETE_FIELDS = _autocomplete_fields()
 VARIANTS: dict[str, list[str]] = {
     "admin:autocomplete": list(AUTOCOMPLETE_FIELDS),
     "admin:app_list": ["auth", "organisations", "complaints", "reporting", "intake"],
-    "admin:complaints_complaint_act": ["correspondence"],
+    "admin:complaints_complaint_act": [
+        "correspondence",
+        "record_redress",
+        "record_callback",
+    ],
     "admin:complaints_complaint_export": ["complaints.csv", "correspondence.xlsx"],
     "admin:complaints_complaint_import_organisation": ["institutions", "memberships"],
     "admin:complaints_complaint_data_access": ["search", "export"],
@@ -157,6 +161,7 @@ SIDED = {
     "intake:complaint-detail",
     "intake:complaint-correspondence",
     "intake:complaint-attachments",
+    "intake:complaint-callback",
     "intake:status-lookup",
     "admin:complaints_complaint_data_access",
 }
@@ -301,7 +306,7 @@ def _data_access(world: World, probe: Probe, side: str) -> Request:
     """A data subject's request, by the side complainant's ID number: the
     search, or the export of the complaint the search finds."""
     c = _complaint(world, side)
-    data: dict[str, Any] = {"id_number": c.id_number if c else "110101190001011234"}
+    data: dict[str, Any] = {"id_number": c.id_number if c else "110101190001011236"}
     if probe.variant == "export":
         data.update(export="xlsx", complaint=str(c.pk if c else MISSING_PK))
     return Request("post", reverse(probe.pattern.key), data)
@@ -340,6 +345,19 @@ def _complaint_list(world: World, probe: Probe, side: str) -> Request:
     return Request("get", f"{url}?{name}={value}")
 
 
+def _import_done(world: World, probe: Probe, side: str) -> Request:
+    """The result page of an import head office's compliance officer made."""
+    from complaints.models import ImportRecord
+
+    record, _created = ImportRecord.objects.get_or_create(
+        user=world.users["ho.compliance"],
+        kind=ImportRecord.Kind.REGULATOR_TRANSFERS,
+        file_name="监管转送.xlsx",
+        committed=True,
+    )
+    return Request("get", reverse(probe.pattern.key, args=[record.pk]))
+
+
 def _password(world: World, probe: Probe, side: str) -> Request:
     pk = _pk(world, get_user_model(), side)
     return Request("get", reverse(probe.pattern.key, args=[pk]))
@@ -370,6 +388,14 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
     "intake:complaint-attachments": _api_number(
         "post", file=pdf_upload, kind="evidence", description="补充材料"
     ),
+    "intake:complaint-callback": _api_number(
+        "post",
+        occurred_at=lambda: NOW.isoformat(),
+        satisfaction=4,
+        called_by="回访坐席",
+        words="处理还算及时",
+    ),
+    "admin:complaints_complaint_import_regulator_done": _import_done,
     "intake:status-lookup": _status_lookup,
     "intake:unknown": lambda w, p, s: Request("get", "/api/v1/no-such-endpoint/"),
     "route:admin/(?P<url>.*)$": lambda w, p, s: Request("get", "/admin/no-such-page/"),

@@ -229,6 +229,8 @@ def build_world() -> World:
             name=f"官网{side}",
             channel=_code("channel", "website"),
             institution=tree[code],
+            # The 天河 side's client also makes satisfaction callbacks.
+            records_callbacks=side == "th",
         )
         users[f"api.{side}"] = clients[side].service_user
 
@@ -349,7 +351,7 @@ def _walk(
         {
             "complainant_name": COMPLAINANTS[side],
             "id_type": "resident_id",
-            "id_number": {"th": "440106198807071234", "xh": "330106198802023456"}[side],
+            "id_number": {"th": "440106198807071232", "xh": "330106198802023455"}[side],
             "phone": PHONES[side],
             "email": f"{side}-complainant@example.com",
             "product_line": "motor",

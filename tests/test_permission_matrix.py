@@ -169,9 +169,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_complaint_data_access [search]": {"*": "403|403", "compliance superuser": "200|200", "signed-out": "login|login"},
     "admin:complaints_complaint_data_access [export]": {"*": "403|403", "gd.compliance": "200|404", "ho.compliance superuser": "200|200", "signed-out": "login|login"},
     "admin:complaints_complaint_import_regulator": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
+    "admin:complaints_complaint_import_regulator_template": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
+    # An import's result page: its importer's only.
+    "admin:complaints_complaint_import_regulator_done": {"*": "404", "ho.compliance": "200", "signed-out": "login"},
     "admin:complaints_complaint_import_organisation [institutions]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_import_organisation [memberships]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_act [correspondence]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
+    "admin:complaints_complaint_act [record_redress]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
+    "admin:complaints_complaint_act [record_callback]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_simple_history": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_changelist": {"*": "200", "outsider sysadmin": "403", "signed-out": "login"},
     "admin:complaints_complaint_changelist [institution]": {"*": "200|200", "outsider sysadmin": "403|403", "signed-out": "login|login"},
@@ -298,6 +303,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "intake:complaint-detail": {"*": "401|401", "api.th": "200|404", "api.xh": "404|200"},
     "intake:complaint-correspondence": {"*": "401|401", "api.th": "201|404", "api.xh": "404|201"},
     "intake:complaint-attachments": {"*": "401|401", "api.th": "201|404", "api.xh": "404|201"},
+    # Satisfaction callbacks: the clients allowed to make them (api.th), in
+    # their institution's subtree; the 天河 case is not closed yet (400).
+    "intake:complaint-callback": {"*": "401|401", "api.th": "400|404", "api.xh": "403|403"},
+    "intake:callbacks-due": {"*": "401", "api.th": "200", "api.xh": "403"},
     "intake:status-lookup": {"*": "200|200"},
     "intake:unknown": {"*": "404"},
     # --- Downloads and printable notices --------------------------------------

@@ -21,6 +21,8 @@ from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 
+from complaints import identifiers
+
 COUNT_CAP = 10_000
 AFTER = "after"  # "<received_at ISO>~<id>" of the last row already seen
 DEFAULT_ORDER = ("-received_at", "-pk")
@@ -102,6 +104,8 @@ NUMBER = re.compile(r"^TS\d{4}-\d{1,7}$")
 DIGITS = re.compile(r"^\d{3,20}$")
 ID_NUMBER = re.compile(r"^(\d{15}|\d{17}[\dX])$")
 CODE_LIKE = re.compile(r"^[A-Z0-9-]{4,40}$")
+LANDLINE = re.compile(r"^0\d{2,3}-\d{7,8}(-\d{1,6})?$")
+PHONE_STORED = re.compile(r"^(1[3-9]\d{9}|\+[1-9]\d{6,14})$")
 NAME_CONTAINS_MIN = 3  # shorter fragments match by prefix (a trigram needs 3)
 
 
@@ -115,19 +119,28 @@ def search_condition(term: str, *, exact: bool = False) -> Q:
     character at a time.
     """
     upper = term.upper()
+    # Phones are stored in one form (complaints.identifiers): a number typed
+    # another way ("02087654321", "+8613800138000") is looked up in that form.
+    phone = identifiers.lenient_phone(term)
     if exact and not NUMBER.match(upper) and not ID_NUMBER.match(upper):
         return (
-            Q(phone=term) | Q(complainant_name=term) | Q(policy_number__startswith=term)
+            Q(phone=phone)
+            | Q(complainant_name=term)
+            | Q(policy_number__startswith=term)
         )
     if NUMBER.match(upper):
         return Q(number=upper)
     if ID_NUMBER.match(upper):
-        condition = Q(id_number=upper)
+        # A first-generation 15-digit number is stored in its 18-digit form.
+        ids = {upper, identifiers.lenient_document(upper)}
+        condition = Q(id_number__in=ids)
         return (
             condition | Q(policy_number__startswith=term)
             if upper.isdigit()
             else condition
         )
+    if LANDLINE.match(phone) or (phone != term and PHONE_STORED.match(phone)):
+        return Q(phone__startswith=phone) | Q(policy_number__startswith=term)
     if DIGITS.match(term):
         return Q(phone__startswith=term) | Q(policy_number__startswith=term)
     if CODE_LIKE.match(upper):

@@ -119,6 +119,16 @@ class ComplaintAdmin(
                 name="{}_{}_import_regulator".format(*info),
             ),
             path(
+                "import-regulator/template/",
+                wrap(self.import_regulator_template_view),
+                name="{}_{}_import_regulator_template".format(*info),
+            ),
+            path(
+                "import-regulator/done/<str:record_id>/",
+                wrap(self.import_regulator_done_view),
+                name="{}_{}_import_regulator_done".format(*info),
+            ),
+            path(
                 "import-organisation/<str:kind>/",
                 wrap(self.import_organisation_view),
                 name="{}_{}_import_organisation".format(*info),

@@ -62,6 +62,8 @@ SERVICES: dict[str, Callable[..., Any]] = {
     "recuse": services.recusal_declare,
     "correspondence": services.correspondence_record,
     "attachment": services.attachment_add,
+    "record_redress": services.complaint_record_redress,
+    "record_callback": services.complaint_record_callback,
 }
 # These services take no expected_version: the row lock here does the check.
 LOCKED_HERE = {"pause", "resume", "recuse"}

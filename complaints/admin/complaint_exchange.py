@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     StreamingHttpResponse,
@@ -34,10 +36,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import exports, imports, org_import, services
-from complaints.models import ExportRecord
+from complaints.models import ExportRecord, ImportRecord
 from organisations import permissions as P
 
 TEMPLATE = "admin/complaints/complaint/import_regulator.html"
+DONE_TEMPLATE = "admin/complaints/complaint/import_regulator_done.html"
+TEMPLATE_FILE_NAME = "监管转送投诉导入模板.xlsx"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "complaints_regulator_import"
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 ORG_TEMPLATE = "admin/complaints/complaint/import_organisation.html"
@@ -173,6 +178,9 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             title=_("Import regulator transfers"),
             columns=imports.REGULATOR_COLUMNS,
             required=imports.REQUIRED_COLUMNS,
+            template_url=reverse(
+                "admin:complaints_complaint_import_regulator_template"
+            ),
         )
         return self._import_flow(
             request,
@@ -185,8 +193,57 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             commit=lambda name, content: imports.regulator_transfers_import(
                 actor=request.user, filename=name, content=content
             ),
-            done_url=reverse("admin:complaints_complaint_changelist"),
+            done_url=lambda record: reverse(
+                "admin:complaints_complaint_import_regulator_done", args=[record.pk]
+            ),
         )
+
+    def import_regulator_template_view(self, request: HttpRequest) -> HttpResponse:
+        """The xlsx template: the header row, and the valid values of every
+        code column on its second sheet."""
+        if not P.has_anywhere(request.user, P.IMPORT):
+            raise PermissionDenied
+        response = HttpResponse(
+            imports.template(actor=request.user), content_type=XLSX_TYPE
+        )
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(TEMPLATE_FILE_NAME)}"
+        )
+        return response
+
+    def import_regulator_done_view(
+        self, request: HttpRequest, record_id: str
+    ) -> HttpResponse:
+        """What a committed import registered: the complaint numbers, linked.
+        Only its importer sees it; anyone else gets what a missing one gives."""
+        record = None
+        if record_id.isdigit():
+            record = ImportRecord.objects.filter(
+                pk=int(record_id),
+                user_id=request.user.pk or 0,
+                kind=ImportRecord.Kind.REGULATOR_TRANSFERS,
+                committed=True,
+            ).first()
+        if record is None:
+            raise Http404(P.NOT_FOUND)
+        created = record.complaints.order_by("number")
+        visible = set(
+            P.scope(created, request.user, P.VIEW).values_list("pk", flat=True)
+        )
+        rows = [
+            (c, self._change_url_of(c) if c.pk in visible else None)
+            for c in created.only("pk", "number", "regulator_reference")
+        ]
+        context = self._import_context(
+            request,
+            title=_("Regulator transfers imported"),
+            record=record,
+            created=rows,
+        )
+        return TemplateResponse(request, DONE_TEMPLATE, context)
+
+    def _change_url_of(self, complaint: Any) -> str:
+        return reverse("admin:complaints_complaint_change", args=[complaint.pk])
 
     # Registered here (organisations must not import complaints, where the
     # import log lives); linked from the Institution and Membership changelists.
@@ -232,7 +289,7 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         session_key: str,
         preview: Callable[[Any], Any],
         commit: Callable[[str, bytes], tuple[Any, Any]],
-        done_url: str,
+        done_url: str | Callable[[Any], str],
     ) -> HttpResponse:
         """Upload shows the preview; only a fully valid file is kept (spooled for
         this session) and offered for confirmation, which re-validates and commits."""
@@ -271,7 +328,7 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         template: str,
         session_key: str,
         commit: Callable[[str, bytes], tuple[Any, Any]],
-        done_url: str,
+        done_url: str | Callable[[Any], str],
     ) -> HttpResponse:
         pending = request.session.pop(session_key, None) or {}
         content = _spool_take(str(pending.get("token", "")))
@@ -293,4 +350,4 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             )
             return TemplateResponse(request, template, context)
         messages.success(request, imports.summary(result))
-        return redirect(done_url)
+        return redirect(done_url(record) if callable(done_url) else done_url)

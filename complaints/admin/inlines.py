@@ -46,7 +46,8 @@ def _fieldsets(*sections: tuple[Any, str]) -> list[tuple[Any, dict[str, Any]]]:
 
 COMPLAINANT = (
     "complainant_type complainant_name | id_type id_number | phone email | address"
-    " | representation authority_verified | agent_name agent_id_number agent_phone"
+    " | representation authority_verified"
+    " | agent_name agent_id_type agent_id_number agent_phone"
     " | complainant_count representatives | credit_code legal_representative"
 )
 REGISTRATION_FIELDSETS = _fieldsets(
@@ -100,7 +101,8 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
     (
         _("Decision"),
         _rows(
-            "outcome redress_amount redress_paid_on | decision_text"
+            "outcome redress_amount"
+            " | redress_paid_on redress_method redress_reference | decision_text"
             " | drafted_by approved_by decided_at | notified_at decision_received_on"
         ),
     ),
@@ -116,6 +118,10 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
         _rows(
             "mediation_body mediation_referred_on mediation_outcome | mediation_note"
         ),
+    ),
+    (
+        _("Satisfaction callback (回访)"),
+        _rows("callback_due callback_at callback_by satisfaction | callback_note"),
     ),
     (_("End"), _rows("withdrawn_on closed_at archived_at anonymised_at")),
 ]

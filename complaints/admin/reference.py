@@ -33,6 +33,7 @@ from complaints.calendar_service import (
     calendar_set_day,
 )
 from complaints.deadlines import chinese_calendar_years
+from complaints.import_values import NAME_TAKEN, name_conflicts
 from complaints.models import CalendarDay, Code
 from organisations import permissions
 from organisations.admin import AuditedHistoryAdmin
@@ -116,14 +117,45 @@ class SystemAdminOrReader(AuditedHistoryAdmin):
         return False  # complaints and reports refer to these rows
 
 
+class CodeForm(forms.ModelForm):
+    class Meta:
+        model = Code
+        fields = ["kind", "code", "label", "label_en", "synonyms"]
+
+    def clean(self) -> dict[str, Any]:
+        """A name that already stands for another entry of the list would make
+        an imported value ambiguous: refused here, with the entry named."""
+        data = super().clean() or {}
+        kind = data.get("kind") or self.instance.kind
+        names = [data.get("label", ""), *(data.get("synonyms") or "").splitlines()]
+        for name, other in name_conflicts(kind, names, exclude_pk=self.instance.pk):
+            field = "label" if name == data.get("label") else "synonyms"
+            self.add_error(
+                field,
+                NAME_TAKEN % {"name": name, "entry": f"{other.label}（{other.code}）"},
+            )
+        return data
+
+
 @admin.register(Code)
 class CodeAdmin(SystemAdminOrReader):
-    fields = ["kind", "code", "label", "label_en", "group", "sort_order", "is_active"]
-    list_display = fields
+    form = CodeForm
+    fields = [
+        "kind",
+        "code",
+        "label",
+        "label_en",
+        "synonyms",
+        "group",
+        "sort_order",
+        "is_active",
+    ]
+    list_display = ["kind", "code", "label", "label_en", "group", "sort_order"]
+    list_display += ["is_active"]
     list_display_links = ["code"]
     list_editable = ["label", "label_en", "sort_order", "is_active"]
     list_filter = ["kind", "is_active", "group"]
-    search_fields = ["code", "label", "label_en"]
+    search_fields = ["code", "label", "label_en", "synonyms"]
     list_per_page = 200
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

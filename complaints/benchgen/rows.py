@@ -27,6 +27,7 @@ from complaints.demo_data import (
     SURNAMES,
     TEMPLATES,
 )
+from complaints.identifiers import credit_code_check_character, id_check_character
 from complaints.models import Code, Complaint
 from complaints.services._common import refresh_deadlines
 from complaints.workdays import DatabaseCalendar
@@ -40,6 +41,16 @@ TZ = ZoneInfo(settings.TIME_ZONE)
 
 def local_day(moment: datetime) -> date:
     return moment.astimezone(TZ).date()
+
+
+# County-level address codes (GB/T 2260) the generated ID numbers start with.
+AREA_CODES = ("110101", "310104", "440106", "440304", "330106", "320102", "510104")
+
+
+def _resident_id(rng: random.Random, born: date) -> str:
+    """A resident ID number that passes GB 11643 (valid check character)."""
+    body = f"{rng.choice(AREA_CODES)}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + id_check_character(body)
 
 
 # Final states by age of the complaint (days since receipt): (state, weight).
@@ -210,8 +221,7 @@ class Generator:
         return {
             "complainant_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
             "id_type": Complaint.IdType.RESIDENT_ID,
-            "id_number": f"{rng.randint(110000, 659000)}{born:%Y%m%d}"
-            f"{rng.randint(0, 9999):04d}",
+            "id_number": _resident_id(rng, born),
             "phone": f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}",
             "address": f"{rng.choice(['人民路', '建设路', '解放路'])}"
             f"{rng.randint(1, 999)}号{rng.randint(1, 30)}0{rng.randint(1, 9)}室",
@@ -264,7 +274,8 @@ class Generator:
             updated_at=received_at,
         )
         if org:
-            row["credit_code"] = f"91440101MA{rng.randint(10**7, 10**8 - 1)}"
+            body = f"91440101MA{rng.randint(10**6, 10**7 - 1)}"
+            row["credit_code"] = body + credit_code_check_character(body)
             row["legal_representative"] = rng.choice(SURNAMES) + rng.choice(GIVEN)
         if channel == self.codes[("channel", "regulator")]:
             row["regulator_reference"] = f"JG{number}"

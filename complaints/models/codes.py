@@ -28,6 +28,14 @@ class Code(models.Model):
     group = models.CharField(
         _("group"), max_length=20, blank=True, help_text=_("e.g. property / life")
     )
+    synonyms = models.TextField(
+        _("synonyms"),
+        blank=True,
+        help_text=_(
+            "Other names a spreadsheet may use for this entry, one per line "
+            "(e.g. 车险 for 机动车辆保险)."
+        ),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -47,3 +55,6 @@ class Code(models.Model):
         if (get_language() or "").startswith("en") and self.label_en:
             return self.label_en
         return self.label
+
+    def synonym_list(self) -> list[str]:
+        return [line.strip() for line in self.synonyms.splitlines() if line.strip()]

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from complaints import identifiers
 from complaints.constraints import validate_constraints
 from complaints.models import derived
 from complaints.models.audit import SealedHistory
@@ -46,6 +47,15 @@ WITHDRAWABLE = [*OPEN_STATUSES, S.NOTIFIED, S.UNDER_REVIEW, S.REVIEWED, S.IN_MED
 # Routing is decided before the merits are: reclassify, forward, link, merge.
 ROUTABLE = [S.REGISTERED, S.ACCEPTED, S.INVESTIGATING]
 ENDED = [S.CLOSED, S.DECLINED, S.ROUTED, S.WITHDRAWN]
+# Redress is paid once the merits are decided, until the case file is archived.
+REDRESS_PAYABLE = [
+    S.DECIDED,
+    S.NOTIFIED,
+    S.UNDER_REVIEW,
+    S.REVIEWED,
+    S.IN_MEDIATION,
+    S.CLOSED,
+]
 
 
 HISTORY_UNINDEXED = [
@@ -94,10 +104,22 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         HEIR = "heir", _("Heir")
 
     class IdType(models.TextChoices):
-        RESIDENT_ID = "resident_id", _("Resident identity card")
-        PASSPORT = "passport", _("Passport")
-        HK_MACAO_TW = "hmt", _("Hong Kong/Macao/Taiwan permit")
-        OTHER = "other", _("Other")
+        # Each type has its own format check (complaints.identifiers).
+        RESIDENT_ID = identifiers.RESIDENT_ID, _("Resident identity card")
+        HK_MACAO_PERMIT = (
+            identifiers.HK_MACAO_PERMIT,
+            _("Mainland travel permit for Hong Kong and Macao residents"),
+        )
+        TAIWAN_PERMIT = (
+            identifiers.TAIWAN_PERMIT,
+            _("Mainland travel permit for Taiwan residents"),
+        )
+        HMT_RESIDENCE_PERMIT = (
+            identifiers.HMT_RESIDENCE_PERMIT,
+            _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+        )
+        PASSPORT = identifiers.PASSPORT, _("Passport")
+        OTHER = identifiers.OTHER, _("Other")
 
     class RouteKind(models.TextChoices):
         RECLASSIFIED = "reclassified", _("Reclassified (not a complaint)")
@@ -125,6 +147,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         DISSATISFIED = 2, _("Dissatisfied")
         VERY_DISSATISFIED = 1, _("Very dissatisfied")
         UNREACHABLE = 0, _("Could not be reached")
+
+    class RedressMethod(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        ORIGINAL_ROUTE = "original_route", _("Refund to the original payment")
+        PREMIUM_OFFSET = "premium_offset", _("Set off against premium")
+        CASH = "cash", _("Cash")
+        CHEQUE = "cheque", _("Cheque")
+        OTHER = "other", _("Other")
 
     class MediationOutcome(models.TextChoices):
         AGREED = "agreed", _("Agreement reached")
@@ -197,6 +227,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         default=Representation.SELF,
     )
     agent_name = models.CharField(_("agent / heir name"), max_length=100, blank=True)
+    agent_id_type = models.CharField(
+        _("agent / heir ID type"), max_length=12, choices=IdType.choices, blank=True
+    )
     agent_id_number = models.CharField(
         _("agent / heir ID number"), max_length=40, blank=True
     )
@@ -344,6 +377,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         validators=[MinValueValidator(0)],
     )
     redress_paid_on = models.DateField(_("redress paid on"), null=True, blank=True)
+    redress_method = models.CharField(
+        _("paid by"), max_length=16, choices=RedressMethod.choices, blank=True
+    )
+    redress_reference = models.CharField(
+        _("payment reference"), max_length=60, blank=True
+    )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("drafted by"),
@@ -403,11 +442,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     mediation_note = models.TextField(_("mediation note"), blank=True)
 
     # --- Satisfaction callback (回访, DOMAIN.md §5) --------------------------
+    # Set when the case closes (COMPLAINT_CALLBACK_WORKING_DAYS later); the
+    # sweep reminds the handler from that day until the callback is recorded.
+    callback_due = models.DateField(_("callback due"), null=True, blank=True)
     callback_at = models.DateTimeField(_("callback at"), null=True, blank=True)
+    callback_by = models.CharField(_("called back by"), max_length=100, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction"), choices=Satisfaction.choices, null=True, blank=True
     )
-    callback_note = models.TextField(_("callback note"), blank=True)
+    callback_note = models.TextField(_("complainant's words"), blank=True)
 
     # --- Ending -------------------------------------------------------------
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
@@ -479,6 +522,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             # Reports bound their rows by these (reporting.selectors.kpis._relevant).
             models.Index(fields=["closed_at"], name="complaint_closed_at"),
             models.Index(fields=["callback_at"], name="complaint_callback_at"),
+            # Callbacks due lately (the sweep's reminders, the call centres'
+            # list) are read by a short range of this date.
+            models.Index(fields=["callback_due"], name="complaint_callback_due"),
             models.Index(fields=["redress_paid_on"], name="complaint_redress_paid"),
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
             # The list's default order, and the key it continues from.

@@ -33,6 +33,14 @@ class ImportRecord(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     invalid = models.PositiveIntegerField(_("invalid"), default=0)
     committed = models.BooleanField(_("committed"), default=False)
+    # What a committed regulator-transfer import registered, for its result
+    # page (the complaint numbers, linked) and the log.
+    complaints = models.ManyToManyField(
+        "complaints.Complaint",
+        verbose_name=_("complaints registered"),
+        related_name="+",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("import record")

@@ -36,6 +36,7 @@ class PersonalDataAccess(models.Model):
         MAIL_MESSAGE = "mail_message", _("E-mail read")
         EXPORT = "export", _("Export")
         DATA_ACCESS = "data_access", _("Data-access request")
+        CALLBACKS_API = "callbacks_api", _("Callbacks due (API)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

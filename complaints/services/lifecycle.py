@@ -23,6 +23,7 @@ from complaints.exceptions import ComplaintError
 from complaints.models import Code, Complaint, Correspondence, Recusal
 from complaints.notifications import queue_complainant_notice
 from complaints.services._common import lock, refuse_unless, save, start
+from complaints.services.aftercare import schedule_callback
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions
 from organisations.models import Membership
@@ -434,6 +435,7 @@ def complaint_notify_review(
     refuse_unless(c, "notify_review")
     c.notify_review()
     c.closed_at = occurred_at
+    schedule_callback(c)
     save(
         c,
         actor,
@@ -506,6 +508,7 @@ def complaint_record_mediation_outcome(
             redress_amount if redress_amount is not None else c.redress_amount
         )
     c.closed_at = timezone.now()
+    schedule_callback(c)
     save(
         c,
         actor,
@@ -543,6 +546,7 @@ def complaint_close(
         )
     c.close()
     c.closed_at = timezone.now()
+    schedule_callback(c)
     save(c, actor, note or _("Closed"))
     return c
 

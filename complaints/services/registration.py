@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from complaints import exceptions as E
+from complaints import identifiers
 from complaints.exceptions import ComplaintError
 from complaints.models import Code, Complaint, NumberCounter
 from complaints.services._common import refresh_deadlines, save
@@ -57,8 +59,30 @@ def next_number(year: int) -> str:
     return f"TS{year}-{last:06d}"
 
 
+def identifier_labels() -> dict[str, str]:
+    """Each identifier field's name as the messages say it (its verbose name)."""
+    return {
+        name: str(capfirst(Complaint._meta.get_field(name).verbose_name))
+        for name in identifiers.IDENTIFIER_FIELDS
+    }
+
+
+def _normalise_identifiers(c: Complaint) -> dict[str, Any]:
+    """Put every phone, document number and credit code in its stored form
+    (complaints.identifiers); return the errors by field."""
+    names = (*identifiers.IDENTIFIER_FIELDS, *identifiers.DOCUMENT_FIELDS.values())
+    clean, errors = identifiers.normalise_fields(
+        {name: getattr(c, name) for name in names},
+        labels=identifier_labels(),
+        today=timezone.localdate(),
+    )
+    for name, value in clean.items():
+        setattr(c, name, value)
+    return dict(errors)
+
+
 def _validate(c: Complaint) -> None:
-    errors: dict[str, Any] = {}
+    errors: dict[str, Any] = _normalise_identifiers(c)
     R = Complaint.Representation
     if c.representation != R.SELF and not c.agent_name:
         errors["agent_name"] = E.AGENT_NAME_REQUIRED
@@ -71,7 +95,7 @@ def _validate(c: Complaint) -> None:
         )
     is_org = c.complainant_type == Complaint.ComplainantType.ORGANISATION
     if is_org and not (c.credit_code and c.legal_representative):
-        errors["credit_code"] = E.ORGANISATION_FIELDS
+        errors.setdefault("credit_code", E.ORGANISATION_FIELDS)
     if errors:
         raise ComplaintError(errors)
 

@@ -27,7 +27,7 @@ def register(tree: dict[str, Institution]) -> Callable[..., Complaint]:
             "channel": code("channel", "hotline"),
             "complainant_name": "林小雨",
             "id_type": Complaint.IdType.RESIDENT_ID,
-            "id_number": "440106199001011234",
+            "id_number": "440106199001011235",
             "phone": "13800138000",
             "email": "lin@example.com",
             "product_line": code("product_line", "motor"),

@@ -149,7 +149,7 @@ def test_changelist_sorts_by_deadline(
 # --- Search ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     "term",
-    ["NUMBER", "王五", "1390000", "11010119800101001X", "PXYZ20260001"],
+    ["NUMBER", "王五", "1390000", "11010119800101015X", "PXYZ20260001"],
 )
 def test_search_by_each_field(
     client: Any, register: Any, tianhe_handler: Any, term: str
@@ -159,7 +159,7 @@ def test_search_by_each_field(
         tianhe_handler,
         complainant_name="王五",
         phone="13900001111",
-        id_number="11010119800101001X",
+        id_number="11010119800101015X",
         policy_number="PXYZ20260001",
     )
     client.force_login(tianhe_handler)
@@ -317,7 +317,7 @@ def test_change_view_for_a_viewer_masks_and_offers_no_transition(
     page = client.get(change_url(three["tianhe"].pk)).content.decode()
     assert "138****8000" in page
     assert "13800138000" not in page
-    assert "440106199001011234" not in page
+    assert "440106199001011235" not in page
     client.force_login(zj_viewer)
     page = client.get(change_url(three["xihu"].pk)).content.decode()
     assert 'id="action-accept"' not in page

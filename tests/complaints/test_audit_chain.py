@@ -98,7 +98,9 @@ def test_one_chain_across_the_case_file_tables(closed: Complaint) -> None:
     assert rows[0].prev_hash == ""
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.row_hash
-    assert all(len(r.row_hash) == 64 and r.seal_version == 1 for r in rows)
+    assert all(
+        len(r.row_hash) == 64 and r.seal_version == audit.SEAL_VERSION for r in rows
+    )
     head = AuditChainHead.objects.get(complaint_id=closed.pk)
     assert (head.length, head.head_hash) == (len(rows), rows[-1].row_hash)
 
@@ -134,7 +136,7 @@ def test_row_hash_is_sha256_of_the_documented_payload(closed: Complaint) -> None
         seq=row.chain_seq,
         prev_hash=row.prev_hash,
         digest=row.personal_digest,
-        version=1,
+        version=row.seal_version,
     )
     assert expected == row.row_hash
 
@@ -476,13 +478,27 @@ def test_migration_seals_existing_rows(
 # before would no longer verify: list the new column in complaints.audit
 # ADDED_FIELDS under a new SEAL_VERSION, then update the digest here.
 PINNED_LAYOUTS = {
-    "complaints.historicalcomplaint": "e306acb18270c614",
+    "complaints.historicalcomplaint": "0a37912074bb60c3",
     "complaints.historicalcorrespondence": "43c6aa06664dd178",
     "complaints.historicalattachment": "d168e9d71da008f1",
     "complaints.historicalextension": "92229a3b4d2554bf",
     "complaints.historicalpause": "d900e84feac82872",
     "complaints.historicalrecusal": "e9f97f8c4012a6a9",
 }
+
+
+# What rows sealed under an earlier version hash: never to change.
+PINNED_BY_VERSION = {1: {"complaints.historicalcomplaint": "e306acb18270c614"}}
+
+
+def test_rows_sealed_before_keep_their_layout() -> None:
+    for version, pinned in PINNED_BY_VERSION.items():
+        for model in audit.sealed_history_models():
+            lay = audit.layout(model, version)
+            if lay.label in pinned:
+                names = ",".join(lay.hashed) + "|" + ",".join(lay.personal)
+                digest = hashlib.sha256(names.encode()).hexdigest()[:16]
+                assert digest == pinned[lay.label]
 
 
 def test_sealed_columns_are_pinned() -> None:

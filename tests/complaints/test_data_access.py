@@ -33,10 +33,10 @@ pytestmark = pytest.mark.django_db
 R = Membership.Role
 URL = "/admin/complaints/complaint/data-access/"
 LOG = "/admin/complaints/personaldataaccess/"
-ID_NUMBER, PHONE = "440106199001011234", "13800138000"
+ID_NUMBER, PHONE = "440106199001011235", "13800138000"
 OTHER = {
     "complainant_name": "王五",
-    "id_number": "110101198001010011",
+    "id_number": "110101198001010010",
     "phone": "13900001111",
 }
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -76,7 +76,7 @@ def person(
         "agent": register(
             tianhe_handler,
             complainant_name="赵六",
-            id_number="440106198502023456",
+            id_number="440106198502023459",
             phone="13700137000",
             email="",
             representation=Complaint.Representation.AGENT,
@@ -162,7 +162,7 @@ def test_compliance_exports_everything_about_one_person_and_nobody_else(
         *OTHER.values(),
         person["other"].number,
         "赵六",
-        "440106198502023456",
+        "440106198502023459",
     ):
         assert value not in everything
     assert {r[0] for r in sheets["变更记录"][1:]} == own
@@ -178,7 +178,7 @@ def test_compliance_exports_everything_about_one_person_and_nobody_else(
         3,
     )
     assert ID_NUMBER not in record.filters
-    assert "4401**********1234" in record.filters
+    assert "4401**********1235" in record.filters
     exported = PersonalDataAccess.objects.filter(export=record)
     assert sorted(exported.values_list("complaint_id", flat=True)) == sorted(
         c.pk for c in found

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from complaints import imports
 from complaints.admin.complaint_exchange import SPOOL_DIR, SPOOL_MAX_AGE
 from complaints.models import Complaint, ImportRecord, NumberCounter
-from organisations.models import Membership
+from organisations.models import Institution, Membership
 from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +36,14 @@ def line(reference: str, **over: str) -> list[str]:
         "监管反馈期限": "2026-03-20",
         "责任机构代码": "GDGZTH",
         "投诉人姓名": "林小雨",
-        "证件号码": "440106199001011234",
+        "证件号码": "440106199001011235",
         "联系电话": "13800138000",
         "险种代码": "motor",
         "业务类别代码": "claims",
         "投诉请求": "要求足额赔付",
         "主要事实和理由": "定损金额低于维修费用",
         "保单号": "PDAA202644010000001234",
+        "证件类型": "",
     }
     values.update(over)
     return [values[h] for h in HEADER]
@@ -59,8 +60,15 @@ BAD = [
 ]
 EXPECTED = {
     (4, "转送日期", "“2026-02-30” is not a date (write it as YYYY-MM-DD)."),
-    (5, "责任机构代码", "No institution has the code NOPE."),
-    (6, "业务类别代码", "“astrology” is not a code of the list “Business category”."),
+    (
+        6,
+        "业务类别代码",
+        "“astrology” is not an entry of the list “Business category”. Write the "
+        "code or the name of one of: 销售纠纷（sales）、承保纠纷（underwriting）、"
+        "理赔纠纷（claims）、退保纠纷（surrender）、保全纠纷（policy_service）、"
+        "续期纠纷（renewal）、合同条款纠纷（contract_terms）、收费纠纷（fees）、"
+        "服务纠纷（service_quality）、其他（other）.",
+    ),
     (7, "投诉请求", "This column is required."),
     (8, "监管转送编号", "The reference YJ2026-0001 is already on line 2."),
     (9, "责任机构代码", "The institution ZJHZXH is not in your scope."),
@@ -112,6 +120,7 @@ def upload(client: Any, name: str, content: bytes) -> Any:
 )
 def test_bad_rows_are_listed_and_nothing_is_imported(
     client: Any,
+    tree: Any,
     importer: Any,
     register: Any,
     tianhe_handler: Any,
@@ -124,11 +133,22 @@ def test_bad_rows_are_listed_and_nothing_is_imported(
     response = upload(client, name, content)
     assert response.status_code == 200
     preview = response.context["preview"]
-    assert {(p.line, p.column, p.message) for p in preview.problems} == EXPECTED
+    # The unknown institution's message lists the institutions the importer
+    # may import into (广东分公司's subtree), by the tree's order.
+    in_scope = Institution.objects.filter(path__startswith=tree["GD"].path)
+    valid = "、".join(f"{i.name}（{i.code}）" for i in in_scope.order_by("path"))
+    nope = (
+        "No institution has the code or name “NOPE”. Institutions you may import "
+        f"into: {valid}."
+    )
+    assert {(p.line, p.column, p.message) for p in preview.problems} == {
+        *EXPECTED,
+        (5, "责任机构代码", nope),
+    }
     assert (preview.new, preview.invalid) == (2, 6)
     assert b'name="confirm"' not in response.content
     html = response.content.decode()
-    assert "No institution has the code NOPE." in html
+    assert "No institution has the code or name “NOPE”." in html
     # A confirmation without a valid preview is refused...
     client.post(URL, {"confirm": "1"})
     # ... and so is the file itself at the service.

@@ -28,7 +28,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from complaints import calendar_service as cal
-from complaints import imports, org_import
+from complaints import identifiers, import_values, imports, org_import
 from complaints.models import CalendarDay, Complaint, NumberCounter
 from organisations.models import Institution, Membership
 from tests.complaints.conftest import SHANGHAI
@@ -69,6 +69,15 @@ def _today(time_machine: Any) -> None:
     time_machine.move_to(datetime(2026, 3, 17, 9, 0, tzinfo=SHANGHAI))
 
 
+def identifier_messages() -> list[Any]:
+    """Every refusal of complaints.identifiers (all are lazy translations)."""
+    return [
+        value
+        for name, value in vars(identifiers).items()
+        if name.isupper() and hasattr(value, "_proxy____cast")
+    ]
+
+
 # Every message a refused file or row may carry.
 FILE_ERRORS = (
     imports.FILE_TOO_LARGE,
@@ -81,9 +90,12 @@ REGULATOR_PROBLEMS = (
     imports.REQUIRED,
     imports.BAD_DATE,
     imports.DATE_OUT_OF_RANGE,
-    imports.UNKNOWN_INSTITUTION,
+    import_values.UNKNOWN_INSTITUTION,
+    import_values.AMBIGUOUS_INSTITUTION,
     imports.NOT_IN_SCOPE,
-    imports.UNKNOWN_CODE,
+    import_values.UNKNOWN_ENTRY,
+    import_values.AMBIGUOUS_ENTRY,
+    *identifier_messages(),
     imports.DUPLICATE_REFERENCE,
     imports.TOO_LONG,
     imports.NUL,
@@ -218,13 +230,14 @@ def transfer(reference: str, **over: Any) -> list[Any]:
         "监管反馈期限": "2026-03-20",
         "责任机构代码": "GDGZTH",
         "投诉人姓名": "林小雨",
-        "证件号码": "440106199001011234",
+        "证件号码": "440106199001011235",
         "联系电话": "13800138000",
         "险种代码": "motor",
         "业务类别代码": "claims",
         "投诉请求": "要求足额赔付",
         "主要事实和理由": "定损金额低于维修费用",
         "保单号": "PDAA202644010000001234",
+        "证件类型": "居民身份证",
     }
     values.update(over)
     return [values[h] for h in HEADER]

@@ -74,7 +74,7 @@ def case(at: Callable[..., Complaint], tianhe_handler: Any) -> Complaint:
         S.CLOSED,
         representation=Complaint.Representation.AGENT,
         agent_name="林大山",
-        agent_id_number="440106196501011234",
+        agent_id_number="440106196501011238",
         agent_phone="13900139000",
         authority_verified=True,
         address="广州市天河区体育西路1号",
@@ -87,7 +87,7 @@ def case(at: Callable[..., Complaint], tianhe_handler: Any) -> Complaint:
         direction=Correspondence.Direction.INBOUND,
         method=Correspondence.Method.LETTER,
         occurred_at=datetime(2026, 3, 30, 9, tzinfo=SHANGHAI),
-        summary="林小雨（身份证440106199001011234）来信表示接受处理结果",
+        summary="林小雨（身份证440106199001011235）来信表示接受处理结果",
     )
     svc.attachment_add(
         complaint=c,

@@ -54,6 +54,9 @@ def test_seed_demo_fills_every_state_once_and_only_once() -> None:
     assert not Complaint.objects.filter(status=S.WITHDRAWN, withdrawn_on=None).exists()
     for c in Complaint.objects.filter(status=S.NOTIFIED):
         assert c.correspondence.filter(is_notice=True).exists()
+    # The dashboards' redress and satisfaction figures have records to count.
+    assert Complaint.objects.exclude(redress_paid_on=None).exists()
+    assert Complaint.objects.filter(status=S.CLOSED, satisfaction__gte=1).exists()
 
 
 class _Rollback(Exception):

@@ -51,17 +51,22 @@ def test_duplicates_match_any_of_id_phone_policy(
     by_id = register(tianhe_handler, phone="", policy_number="")
     by_phone = register(tianhe_handler, id_number="", policy_number="")
     by_policy = register(tianhe_handler, id_number="", phone="")
-    register(tianhe_handler, id_number="1", phone="2", policy_number="3")
+    register(
+        tianhe_handler,
+        id_number="110101198001010010",
+        phone="020-87654321",
+        policy_number="P-OTHER",
+    )
 
     found = selectors.complaint_possible_duplicates(
         user=tianhe_handler,
-        id_number="440106199001011234",
+        id_number="440106199001011235",
         phone="13800138000",
         policy_number="PDAA202644010000001234",
     )
     assert set(found) == {by_id, by_phone, by_policy}
     only_id = selectors.complaint_possible_duplicates(
-        user=tianhe_handler, id_number="440106199001011234"
+        user=tianhe_handler, id_number="440106199001011235"
     )
     assert list(only_id) == [by_id]
 
@@ -69,9 +74,9 @@ def test_duplicates_match_any_of_id_phone_policy(
 def test_duplicates_id_check_letter_in_either_case(
     register: Any, tianhe_handler: Any
 ) -> None:
-    c = register(tianhe_handler, id_number="44010619900101123X")
+    c = register(tianhe_handler, id_number="44010619900101118X")
     found = selectors.complaint_possible_duplicates(
-        user=tianhe_handler, id_number="44010619900101123x"
+        user=tianhe_handler, id_number="44010619900101118x"
     )
     assert list(found) == [c]
 
@@ -297,7 +302,7 @@ def test_deadline_marks_missing_calendar(
         (selectors.mask_phone, "13800138000", "138****8000"),
         (selectors.mask_phone, "12345", "***45"),
         (selectors.mask_phone, "", ""),
-        (selectors.mask_id_number, "440106199001011234", "4401**********1234"),
+        (selectors.mask_id_number, "440106199001011235", "4401**********1235"),
         (selectors.mask_id_number, "1234", "****"),
         (selectors.mask_name, "林小雨", "林*雨"),
         (selectors.mask_name, "林雨", "林*"),

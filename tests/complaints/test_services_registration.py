@@ -153,7 +153,7 @@ def test_complete_joint_organisation_and_agent_complaints_register(
         tianhe_handler,
         complainant_type="organisation",
         complainant_name="广州市穗丰物流有限公司",
-        credit_code="91440101MA59ABCD1K",
+        credit_code="91440101MA59ABCD1D",
         legal_representative="王建华",
         representation="agent",
         agent_name="周律师",

@@ -67,7 +67,7 @@ def registration(tree: Any, **overrides: Any) -> dict[str, Any]:
         "complainant_type": "person",
         "complainant_name": "赵六",
         "id_type": "resident_id",
-        "id_number": "440106198502023456",
+        "id_number": "440106198502023459",
         "phone": "13700137000",
         "representation": "self",
         "complainant_count": 1,

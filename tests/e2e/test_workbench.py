@@ -70,7 +70,7 @@ def test_complaint_from_registration_to_notice(
     page.select_option("#id_institution", str(tianhe.pk))
     page.select_option("#id_channel", code_pk("channel", "hotline"))
     page.fill("#id_complainant_name", "周晓梅")
-    page.fill("#id_id_number", "440106198808083456")
+    page.fill("#id_id_number", "440106198808083454")
     page.fill("#id_phone", "13912345678")
     page.fill("#id_policy_number", "PDAA202644010000009876")
     page.select_option("#id_product_line", code_pk("product_line", "motor"))

@@ -26,7 +26,7 @@ def payload(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "complainant_name": "林小雨",
         "id_type": "resident_id",
-        "id_number": "440106199001011234",
+        "id_number": "440106199001011235",
         "phone": "138-0013-8000",
         "email": "lin@example.com",
         "product_line": "motor",

@@ -149,6 +149,7 @@ def quarter(
             actor=gd_handler,
             amount=Decimal("3200.00"),
             paid_on=date(2026, 7, 15),
+            method=Complaint.RedressMethod.BANK_TRANSFER,
         )
     with at(date(2026, 7, 20)):
         a = complaint_close(
@@ -160,6 +161,7 @@ def quarter(
             actor=gd_handler,
             satisfaction=5,
             occurred_at=datetime(2026, 7, 25, 11, tzinfo=SHANGHAI),
+            note="赔款已收到，很满意。",
         )
 
     b = w.open(register(gd_handler, "GDGZTH", received_at=jul1), date(2026, 7, 2))

@@ -128,7 +128,7 @@ def _desk_case(
         institution=institution,
         channel=codes.get(kind=Code.Kind.CHANNEL, code="hotline"),
         complainant_name=f"在办{index:02d}号客户{k}",
-        phone=f"2{index:03d}{k:07d}",
+        phone=f"16{index:02d}{k:07d}",  # a valid mobile number, unique per row
         product_line=codes.get(kind=Code.Kind.PRODUCT_LINE, code="motor"),
         category=codes.get(kind=Code.Kind.CATEGORY, code="claims"),
         request="要求按定损金额赔付。",

@@ -203,7 +203,7 @@ class Handler(Person):
     # --- Registration at the desk -------------------------------------------------
     def register(self) -> Case | None:
         self.seq += 1
-        phone = f"1{self.index:03d}{self.seq:07d}"
+        phone = f"17{self.index:02d}{self.seq:07d}"  # a valid mobile, unique
         self.recent_phone = phone
         form = None
         deadline = time.monotonic() + GIVE_UP_SECONDS
