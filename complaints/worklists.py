@@ -2,12 +2,14 @@
 
 The landing page and "my work" show what waits for a user through
 `casework_counts(user=...)` (one count per list, each with its link) and the
-lists below; the case page reads one complaint's tasks and supervision.
+lists below; the case page reads one complaint's tasks and supervision, and
+its timeline `casework_events(complaint)` (letters, tasks, supervision).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Complaint, InvestigationTask, Supervision
+from complaints.models import Complaint, InvestigationTask, Letter, Supervision
 from organisations import permissions as P
 from organisations.models import Department
 
@@ -121,6 +123,86 @@ def complaint_open_tasks(complaint: Complaint) -> QuerySet[InvestigationTask]:
         .select_related("department__institution", "assignee")
         .order_by("due_on")
     )
+
+
+@dataclass(frozen=True)
+class CaseworkEvent:
+    """One moment of the work around a case, for the case page's timeline."""
+
+    at: datetime
+    actor: Any
+    kind: str  # letter_sent, task_sent, task_answered, task_withdrawn,
+    # supervision_started, supervision_ended
+    label: str | Promise
+    record: Any
+
+
+def casework_events(complaint: Complaint) -> list[CaseworkEvent]:
+    """The letters sent, the tasks sent, answered or withdrawn and the
+    supervisions started or ended on `complaint`, oldest first (three
+    queries). The case page's timeline merges these with the status history."""
+    events: list[CaseworkEvent] = []
+    for letter in Letter.objects.filter(complaint=complaint).select_related(
+        "created_by"
+    ):
+        events.append(
+            CaseworkEvent(
+                letter.sent_at, letter.created_by, "letter_sent", letter.title, letter
+            )
+        )
+    tasks = T.objects.filter(complaint=complaint).select_related(
+        "requested_by", "answered_by", "withdrawn_by", "department", "assignee"
+    )
+    for task in tasks:
+        events.append(
+            CaseworkEvent(
+                task.requested_at,
+                task.requested_by,
+                "task_sent",
+                _("Investigation task sent"),
+                task,
+            )
+        )
+        if task.answered_at is not None:
+            events.append(
+                CaseworkEvent(
+                    task.answered_at,
+                    task.answered_by,
+                    "task_answered",
+                    _("Investigation task answered"),
+                    task,
+                )
+            )
+        if task.withdrawn_at is not None:
+            events.append(
+                CaseworkEvent(
+                    task.withdrawn_at,
+                    task.withdrawn_by,
+                    "task_withdrawn",
+                    _("Investigation task withdrawn"),
+                    task,
+                )
+            )
+    supervisions = Supervision.objects.filter(complaint=complaint).select_related(
+        "started_by", "ended_by"
+    )
+    for s in supervisions:
+        events.append(
+            CaseworkEvent(
+                s.started_at, s.started_by, "supervision_started", _("Supervised"), s
+            )
+        )
+        if s.ended_at is not None:
+            events.append(
+                CaseworkEvent(
+                    s.ended_at,
+                    s.ended_by,
+                    "supervision_ended",
+                    _("Supervision ended"),
+                    s,
+                )
+            )
+    return sorted(events, key=lambda e: e.at)
 
 
 @dataclass(frozen=True)

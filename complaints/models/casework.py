@@ -62,9 +62,24 @@ class InvestigationTask(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     history = SealedHistory(
-        no_db_index=["department", "assignee", "requested_by", "answered_by"]
+        no_db_index=[
+            "department",
+            "assignee",
+            "requested_by",
+            "answered_by",
+            "withdrawn_by",
+        ]
     )
 
     class Meta:

@@ -258,6 +258,7 @@ def task_withdraw(
     if not t.is_open:
         raise ComplaintError(TASK_NOT_OPEN, code="task_not_open")
     t.status, t.withdrawn_reason = T.Status.WITHDRAWN, reason
+    t.withdrawn_by, t.withdrawn_at = actor, timezone.now()
     _seal(t, actor, _("Task withdrawn: %(reason)s") % {"reason": reason})
     return t
 

@@ -490,7 +490,7 @@ PINNED_LAYOUTS = {
     "complaints.historicalpause": "d900e84feac82872",
     "complaints.historicalrecusal": "e9f97f8c4012a6a9",
     "complaints.historicalletter": "e7793a2ae38c3584",
-    "complaints.historicalinvestigationtask": "03b043f1e4437629",
+    "complaints.historicalinvestigationtask": "2c96588ba81b843d",
     "complaints.historicalsupervision": "e557f84eeb9bb300",
 }
 

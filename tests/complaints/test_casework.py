@@ -574,3 +574,29 @@ def test_my_work_lists_stay_within_their_query_budget(
     with django_assert_max_num_queries(20):
         listed = client.get(reverse("admin:complaints_investigationtask_changelist"))
     assert listed.status_code == 200
+
+
+def test_casework_events_for_the_timeline(
+    case: Complaint, tianhe_handler: Any, gz_handler: Any, gz_manager: Any
+) -> None:
+    task = send(case, tianhe_handler, assignee=gz_handler)
+    services.task_answer(task=task, actor=gz_handler, answer="已核实")
+    other = send(case, tianhe_handler, assignee=gz_handler)
+    services.task_withdraw(task=other, actor=tianhe_handler, reason="不再需要")
+    services.supervision_start(
+        complaint=case, actor=gz_manager, instruction="督办", due_on=later()
+    )
+    services.supervision_end(complaint=case, actor=gz_manager, note="已办")
+    events = worklists.casework_events(case)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "letter_sent"  # the acceptance letter came first
+    assert kinds[1:] == [
+        "task_sent",
+        "task_answered",
+        "task_sent",
+        "task_withdrawn",
+        "supervision_started",
+        "supervision_ended",
+    ]
+    assert [e.actor for e in events[1:3]] == [tianhe_handler, gz_handler]
+    assert [e.at for e in events] == sorted(e.at for e in events)
