@@ -155,14 +155,15 @@ class ComplaintCaseworkViews(admin.ModelAdmin):
             ),
             "form": form,
             "action": page,
-            "offered": page in {name for name, *_ in self._offered(request, complaint)},
+            "offered": page in self._offered(request, complaint),
             "change_url": self._change_url(complaint),  # type: ignore[attr-defined]
             "media": self.media + form.media,
         }
         return TemplateResponse(request, f"{TEMPLATE_DIR}/action_form.html", context)
 
-    def _offered(self, request: HttpRequest, complaint: Complaint) -> list[Any]:
-        return list(self._casework_context(request, complaint)["casework_actions"])
+    def _offered(self, request: HttpRequest, complaint: Complaint) -> set[str]:
+        actions = self._casework_context(request, complaint)["casework_actions"]
+        return {action[0] for action in actions}
 
     def _done(self, page: str, complaint: Complaint, result: Any) -> str:
         if page == "task":
