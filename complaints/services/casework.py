@@ -213,7 +213,9 @@ def _locked_task(task: InvestigationTask, actor: Any) -> InvestigationTask:
     if found is None or not may_see_task(actor, found):
         raise P.NotFound(P.NOT_FOUND)
     complaint = lock(found.complaint)
-    locked = T.objects.select_for_update().select_related("department").get(pk=found.pk)
+    # Only the task's row: PostgreSQL locks no row of an outer join's nullable
+    # side (the department of a task sent to a person).
+    locked = T.objects.select_for_update().get(pk=found.pk)
     locked.complaint = complaint
     return locked
 

@@ -86,7 +86,9 @@ def letter_attach_pdf(*, letter: Letter) -> Letter:
     (complaints.views.letter_pdf).
     """
     locked = (
-        Letter.objects.select_for_update().select_related("complaint").get(pk=letter.pk)
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("complaint")
+        .get(pk=letter.pk)
     )
     if locked.pdf:
         return locked
