@@ -8,8 +8,8 @@ HOST ?= 127.0.0.1:8000
 # Local development only: debug on, throwaway key. Production sets its own.
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: run install install-dev migrate seed serve test test-fast test-e2e lint format \
-        typecheck messages check-deploy bench load ci clean
+.PHONY: run install install-dev system-packages migrate seed serve test test-fast test-e2e \
+        lint format typecheck messages check-deploy bench load ci clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PIP) install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+## system-packages: Pango and a CJK font for the letters' PDFs (Debian; only if missing)
+system-packages:
+	bash .ci/system-packages
+
+install: system-packages $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
@@ -39,7 +43,7 @@ serve:
 run: seed serve
 
 ## test: the whole suite (browser tests included when /usr/bin/chromium exists)
-test: install-dev
+test: install-dev system-packages
 	$(PY) -m pytest
 
 test-fast: install-dev

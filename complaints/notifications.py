@@ -32,7 +32,14 @@ def queue_complainant_notice(
 ) -> list[Notification]:
     """Queue a notice owed to the complainant by every contact they gave;
     a printed letter when they gave neither e-mail nor a mobile number (an SMS
-    reaches a mainland mobile only, not a landline or a number abroad)."""
+    reaches a mainland mobile only, not a landline or a number abroad).
+
+    The formal letter of the same step is written into the case file here too
+    (complaints.services.letters), so every service that owes a notice also
+    keeps the letter as sent. The caller's save() has just set the actor.
+    """
+    from complaints.services.letters import letter_store
+
     subject, body = render_notice(kind, {"complaint": complaint, **context})
     rows = []
     if complaint.email:
@@ -49,6 +56,13 @@ def queue_complainant_notice(
         row.subject = subject
         row.body = body
         row.save()
+    letter_store(
+        complaint=complaint,
+        kind=kind,
+        notices=rows,
+        actor=getattr(complaint, "_history_user", None),
+        **context,
+    )
     return rows
 
 

@@ -9,11 +9,14 @@ staff who handled it) and loses what identifies the complainant:
   representatives, policy and claim numbers (keys to the person in the policy
   and claims systems: keeping them would be pseudonymisation, not anonymisation)
   and every free-text field: request, facts, notes, decision texts,
-  correspondence summaries, extension/pause/recusal reasons. Free text cannot
+  correspondence summaries, extension/pause/recusal reasons, the letters as
+  sent, the investigation tasks' questions and answers and the supervisions'
+  instructions. Free text cannot
   be parsed for the person's name, ID, illness or address, so it is replaced
   whole rather than left with what a pattern happens to miss;
-- the attachment files (deleted from storage; kind, type, size, checksum,
-  uploader and time stay) and the notices' addresses and texts in the outbox.
+- the attachment files and the letters' PDFs (deleted from storage; kind,
+  type, size, checksum, uploader and time stay) and the notices' addresses and
+  texts in the outbox.
 
 The history rows keep their seals: personal data is hashed only through each
 row's personal digest (complaints.audit), whose salt is blanked here too, so
@@ -46,9 +49,12 @@ from complaints.models import (
     Complaint,
     Correspondence,
     Extension,
+    InvestigationTask,
+    Letter,
     Notification,
     Pause,
     Recusal,
+    Supervision,
 )
 from complaints.models.complaint import ENDED
 
@@ -56,7 +62,7 @@ from complaints.models.complaint import ENDED
 ANONYMISED = "〔已匿名〕"
 # Emptied rather than marked: an e-mail column must hold an address, a file
 # column a path.
-EMPTIED = {"email", "file"}
+EMPTIED = {"email", "file", "pdf"}
 BATCH_SIZE = 200
 RETAINED_STATUSES = [*ENDED, Complaint.Status.ARCHIVED]
 RETENTION_TOO_SHORT = _(
@@ -69,7 +75,12 @@ CASE_FILE: dict[str, type[Model]] = {
     "extension": Extension,
     "pause": Pause,
     "recusal": Recusal,
+    "letter": Letter,
+    "investigationtask": InvestigationTask,
+    "supervision": Supervision,
 }
+# Files of the case file, deleted from storage with the personal data.
+FILE_FIELDS: list[tuple[type[Model], str]] = [(Attachment, "file"), (Letter, "pdf")]
 
 
 @dataclass
@@ -151,7 +162,8 @@ def anonymise_expired(
     if not apply:
         result.complaints = expired.count()
         on_file = Attachment.objects.filter(complaint__in=expired).exclude(file="")
-        result.files = on_file.count()
+        pdfs = Letter.objects.filter(complaint__in=expired).exclude(pdf="")
+        result.files = on_file.count() + pdfs.count()
         return result
     ids = list(expired.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
@@ -217,24 +229,25 @@ def _redactions(names: Sequence[str]) -> dict[str, Any]:
 
 
 def _delete_files(ids: Sequence[int]) -> int:
-    """Delete the complaints' attachment files; return how many there were.
+    """Delete the complaints' files (attachments, letters' PDFs); return how
+    many there were.
 
     Deleted before the transaction commits: if it then rolls back, the next run
     anonymises the rows again and finds the files already gone. Deleting after
     the commit could leave a file behind for good if the deletion failed.
     """
-    history: type[Model] = Attachment.history.model  # type: ignore[attr-defined]
-    names = set(
-        Attachment.objects.filter(complaint_id__in=ids)
-        .exclude(file="")
-        .values_list("file", flat=True)
-    )
-    names |= set(
-        history._default_manager.filter(complaint_id__in=ids)
-        .exclude(file="")
-        .values_list("file", flat=True)
-    )
-    storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
-    for name in sorted(names):
-        storage.delete(name)
-    return len(names)
+    deleted = 0
+    for model, field in FILE_FIELDS:
+        history: type[Model] = model.history.model  # type: ignore[attr-defined]
+        names = set()
+        for rows in (model._default_manager, history._default_manager):
+            names |= set(
+                rows.filter(complaint_id__in=ids)
+                .exclude(**{field: ""})
+                .values_list(field, flat=True)
+            )
+        storage = model._meta.get_field(field).storage  # type: ignore[union-attr]
+        for name in sorted(names):
+            storage.delete(name)
+        deleted += len(names)
+    return deleted

@@ -351,28 +351,6 @@ def _digits_of(field: str) -> Any:
     return expression
 
 
-# --- Printable notices ----------------------------------------------------------
-LETTER_KINDS = ("acceptance", "extension", "decision")
-DECIDED_OUTCOMES = {
-    Complaint.Outcome.SUPPORTED,
-    Complaint.Outcome.PARTLY,
-    Complaint.Outcome.NOT_SUPPORTED,
-}
-
-
-def letter_available(complaint: Complaint, kind: str) -> bool:
-    """Whether the printable notice of `kind` exists yet for this complaint."""
-    if kind == "acceptance":
-        return complaint.accepted_at is not None
-    if kind == "extension":
-        return complaint.extension_level > 0
-    if kind == "decision":
-        return (
-            complaint.decided_at is not None and complaint.outcome in DECIDED_OUTCOMES
-        )
-    return False
-
-
 # --- Deadlines as shown -------------------------------------------------------
 @dataclass(frozen=True)
 class Deadline:

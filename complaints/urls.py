@@ -10,5 +10,6 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
-    path("<int:pk>/letter/<str:kind>/", views.letter, name="letter"),
+    path("letters/<int:pk>/", views.letter, name="letter"),
+    path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
 ]

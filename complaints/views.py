@@ -1,4 +1,4 @@
-"""Views outside the admin: attachment downloads and printable notices.
+"""Views outside the admin: attachment downloads and the letters as sent.
 
 Both are scoped like the workbench: a complaint or file outside the user's
 scope answers 404, exactly like a missing one.
@@ -12,11 +12,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from complaints import deadlines, selectors, services
-from complaints.models import Attachment, Complaint, PersonalDataAccess
+from complaints import letters, selectors, services
+from complaints.models import Attachment, Letter, PersonalDataAccess
 from organisations import permissions as P
 
 
@@ -45,41 +47,85 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-@require_safe
-@login_required
-def letter(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """A printable A4 notice to the complainant, always in Chinese."""
-    if kind not in selectors.LETTER_KINDS:
-        raise Http404(P.NOT_FOUND)
-    complaint = P.get_in_scope(
-        Complaint.objects.select_related("institution__parent", "channel"),
+PDF_UNAVAILABLE = gettext_lazy(
+    "The PDF cannot be produced on this server now; print the letter from its "
+    "page instead, and tell the system administrator."
+)
+
+
+def _letter_in_scope(request: HttpRequest, pk: int) -> Letter:
+    """The letter if the user may see its complaint; else 404, like a missing one."""
+    scoped = P.scope(
+        Letter.objects.select_related("complaint__institution"),
         request.user,
         P.VIEW,
-        pk=pk,
+        via="complaint__institution",
     )
-    if not selectors.letter_available(complaint, kind):
+    letter = scoped.filter(pk=pk).first()
+    if letter is None:
         raise Http404(P.NOT_FOUND)
-    # Addressed by name: masked for a role without the personal-data
-    # permission (who has no business printing it), logged for one with it.
-    complainant_name = selectors.complainant_shown(request.user, complaint)[0]
+    return letter
+
+
+@require_safe
+@login_required
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored copy of a letter as it was sent: never rendered again.
+
+    Addressed by name: masked for a role without the personal-data permission
+    (who has no business printing it), logged for one with it.
+    """
+    stored = _letter_in_scope(request, pk)
+    complaint = stored.complaint
+    personal = selectors.can_see_personal_data(request.user, complaint)
     context: dict[str, Any] = {
-        "complaint": complaint,
-        "complainant_name": complainant_name,
-        "institution": complaint.institution,
-        "upper": complaint.institution.parent,
-        "today": timezone.localdate(),
-        "review_days": deadlines.REVIEW_APPLICATION_DAYS,
-        "extension": complaint.extensions.order_by("-level").first()
-        if kind == "extension"
-        else None,
+        "letter": stored,
+        "content": letters.shown_content(stored, personal_data=personal),
+        "delivery": letters.delivery_label(stored),
+        "pdf_url": reverse("complaints:letter_pdf", args=[stored.pk])
+        if personal
+        else "",
     }
-    with translation.override("zh-hans"):
-        response = render(request, f"complaints/letters/{kind}.html", context)
+    response = render(request, "complaints/letters/page.html", context)
+    if personal:
+        services.personal_data_shown(
+            user=request.user,
+            complaints=[complaint],
+            surface=PersonalDataAccess.Surface.LETTER,
+            detail=stored.kind,
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+@login_required
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The letter's PDF, stored with it (rendered and stored on first request
+    if the job has not done it yet). It carries the complainant's name as
+    sent: only for a role with the personal-data permission."""
+    stored = _letter_in_scope(request, pk)
+    complaint = stored.complaint
+    P.require(request.user, P.PERSONAL_DATA, complaint.institution)
+    try:
+        if not stored.pdf and complaint.status != complaint.Status.ARCHIVED:
+            stored = services.letter_attach_pdf(letter=stored)
+        data = stored.pdf.read() if stored.pdf else letters.render_pdf(stored)
+    except letters.PdfUnavailable:
+        # The operator's to fix (README: system packages); the HTML copy stays.
+        return HttpResponse(
+            PDF_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=letters.pdf_filename(stored)
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     services.personal_data_shown(
         user=request.user,
         complaints=[complaint],
         surface=PersonalDataAccess.Surface.LETTER,
-        detail=kind,
+        detail=f"{stored.kind}.pdf",
     )
-    response["Cache-Control"] = "private, no-store"
     return response

@@ -261,6 +261,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every letter's PDF at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # --- Complaint handling -------------------------------------------------------

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +15,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from organisations import permissions
 from organisations.history_related import attach_related
-from organisations.models import Institution, Membership, TwoFactorDevice
+from organisations.models import Department, Institution, Membership, TwoFactorDevice
 from organisations.services import (
+    department_save,
+    department_set_members,
     institution_create,
     institution_move,
     institution_rename,
@@ -239,6 +241,43 @@ class MembershipAdmin(ScopedOrganisationAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for membership in queryset.select_related("user", "institution"):
             membership_revoke(membership=membership, actor=request.user)
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedOrganisationAdmin):
+    """Departments that answer investigation tasks (claims, underwriting, an
+    agent's team), kept by system administrators; members see their subtree's."""
+
+    list_display = ["name", "institution", "email", "member_count", "is_active"]
+    list_filter = ["is_active", "institution__level"]
+    search_fields = ["name", "institution__name", "institution__code"]
+    autocomplete_fields = ["institution", "members"]
+    list_select_related = ["institution"]
+    fields = ["institution", "name", "email", "members", "is_active"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).annotate(members_n=Count("members"))
+
+    @admin.display(description=_("members"), ordering="members_n")
+    def member_count(self, obj: Department) -> int:
+        return int(getattr(obj, "members_n", 0))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # Deactivate instead: tasks point here.
+
+    def save_model(
+        self, request: HttpRequest, obj: Department, form: Any, change: bool
+    ) -> None:
+        department_save(department=obj, actor=request.user)
+
+    def save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
+        department_set_members(
+            department=form.instance,
+            members=form.cleaned_data["members"],
+            actor=request.user,
+        )
 
 
 # django-otp's own device admin shows and edits the secret keys; devices are

@@ -119,6 +119,7 @@ class Institution(models.Model):
             ("export_complaints", _("Export complaints to spreadsheets")),
             ("import_complaints", _("Import complaints from spreadsheets")),
             ("view_reports", _("Read KPIs and statistics")),
+            ("manage_templates", _("Manage reply and decision templates")),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +184,49 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.institution.name}"
+
+
+class Department(models.Model):
+    """A department or team of an institution that answers handlers' questions
+    during an investigation (claims, underwriting, an agent's team). Its members
+    receive the investigation tasks sent to it."""
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="departments",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(
+        _("shared mailbox"),
+        blank=True,
+        help_text=_("Tasks are e-mailed here as well as to each member."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        related_name="departments",
+        blank=True,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[members])
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["institution__path", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "name"],
+                name="organisations_department_unique_name",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution.name} {self.name}"
 
 
 # Direct-FK object-permission tables: guardian's generic tables cast the primary

@@ -51,6 +51,7 @@ PERSONAL_DATA = "view_personal_data"
 EXPORT = "export_complaints"
 IMPORT = "import_complaints"
 REPORTS = "view_reports"
+TEMPLATES = "manage_templates"
 
 Role = Membership.Role
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -59,8 +60,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.REVIEWER: (VIEW, REVIEW, PERSONAL_DATA),
     Role.SENIOR_MANAGER: (VIEW, ASSIGN, APPROVE, APPROVE_FURTHER, REPORTS),
     # Compliance receives the regulator's transfers in bulk (IMPORT) but does not
-    # work complaints (no HANDLE).
-    Role.COMPLIANCE: (VIEW, EXPORT, IMPORT, REPORTS, PERSONAL_DATA),
+    # work complaints (no HANDLE); it keeps the handlers' reply templates.
+    Role.COMPLIANCE: (VIEW, EXPORT, IMPORT, REPORTS, PERSONAL_DATA, TEMPLATES),
     Role.VIEWER: (VIEW,),
 }
 

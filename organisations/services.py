@@ -220,3 +220,23 @@ def two_factor_reset(*, user: Any, actor: Any) -> int:
         getattr(actor, "pk", None),
     )
     return deleted
+
+
+@transaction.atomic
+def department_save(*, department: Any, actor: Any = None) -> Any:
+    """Create or change a department (system administrators, in the admin)."""
+    department._history_user = actor
+    department._change_reason = (
+        _("Department changed") if department.pk else _("Department created")
+    )
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_set_members(*, department: Any, members: Any, actor: Any = None) -> None:
+    """Who receives the department's investigation tasks (history: who changed
+    the membership, through the department's m2m history)."""
+    department._history_user = actor
+    department.members.set(members)

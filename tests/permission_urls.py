@@ -146,7 +146,8 @@ VARIANTS: dict[str, list[str]] = {
     # The list as it opens, and narrowed to the side's institution, handler or
     # complaint number: a narrowing to what is outside the scope shows nothing.
     "admin:complaints_complaint_changelist": ["", "institution", "handler", "search"],
-    "complaints:letter": ["acceptance", "extension", "decision"],
+    # The case page's casework pages (tasks, supervision 督办).
+    "admin:complaints_complaint_casework": ["task", "supervise", "end_supervision"],
 }
 # Pages that name an object without an object_id in the route.
 SIDED = {
@@ -157,6 +158,7 @@ SIDED = {
     "admin:reporting_drilldown",
     "admin:reporting_workbook",
     "complaints:letter",
+    "complaints:letter_pdf",
     "complaints:attachment_download",
     "intake:complaint-detail",
     "intake:complaint-correspondence",
@@ -230,7 +232,10 @@ def _admin_object(world: World, probe: Probe, side: str) -> Request:
         obj = world.obj(p.model, side if side in SIDES else "th")
         version = obj.history.latest().history_id  # type: ignore[attr-defined]
         return Request("get", reverse(p.name, args=[pk, version]))
-    if p.name == "admin:complaints_complaint_act":
+    if p.name in (
+        "admin:complaints_complaint_act",
+        "admin:complaints_complaint_casework",
+    ):
         return Request("get", reverse(p.name, args=[pk, probe.variant]))
     if p.name:
         return Request("get", reverse(p.name, kwargs={"object_id": pk}))
@@ -267,10 +272,18 @@ def _export(world: World, probe: Probe, side: str) -> Request:
 
 
 def _letter(world: World, probe: Probe, side: str) -> Request:
-    from complaints.models import Complaint
+    from complaints.models import Letter
 
-    pk = _pk(world, Complaint, side)
-    return Request("get", reverse(probe.pattern.key, args=[pk, probe.variant]))
+    return Request("get", reverse(probe.pattern.key, args=[_pk(world, Letter, side)]))
+
+
+def _reply_template(world: World, probe: Probe, side: str) -> Request:
+    """The side's template filled for the side's complaint (both missing for
+    the missing side)."""
+    from complaints.models import Complaint, ReplyTemplate
+
+    args = [_pk(world, Complaint, side), _pk(world, ReplyTemplate, side)]
+    return Request("get", reverse(probe.pattern.key, args=args))
 
 
 def _download(world: World, probe: Probe, side: str) -> Request:
@@ -382,6 +395,8 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
     "admin:reporting_drilldown": _reporting("admin:reporting_drilldown"),
     "admin:reporting_workbook": _reporting("admin:reporting_workbook"),
     "complaints:letter": _letter,
+    "complaints:letter_pdf": _letter,
+    "admin:complaints_complaint_reply_template": _reply_template,
     "complaints:attachment_download": _download,
     "intake:complaint-detail": _api_number("get"),
     "intake:complaint-correspondence": _api_number("post", summary="来电补充"),

@@ -48,14 +48,18 @@ from complaints.models import (
     Complaint,
     ExportRecord,
     ImportRecord,
+    InvestigationTask,
+    Letter,
     Notification,
+    ReplyTemplate,
+    Supervision,
 )
 from intake.models import ChannelClient, IntakeSubmission, MailMessage
 from intake.services import client_create
 from organisations import permissions as P
 from organisations.demo import TREE
-from organisations.models import Institution, Membership, TwoFactorDevice
-from organisations.services import institution_create, membership_grant
+from organisations.models import Department, Institution, Membership, TwoFactorDevice
+from organisations.services import department_save, institution_create, membership_grant
 from reporting import periods
 from reporting import services as reporting
 from reporting.models import (
@@ -121,7 +125,7 @@ HELPERS = {
 # roles, the calendar, code lists, channel clients): model permissions only.
 SYSADMIN_MODELS = {
     "auth": ["user"],
-    "organisations": ["institution", "membership", "twofactordevice"],
+    "organisations": ["institution", "membership", "twofactordevice", "department"],
     "complaints": ["code", "calendarday"],
     "intake": ["channelclient"],
 }
@@ -455,6 +459,28 @@ def _walk(
         sent_at=NOW,
     )
     membership = Membership.objects.get(user=handler)
+    # Work around the case: a question to a department, a supervision (督办),
+    # and the branch's reply template.
+    department = department_save(
+        department=Department(institution=institution, name=f"{side}理赔部")
+    )
+    task = services.task_send(
+        complaint=c,
+        actor=handler,
+        department=department,
+        question="请提供定损单",
+        due_on=date(2026, 11, 20),
+    )
+    supervision = services.supervision_start(
+        complaint=c, actor=manager, instruction="本周内办结", due_on=date(2026, 11, 20)
+    )
+    template = services.reply_template_save(
+        actor=compliance,
+        institution=institution,
+        name=f"{side}理赔决定",
+        use="decision",
+        body="{投诉人}：您的投诉{投诉编号}处理如下。",
+    )
     c.refresh_from_db()
     # Reference data has no side; two rows so both object URLs can be filled.
     index = 0 if side == "th" else 1
@@ -478,6 +504,11 @@ def _walk(
         Code: Code.objects.order_by("pk")[index],
         CalendarDay: CalendarDay.objects.order_by("day")[index],
         RootCause: RootCause.objects.order_by("pk")[index],
+        Letter: Letter.objects.filter(complaint=c).order_by("pk")[0],
+        InvestigationTask: task,
+        Supervision: supervision,
+        ReplyTemplate: template,
+        Department: department,
     }
     return Side(complaint=c, objects=objects)
 

@@ -21,7 +21,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import badges, selectors, services
+from complaints import badges, selectors, services, worklists
+from complaints.admin.casework import ComplaintCaseworkViews
 from complaints.admin.changelist import (
     BoundedPaginator,
     ComplaintChangeList,
@@ -59,6 +60,7 @@ Surface = PersonalDataAccess.Surface
 
 @admin.register(Complaint)
 class ComplaintAdmin(
+    ComplaintCaseworkViews,
     ComplaintWorkbenchViews,
     ComplaintExchangeViews,
     ComplaintDataAccessViews,
@@ -320,11 +322,16 @@ class ComplaintAdmin(
 
     # --- My work: what is on the user's desk, the most urgent first -------------
     def my_work_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
+        # A department's member with no role on complaints still answers tasks.
+        if not (
+            self.has_view_permission(request)
+            or worklists.receives_tasks(user=request.user)
+        ):
             raise PermissionDenied
         user, today, calendar = request.user, timezone.localdate(), DatabaseCalendar()
         rows = []
         complaints = list(selectors.complaint_my_work(user=user)[:MY_WORK_LIMIT])
+        supervised = worklists.supervisions_by_complaint([c.pk for c in complaints])
         for c in complaints:
             name, phone = selectors.complainant_shown(user, c)
             rows.append(
@@ -337,6 +344,7 @@ class ComplaintAdmin(
                     "deadline": selectors.complaint_deadline(
                         c, today=today, calendar=calendar
                     ),
+                    "supervision": supervised.get(c.pk),
                 }
             )
         services.personal_data_shown(
@@ -348,6 +356,16 @@ class ComplaintAdmin(
             "title": _("My work"),
             "rows": rows,
             "limit": MY_WORK_LIMIT,
+            # Investigation tasks and supervision (complaints.worklists).
+            "tasks_to_answer": list(
+                worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]
+            ),
+            "tasks_sent": list(
+                worklists.tasks_awaiting_answer(user=user)[:MY_WORK_LIMIT]
+            ),
+            "supervisions": list(
+                worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]
+            ),
             "changelist_url": reverse("admin:complaints_complaint_changelist"),
             "media": self.media,
         }

@@ -75,11 +75,6 @@ LABELS = {
     "correspondence": _("Record correspondence"),
     "attachment": _("Upload attachment"),
 }
-LETTERS = {
-    "acceptance": _("Acceptance notice"),
-    "extension": _("Extension notice"),
-    "decision": _("Decision letter"),
-}
 TEMPLATE_DIR = "admin/complaints/complaint"
 
 
@@ -127,11 +122,6 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "complaint_actions": actions,
             "deadline": self._deadline(complaint),
             "handler_name": selectors.person_name(complaint.handler),
-            "letters": [
-                (label, reverse("complaints:letter", args=[complaint.pk, kind]))
-                for kind, label in LETTERS.items()
-                if selectors.letter_available(complaint, kind)
-            ],
             "file_actions": [
                 (LABELS[name], reverse(act, args=[complaint.pk, name]))
                 for name in ("correspondence", "attachment")

@@ -17,17 +17,21 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors
+from complaints import letters, selectors
 from complaints.models import (
     Attachment,
     Complaint,
     Correspondence,
     Extension,
+    InvestigationTask,
+    Letter,
     Pause,
     Recusal,
+    Supervision,
 )
 
 
@@ -271,12 +275,120 @@ class RecusalInline(ReadOnlyInline):
     select_related = ("user", "declared_by")
 
 
+class LetterInline(ReadOnlyInline):
+    """The letters as sent, each opened as its stored copy (complaints.views)."""
+
+    model = Letter
+    fields = [
+        "sequence",
+        "open_letter",
+        "dated_on",
+        "sent_by",
+        "recipient",
+        "address",
+        "pdf_link",
+    ]
+    select_related = ("complaint",)
+    personal_fields = {
+        "recipient": "masked_recipient",
+        "address": "masked_address",
+        # The PDF is the copy as sent, name and all: not for a masked reader.
+        "pdf_link": "pdf_withheld",
+    }
+    masked_recipient = _masked("recipient", Letter, selectors.mask_name)
+    masked_address = _masked("address", Letter, selectors.mask_text)
+
+    @admin.display(description=_("letter"))
+    def open_letter(self, obj: Letter) -> str:
+        url = reverse("complaints:letter", args=[obj.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener" class="cd-letter-link" '
+            'id="letter-{}">{}</a>',
+            url,
+            obj.pk,
+            obj.title,
+        )
+
+    @admin.display(description=_("sent by"))
+    def sent_by(self, obj: Letter) -> str:
+        return letters.delivery_label(obj)
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj: Letter) -> str:
+        url = reverse("complaints:letter_pdf", args=[obj.pk])
+        return format_html('<a href="{}" class="cd-letter-pdf">PDF</a>', url)
+
+    @admin.display(description=_("PDF"))
+    def pdf_withheld(self, obj: Letter) -> str:
+        return "—"
+
+
+class TaskInline(ReadOnlyInline):
+    """Questions sent to other departments and the answers that came back."""
+
+    model = InvestigationTask
+    fields = [
+        "open_task",
+        "receiver",
+        "question",
+        "due_on",
+        "status",
+        "answer",
+        "answered",
+    ]
+    select_related = ("department__institution", "assignee", "answered_by")
+    personal_fields = {"question": "masked_question", "answer": "masked_answer"}
+    masked_question = _masked("question", InvestigationTask, selectors.mask_text)
+    masked_answer = _masked("answer", InvestigationTask, selectors.mask_text)
+
+    @admin.display(description=_("sent"))
+    def open_task(self, obj: InvestigationTask) -> str:
+        url = reverse("admin:complaints_investigationtask_change", args=[obj.pk])
+        sent = f"{timezone.localtime(obj.requested_at):%Y-%m-%d}"
+        return format_html('<a href="{}" id="task-{}">{}</a>', url, obj.pk, sent)
+
+    @admin.display(description=_("to"))
+    def receiver(self, obj: InvestigationTask) -> str:
+        if obj.department_id:
+            return str(obj.department)
+        return selectors.person_name(obj.assignee)
+
+    @admin.display(description=_("answered by"))
+    def answered(self, obj: InvestigationTask) -> str:
+        if obj.answered_at is None:
+            return ""
+        day = timezone.localtime(obj.answered_at)
+        return f"{selectors.person_name(obj.answered_by)} {day:%Y-%m-%d}"
+
+
+class SupervisionInline(ReadOnlyInline):
+    model = Supervision
+    fields = ["started_at", "supervisor", "instruction", "due_on", "ended"]
+    select_related = ("started_by", "ended_by")
+    personal_fields = {"instruction": "masked_instruction"}
+    masked_instruction = _masked("instruction", Supervision, selectors.mask_text)
+
+    @admin.display(description=_("supervised by"))
+    def supervisor(self, obj: Supervision) -> str:
+        return selectors.person_name(obj.started_by)
+
+    @admin.display(description=_("ended"))
+    def ended(self, obj: Supervision) -> str:
+        if obj.ended_at is None:
+            return ""
+        day = timezone.localtime(obj.ended_at)
+        return f"{selectors.person_name(obj.ended_by)} {day:%Y-%m-%d}"
+
+
 CASE_FILE_INLINES = [
     CorrespondenceInline,
     AttachmentInline,
     ExtensionInline,
     PauseInline,
     RecusalInline,
+    LetterInline,
+    TaskInline,
+    SupervisionInline,
 ]
 
 

@@ -2,11 +2,14 @@ from complaints.models.audit import AuditChainHead as AuditChainHead
 from complaints.models.calendar import CalendarDay as CalendarDay
 from complaints.models.calendar import CalendarVersion as CalendarVersion
 from complaints.models.calendar import NumberCounter as NumberCounter
+from complaints.models.casework import InvestigationTask as InvestigationTask
+from complaints.models.casework import Supervision as Supervision
 from complaints.models.codes import Code as Code
 from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES
 from complaints.models.complaint import Complaint as Complaint
 from complaints.models.exchange import ExportRecord as ExportRecord
 from complaints.models.exchange import ImportRecord as ImportRecord
+from complaints.models.letters import Letter as Letter
 from complaints.models.privacy import LIST_SURFACES as LIST_SURFACES
 from complaints.models.privacy import PersonalDataAccess as PersonalDataAccess
 from complaints.models.records import Attachment as Attachment
@@ -15,3 +18,4 @@ from complaints.models.records import Extension as Extension
 from complaints.models.records import Notification as Notification
 from complaints.models.records import Pause as Pause
 from complaints.models.records import Recusal as Recusal
+from complaints.models.reply_templates import ReplyTemplate as ReplyTemplate

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from complaints import identifiers
+from complaints import redress
 from complaints.constraints import validate_constraints
 from complaints.models import derived
 from complaints.models.audit import SealedHistory
@@ -628,9 +629,28 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     def notify_review(self) -> None:
         pass
 
-    @transition(field=status, source=[S.NOTIFIED, S.REVIEWED], target=S.IN_MEDIATION)
+    def mediation_offered(self) -> bool:
+        """Whether a mediation can be recorded now: after the decision is
+        notified or reviewed, and after the review decision's notice closed the
+        case, since that letter offers mediation (complaints.redress), once."""
+        if self.status != S.CLOSED:
+            return True
+        return (
+            self.reviewed_at is not None
+            and self.mediation_referred_on is None
+            and redress.review_decision_offers(redress.MEDIATION)
+        )
+
+    @transition(
+        field=status,
+        source=[S.NOTIFIED, S.REVIEWED, S.CLOSED],
+        target=S.IN_MEDIATION,
+        conditions=[mediation_offered],  # type: ignore[list-item]
+    )
     def refer_to_mediation(self) -> None:
-        pass
+        # A case reopened for mediation is no longer closed; the outcome
+        # closes it again.
+        self.closed_at = None
 
     @transition(field=status, source=S.IN_MEDIATION, target=S.CLOSED)
     def record_mediation_outcome(self) -> None:

@@ -6,6 +6,16 @@ from complaints.services.aftercare import (
 from complaints.services.aftercare import (
     complaint_record_redress as complaint_record_redress,
 )
+from complaints.services.casework import supervision_end as supervision_end
+from complaints.services.casework import supervision_start as supervision_start
+from complaints.services.casework import task_answer as task_answer
+from complaints.services.casework import task_send as task_send
+from complaints.services.casework import task_withdraw as task_withdraw
+from complaints.services.letters import letter_attach_pdf as letter_attach_pdf
+from complaints.services.letters import letter_store as letter_store
+from complaints.services.letters import (
+    letters_render_missing_pdfs as letters_render_missing_pdfs,
+)
 from complaints.services.lifecycle import complaint_accept as complaint_accept
 from complaints.services.lifecycle import complaint_approve as complaint_approve
 from complaints.services.lifecycle import complaint_archive as complaint_archive
@@ -50,6 +60,15 @@ from complaints.services.records import recusal_declare as recusal_declare
 from complaints.services.records import validate_upload as validate_upload
 from complaints.services.registration import complaint_register as complaint_register
 from complaints.services.registration import next_number as next_number
+from complaints.services.reply_templates import (
+    reply_template_fill as reply_template_fill,
+)
+from complaints.services.reply_templates import (
+    reply_template_save as reply_template_save,
+)
+from complaints.services.reply_templates import (
+    reply_templates_for as reply_templates_for,
+)
 from complaints.services.schedule import complaint_extend as complaint_extend
 from complaints.services.schedule import complaint_pause as complaint_pause
 from complaints.services.schedule import complaint_resume as complaint_resume

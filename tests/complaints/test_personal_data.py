@@ -277,7 +277,8 @@ def test_letter_is_masked_without_and_logged_with_the_permission(
     client: Any, case: Complaint, senior: Any, tianhe_handler: Any
 ) -> None:
     accepted = complaint_accept(complaint=case, actor=tianhe_handler)
-    url = reverse("complaints:letter", args=[accepted.pk, "acceptance"])
+    letter = accepted.letters.get(kind="acceptance")
+    url = reverse("complaints:letter", args=[letter.pk])
     client.force_login(senior)
     page = client.get(url).content.decode()
     assert "林*雨：" in page

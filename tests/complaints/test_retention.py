@@ -354,3 +354,34 @@ def test_kpis_identical_before_and_after(
     assert anonymised == {quarter[k].pk for k in "AEFGJ"}
     assert "Anonymised 5 complaints" in out
     assert kpis(gd_manager, gd) == before
+
+
+def test_letters_and_tasks_are_anonymised_too(
+    case: Complaint, tianhe_handler: Any, gz_handler: Any
+) -> None:
+    """The letters as sent (and their PDFs) and the questions and answers of
+    the investigation tasks carry personal data."""
+    c = Complaint.objects.get(pk=case.pk)
+    letter = c.letters.get(kind="acceptance")
+    svc.letter_attach_pdf(letter=letter)
+    letter.refresh_from_db()
+    pdf_path = Path(letter.pdf.path)
+    assert pdf_path.exists()
+    task = svc.task_send(
+        complaint=c,
+        actor=tianhe_handler,
+        assignee=gz_handler,
+        question="林小雨的保单是否有效？",
+        due_on=timezone.localdate(),
+    )
+    svc.task_answer(task=task, actor=gz_handler, answer="林小雨的保单有效")
+    with years_later(5.1):
+        run("--apply")
+    letter.refresh_from_db()
+    assert (letter.recipient, letter.content, letter.pdf.name) == (A, A, "")
+    assert not pdf_path.exists()
+    task.refresh_from_db()
+    assert (task.question, task.answer) == (A, A)
+    for row in letter.history.all():
+        assert "林小雨" not in row.content
+    assert "Audit trail intact" in verify()

@@ -82,3 +82,27 @@ def test_seed_is_deterministic() -> None:
     first = seed_and_roll_back(15)
     assert not Complaint.objects.exists()
     assert seed_and_roll_back(15) == first
+
+
+def test_seed_demo_adds_casework_once() -> None:
+    first = seed(40)
+    assert "Demo casework: 2 departments, 3 reply templates" in first
+    from complaints.models import InvestigationTask, ReplyTemplate, Supervision
+    from organisations.models import Department
+
+    counts = (
+        Department.objects.count(),
+        ReplyTemplate.objects.count(),
+        InvestigationTask.objects.count(),
+        Supervision.objects.count(),
+    )
+    assert counts[:2] == (2, 3)
+    assert "claims_guangdong" in first
+    second = seed(40)
+    assert "Demo casework: 0 departments, 0 reply templates, 0 tasks" in second
+    assert (
+        Department.objects.count(),
+        ReplyTemplate.objects.count(),
+        InvestigationTask.objects.count(),
+        Supervision.objects.count(),
+    ) == counts

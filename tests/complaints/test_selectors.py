@@ -323,20 +323,6 @@ def test_personal_data_follows_the_role(
     assert not selectors.can_see_personal_data(senior, c)
 
 
-def test_letters_become_available_with_the_lifecycle(
-    register: Any, tianhe_handler: Any, gz_manager: Any
-) -> None:
-    c = register(tianhe_handler)
-    assert not any(selectors.letter_available(c, k) for k in selectors.LETTER_KINDS)
-    c = drafted(c, tianhe_handler)
-    assert selectors.letter_available(c, "acceptance")
-    assert not selectors.letter_available(c, "decision")
-    c = complaint_approve(complaint=c, actor=gz_manager)
-    assert selectors.letter_available(c, "decision")
-    assert not selectors.letter_available(c, "nonsense")
-    assert c.status == S.DECIDED
-
-
 def test_person_name_in_chinese_order(tianhe_handler: Any) -> None:
     from tests.factories import UserFactory
 

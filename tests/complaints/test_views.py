@@ -15,12 +15,8 @@ from complaints.models import Attachment, Complaint, Correspondence, Recusal
 from complaints.services import (
     attachment_add,
     complaint_accept,
-    complaint_approve,
     complaint_assign,
-    complaint_extend,
-    complaint_propose_decision,
 )
-from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI, code
 
 pytestmark = pytest.mark.django_db
@@ -264,96 +260,3 @@ def test_download_out_of_scope_answers_like_missing(
     anonymous = client.get(url)
     assert anonymous.status_code == 302
     assert "/admin/login/" in anonymous.url
-
-
-# --- Printable notices --------------------------------------------------------------
-def decided(c: Complaint, handler: Any, manager: Any) -> Complaint:
-    c = complaint_accept(complaint=c, actor=handler)
-    c = complaint_assign(complaint=c, actor=handler, handler=handler)
-    c = complaint_propose_decision(
-        complaint=c,
-        actor=handler,
-        outcome=Complaint.Outcome.PARTLY,
-        decision_text="按定损金额补足差额，其余请求不予支持。",
-        cause=code("cause", "claim_amount"),
-        redress_amount=1200,
-    )
-    return complaint_approve(complaint=c, actor=manager)
-
-
-def letter_url(c: Complaint, kind: str) -> str:
-    return f"/complaints/{c.pk}/letter/{kind}/"
-
-
-def test_letters_in_chinese_with_the_routes(
-    client: Any, register: Any, tianhe_handler: Any, gz_manager: Any
-) -> None:
-    c = decided(register(tianhe_handler), tianhe_handler, gz_manager)
-    client.force_login(tianhe_handler)
-    acceptance = client.get(letter_url(c, "acceptance"))
-    assert acceptance.status_code == 200
-    text = acceptance.content.decode()
-    assert '<html lang="zh-hans">' in text
-    assert "投诉受理通知书" in text
-    assert c.number in text
-    assert "林小雨" in text
-    assert "2026年3月23日" in text  # the legal deadline
-
-    decision = client.get(letter_url(c, "decision")).content.decode()
-    assert "部分支持您的投诉请求" in decision
-    assert "人民币1200.00元" in decision
-    assert 'id="route-review"' in decision
-    assert "广州中心支公司申请核查" in decision
-    for route in ("mediation", "arbitration", "litigation"):
-        assert f'id="route-{route}"' in decision
-    assert acceptance["Cache-Control"] == "private, no-store"
-
-    page = client.get(f"/admin/complaints/complaint/{c.pk}/change/").content.decode()
-    assert letter_url(c, "acceptance") in page
-    assert letter_url(c, "decision") in page
-    assert letter_url(c, "extension") not in page
-
-
-def test_decision_letter_without_upper_level_omits_review(
-    client: Any, register: Any, make_member: Any
-) -> None:
-    ho_handler = make_member("ho_handler", Membership.Role.HANDLER, "HO")
-    ho_manager = make_member("ho_manager", Membership.Role.MANAGER, "HO")
-    c = decided(register(ho_handler, institution="HO"), ho_handler, ho_manager)
-    client.force_login(ho_handler)
-    decision = client.get(letter_url(c, "decision")).content.decode()
-    assert "route-review" not in decision
-    assert "核查" not in decision
-    assert 'id="route-mediation"' in decision
-
-
-def test_extension_letter(
-    client: Any, register: Any, tianhe_handler: Any, gz_manager: Any
-) -> None:
-    c = complaint_accept(complaint=register(tianhe_handler), actor=tianhe_handler)
-    client.force_login(tianhe_handler)
-    assert client.get(letter_url(c, "extension")).status_code == 404  # none yet
-    complaint_extend(
-        complaint=c,
-        actor=tianhe_handler,
-        level=1,
-        reason="需向医院调取病历",
-        approver=gz_manager,
-    )
-    text = client.get(letter_url(c, "extension")).content.decode()
-    assert "投诉处理期限延长告知书" in text
-    assert "需向医院调取病历" in text
-
-
-def test_letters_out_of_scope_answer_like_missing(
-    client: Any, register: Any, tianhe_handler: Any, xihu_handler: Any
-) -> None:
-    c = complaint_accept(complaint=register(tianhe_handler), actor=tianhe_handler)
-    client.force_login(xihu_handler)
-    hidden = client.get(letter_url(c, "acceptance"))
-    missing = client.get("/complaints/999999/letter/acceptance/")
-    assert hidden.status_code == missing.status_code == 404
-    assert hidden.content == missing.content
-    client.force_login(tianhe_handler)
-    assert client.get(letter_url(c, "nonsense")).status_code == 404
-    assert client.get(letter_url(c, "decision")).status_code == 404  # not decided

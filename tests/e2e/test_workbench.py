@@ -149,8 +149,9 @@ def test_complaint_from_registration_to_notice(
     assert c.correspondence.filter(is_notice=True).count() == 1
 
     # --- The printable decision letter and the lists --------------------------------
+    decision = c.letters.get(kind="decision")  # stored when the notice was recorded
     with page.expect_popup() as popup:
-        page.click(f"a[href='/complaints/{c.pk}/letter/decision/']")
+        page.click(f"#letter-{decision.pk}")
     letter = popup.value
     letter.wait_for_load_state()
     assert letter.locator("#route-review").count() == 1

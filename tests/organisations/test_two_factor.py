@@ -199,7 +199,7 @@ def test_when_required_staff_without_a_device_can_only_enrol(
     for url in (
         "/admin/",
         "/admin/organisations/institution/",
-        "/complaints/1/letter/decision/",
+        "/complaints/letters/1/",
     ):
         response = client.get(url)
         assert response.status_code == 302, url

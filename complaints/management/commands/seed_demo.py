@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from complaints.demo import seed_complaints
+from complaints.demo_casework import DEPARTMENTS, seed_casework
 from organisations.demo import ACCOUNTS, DEMO_PASSWORD, seed_organisation
 
 
@@ -40,9 +41,25 @@ class Command(BaseCommand):
                 _("Demo complaints: %(n)d created (%(statuses)s).")
                 % {"n": complaints["created"], "statuses": by_status}
             )
+        casework = seed_casework()
+        self.stdout.write(
+            _(
+                "Demo casework: %(departments)d departments, %(templates)d reply "
+                "templates, %(tasks)d tasks and %(supervisions)d supervisions created."
+            )
+            % {
+                "departments": casework["departments"],
+                "templates": casework["templates"],
+                "tasks": casework.get("tasks", 0),
+                "supervisions": casework.get("supervisions", 0),
+            }
+        )
         self.stdout.write(_("Demo accounts (password for all: %s):") % DEMO_PASSWORD)
         self.stdout.write("  admin  (superuser)")
         for account in ACCOUNTS:
             self.stdout.write(
                 f"  {account.username:<22} {account.role:<15} {account.institution}"
             )
+        for code, name, _email, members in DEPARTMENTS:
+            for username, *_names in members:
+                self.stdout.write(f"  {username:<22} {'—':<15} {code} {name}")

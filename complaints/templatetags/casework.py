@@ -1,0 +1,16 @@
+"""{{ user|person }}: a staff member by name (complaints.selectors.person_name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from complaints.selectors import person_name
+
+register = template.Library()
+
+
+@register.filter
+def person(user: Any) -> str:
+    return person_name(user) or "—"
