@@ -8,8 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from complaints import identifiers
-from complaints import redress
+from complaints import identifiers, redress
 from complaints.constraints import validate_constraints
 from complaints.models import derived
 from complaints.models.audit import SealedHistory
