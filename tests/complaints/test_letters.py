@@ -75,7 +75,10 @@ def assert_reads_well(letter: Letter) -> str:
 # --- Every letter on every path reads as Chinese ---------------------------------
 def test_every_notice_kind_has_its_letter() -> None:
     notices = {p.stem for p in (TEMPLATES / "notices").glob("*.txt")}
-    staff_only = {"due_soon", "overdue", "task_sent", "task_answered", "supervised"}
+    staff_only = {
+        *("due_soon", "overdue", "callback_due", "callback_overdue"),
+        *("task_sent", "task_answered", "supervised"),
+    }
     assert notices - staff_only == set(letters.LETTER_KINDS)
     for kind in letters.LETTER_KINDS:
         assert (TEMPLATES / "letters" / f"{kind}.html").exists()
