@@ -343,7 +343,10 @@ def test_history_readable_in_scope_404_outside_never_reverted(
     client.force_login(tianhe_handler)
     response = client.get(history)
     assert response.status_code == 200
-    assert "tianhe_handler" in response.content.decode()
+    # Changed by: the person's name (姓名), not the account name.
+    assert tianhe_handler.last_name + tianhe_handler.first_name in (
+        response.content.decode()
+    )
     assert client.get(version_url).status_code == 200
     assert client.post(version_url, {}).status_code == 403
     c.refresh_from_db()
@@ -378,8 +381,8 @@ def test_history_names_the_people_changed_with_no_query_per_change(
         return response.content.decode(), len(queries)
 
     page, few = page_after([gz_handler, tianhe_handler])
-    # the change names the new handler (history shows users by username)
-    assert "gz_handler" in page
+    # the change names the new handler by name (姓名), not by account
+    assert gz_handler.last_name + gz_handler.first_name in page
     _page, many = page_after([gz_handler, tianhe_handler, gz_handler, tianhe_handler])
     assert many == few
 
