@@ -43,7 +43,9 @@ def test_no_one_and_the_account_in_brackets() -> None:
 @pytest.mark.django_db
 def test_django_shows_every_user_by_name() -> None:
     """The admin's read-only fields, select boxes and history print str(user)."""
-    user = get_user_model()(username="handler_tianhe", first_name="晓敏", last_name="陈")
+    user = get_user_model()(
+        username="handler_tianhe", first_name="晓敏", last_name="陈"
+    )
     assert str(user) == "陈晓敏"
     assert user.get_full_name() == "陈晓敏"
     rendered = Template("{{ u }}").render(Context({"u": user}))
