@@ -505,6 +505,19 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 name="complaint_open_due",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # "Overdue" on every page is past the legal deadline
+            # (complaints.deadline_terms.overdue_q): the open cases' one, and
+            # the reviews' limit.
+            models.Index(
+                fields=["statutory_due"],
+                name="complaint_open_legal_due",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["review_due"],
+                name="complaint_review_due",
+                condition=models.Q(status=S.UNDER_REVIEW),
+            ),
             models.Index(
                 fields=["institution", "status"], name="complaint_inst_status"
             ),

@@ -172,8 +172,8 @@ def test_each_filter(
     client: Any, register: Any, tianhe_handler: Any, gz_manager: Any, tree: Any
 ) -> None:
     overdue = register(
-        gz_manager, received_at=datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
-    )  # due 03-16
+        gz_manager, received_at=datetime(2026, 3, 1, 9, 0, tzinfo=SHANGHAI)
+    )  # legal deadline 03-16 (internal target 03-15): overdue on 03-17
     this_week = register(gz_manager)  # received 03-06, due 03-20
     later = register(
         gz_manager,
