@@ -81,13 +81,17 @@ def test_the_case_page_shows_it_in_chinese(
     assert "tianhe_handler" not in timeline
 
 
-def test_masked_detail_without_personal_data(
-    case: Any, zj_viewer: Any, senior: Any, gd_reviewer: Any
+def test_personal_text_masked_without_the_permission(
+    case: Any, make_member: Any, gd_reviewer: Any
 ) -> None:
-    # The reviewer of the upper level reads it; a role without the
-    # personal-data permission on it (none here) would get *** instead.
-    events = complaint_timeline(case, user=gd_reviewer)
-    contact = next(e for e in events if e.kind == "contact")
+    viewer = make_member("gd_viewer", "viewer", "GD")  # reads, no personal data
+    contact = next(
+        e for e in complaint_timeline(case, user=viewer) if e.kind == "contact"
+    )
+    assert contact.detail == "***"
+    contact = next(
+        e for e in complaint_timeline(case, user=gd_reviewer) if e.kind == "contact"
+    )
     assert contact.detail == "投诉人来电补充定损单信息"
 
 
