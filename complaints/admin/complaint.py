@@ -47,6 +47,7 @@ from complaints.models import Complaint, PersonalDataAccess
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
+from organisations.history_display import ReadableHistoryHelper
 
 WORK_LABELS = {
     "handle": _("Handling"),
@@ -376,9 +377,11 @@ class ComplaintAdmin(
         return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)
 
 
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
-    """The history's diffs with personal fields masked (as on the change form)."""
+class MaskedHistoryHelper(ReadableHistoryHelper):
+    """The history's diffs with personal fields masked (as on the change form),
+    then in words like every history page."""
 
     def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
-        value = super().prepare_delta_change_value(change, value)
-        return selectors.masked(change.field, value)
+        return super().prepare_delta_change_value(
+            change, selectors.masked(change.field, value)
+        )
