@@ -121,6 +121,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "subject_staff",
             "policy_number",
             "claim_number",
+            "plate_number",
             "product_line",
             "category",
             "cause",

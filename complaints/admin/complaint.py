@@ -85,7 +85,11 @@ class ComplaintAdmin(
         "=id_number",
         "^policy_number",
     ]
-    search_help_text = _("Number, complainant name, phone, ID number or policy number.")
+    search_help_text = _(
+        "Number, complainant name, phone (also the agent's), ID number, policy or "
+        "claim number, plate number, or the regulator's reference (whole, or the "
+        "part after 〔year〕 such as 123号)."
+    )
     list_select_related = ["institution", "handler"]
     list_per_page = 100
     # The unfiltered total is another COUNT over the whole scope: not worth it.

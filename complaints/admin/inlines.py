@@ -59,7 +59,7 @@ REGISTRATION_FIELDSETS = _fieldsets(
     (_("Complainant"), COMPLAINANT),
     (
         _("What is complained about"),
-        "subject_institution subject_staff | policy_number claim_number"
+        "subject_institution subject_staff | policy_number claim_number plate_number"
         " | product_line category cause | request | facts | amount_in_dispute",
     ),
     (
@@ -83,7 +83,8 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
         _("What is complained about"),
         _rows(
             "subject_institution subject_staff subject_staff_user"
-            " | policy_number claim_number | product_line category cause | request"
+            " | policy_number claim_number plate_number | product_line category cause"
+            " | request"
             " | facts | amount_in_dispute"
         ),
     ),
