@@ -156,8 +156,6 @@ def test_routing_letter_for_each_kind(
         extra["item_type"] = Complaint.ItemType.ENQUIRY
     if kind == "merged":
         extra["merged_into"] = register(people["handler"], phone="13900000000")
-    if kind == "already_decided":
-        extra["approver"] = people["manager"]
     w = walk().route(kind, **extra)
     letter = w.letter(K.ROUTED)
     text = assert_reads_well(letter)

@@ -33,10 +33,10 @@ from complaints import jobs
 from complaints.calendar_service import calendar_import_rows
 from complaints.jobs import sweep
 from complaints.models import Complaint, Notification
+from tests.approval_steps import extend
 from complaints.services import (
     complaint_accept,
     complaint_assign,
-    complaint_extend,
     complaint_pause,
     complaint_withdraw,
 )
@@ -198,13 +198,7 @@ def test_an_extension_earns_fresh_reminders(
     complaint: Complaint, people: dict[str, Any]
 ) -> None:
     sweep(today=date(2026, 3, 23))
-    complaint_extend(
-        complaint=complaint,
-        actor=people["handler"],
-        level=1,
-        reason="需调取交警事故认定书",
-        approver=people["gz_manager"],
-    )
+    extend(complaint, people["handler"], 1, people["gz_manager"], "需调取交警事故认定书")
     complaint.refresh_from_db()
     new_due = complaint.due_on
     assert new_due == date(2026, 4, 4)  # internal target: receipt day + 29 days
