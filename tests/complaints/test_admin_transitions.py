@@ -131,7 +131,6 @@ def at(
 
 CASES = [
     ("accept", "registered", "tianhe_handler", {"note": "材料齐全"}, S.ACCEPTED),
-    ("decline", "registered", "tianhe_handler", {"note": "非本人"}, S.DECLINED),
     (
         "route",
         "registered",
