@@ -612,6 +612,19 @@ class CallbackForm(ActionForm):
         return _not_in_future(self.cleaned_data["occurred_at"])
 
 
+class ProceedingOutcomeForm(ActionForm):
+    """The court's or arbitration body's outcome, when the insurer learns of it."""
+
+    outcome = forms.CharField(label=_("Outcome"), widget=_text_area(3))
+    recorded_on = forms.DateField(label=_("Learned on"), widget=_date_widget())
+
+    def setup(self) -> None:
+        self.fields["recorded_on"].initial = timezone.localdate()
+
+    def clean_recorded_on(self) -> Any:
+        return _not_in_future(self.cleaned_data["recorded_on"])
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "accept": NoteForm,
     "decline": DeclineForm,
@@ -637,5 +650,6 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "attachment": AttachmentForm,
     "record_redress": RedressForm,
     "record_callback": CallbackForm,
+    "record_proceeding_outcome": ProceedingOutcomeForm,
 }
 """The form of each action of transitions.ACTION_LABELS, plus the case file's."""

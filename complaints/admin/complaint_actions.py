@@ -65,9 +65,10 @@ SERVICES: dict[str, Callable[..., Any]] = {
     "attachment": services.attachment_add,
     "record_redress": services.complaint_record_redress,
     "record_callback": services.complaint_record_callback,
+    "record_proceeding_outcome": services.routing_record_outcome,
 }
 # These services take no expected_version: the row lock here does the check.
-LOCKED_HERE = {"pause", "resume", "recuse"}
+LOCKED_HERE = {"pause", "resume", "recuse", "record_proceeding_outcome"}
 # Adding to the case file overwrites nothing, so a concurrent change is no reason
 # to refuse it.
 CASE_FILE = {"correspondence", "attachment"}
