@@ -20,16 +20,18 @@ from django.utils.translation import gettext as _
 from complaints import deadlines
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
-from complaints.models import Code, Complaint, Correspondence, Recusal
+from complaints.models import Code, Complaint, Correspondence, Recusal, StaffNotice
 from complaints.notifications import queue_complainant_notice
 from complaints.services._common import lock, refuse_unless, save, start
 from complaints.services.aftercare import schedule_callback
+from complaints.services.notices import case_url, notify_staff
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions
 from organisations.models import Membership
 
 C = Complaint
 P = permissions
+K = StaffNotice.Kind
 
 
 def _require_text(text: str, field: str = "note") -> None:
@@ -203,6 +205,7 @@ def complaint_assign(
         actor,
         _("Assigned to %(user)s") % {"user": handler.get_full_name() or handler},
     )
+    notify_staff(complaint=c, kind=K.ASSIGNED, users=[handler], actor=actor)
     return c
 
 
@@ -244,7 +247,20 @@ def complaint_propose_decision(
         actor,
         _("Decision drafted: %(outcome)s") % {"outcome": C.Outcome(outcome).label},
     )
+    notify_staff(
+        complaint=c,
+        kind=K.APPROVAL,
+        users=_approvers_to_tell(c),
+        actor=actor,
+        url=case_url(c, "approve"),
+    )
     return c
+
+
+def _approvers_to_tell(c: C) -> list[Any]:
+    from complaints.jobs import nearest_managers
+
+    return [u for u in nearest_managers(c.institution) if u.pk != c.drafted_by_id]
 
 
 @transaction.atomic
@@ -261,6 +277,14 @@ def complaint_return_for_rework(
     )
     c.return_for_rework()
     save(c, actor, _("Returned for rework: %(note)s") % {"note": note})
+    notify_staff(
+        complaint=c,
+        kind=K.RETURNED,
+        users=[c.drafted_by, c.handler],
+        actor=actor,
+        url=case_url(c, "propose_decision"),
+        text=note,
+    )
     return c
 
 
@@ -379,6 +403,13 @@ def complaint_request_review(
         _("Review requested: %(note)s") % {"note": (note + " " + late_reason).strip()},
     )
     queue_complainant_notice(c, "review_received")
+    notify_staff(
+        complaint=c,
+        kind=K.REVIEW,
+        users=[u for u in P.users_with(P.REVIEW, upper) if not took_part(c, u)],
+        actor=actor,
+        url=case_url(c, "complete_review"),
+    )
     return c
 
 
