@@ -243,6 +243,19 @@ class NoteForm(ActionForm):
     )
 
 
+class InternalNoteForm(ActionForm):
+    """An internal note; a new note changes nothing, so no version check."""
+
+    text = forms.CharField(
+        label=_("Note"),
+        widget=_text_area(5),
+        help_text=_(
+            "For colleagues only, never sent to the complainant. Write @ and a "
+            "colleague's name (@陈晓敏) or username to tell them."
+        ),
+    )
+
+
 class ConfirmForm(ActionForm):
     confirm_only = True
 

@@ -424,6 +424,7 @@ class RoutingInline(ReadOnlyInline):
     """A refusal or routing with what it rests on and where the case went."""
 
     model = Routing
+    fk_name = "complaint"
     fields = ["kind", "target", "note", "applied_at", "proceeding_outcome"]
     select_related = ("reason", "merged_into")
     personal_fields = {"note": "masked_note"}
