@@ -325,8 +325,9 @@ def test_the_reminders_name_the_handler_family_name_first(
     tianhe_handler.save()
     sweep(today=date(2026, 4, 30))  # due and three working days late
     bodies = dict(
-        Notification.objects.filter(complaint=closed, recipient=tianhe_handler)
-        .values_list("kind", "body")
+        Notification.objects.filter(
+            complaint=closed, recipient=tianhe_handler
+        ).values_list("kind", "body")
     )
     assert set(bodies) == {"callback_due", "callback_overdue"}
     for body in bodies.values():
