@@ -347,8 +347,14 @@ class ComplaintAdmin(
                     "supervision": supervised.get(c.pk),
                 }
             )
+        callbacks = []
+        due_callbacks = list(worklists.callbacks_due(user=user)[:MY_WORK_LIMIT])
+        for c in due_callbacks:
+            name, phone = selectors.complainant_shown(user, c)
+            url = self._change_url(c)
+            callbacks.append({"complaint": c, "url": url, "name": name, "phone": phone})
         services.personal_data_shown(
-            user=user, complaints=complaints, surface=Surface.MY_WORK
+            user=user, complaints=complaints + due_callbacks, surface=Surface.MY_WORK
         )
         context = {
             **self.admin_site.each_context(request),
@@ -366,6 +372,10 @@ class ComplaintAdmin(
             "supervisions": list(
                 worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]
             ),
+            "supervising": list(
+                worklists.supervisions_in_my_branches(user=user)[:MY_WORK_LIMIT]
+            ),
+            "callbacks": callbacks,
             "changelist_url": reverse("admin:complaints_complaint_changelist"),
             "media": self.media,
         }

@@ -277,7 +277,8 @@ def test_sweep_deadlines_command(complaint: Complaint) -> None:
         call_command("sweep_deadlines", stdout=out)
     assert out.getvalue().strip() == (
         "Deadline sweep: 1 complaints checked, 1 due soon, 0 overdue, 0 escalated, "
-        "0 callbacks due, 1 alerts queued, 0 markers adjusted."
+        "0 callbacks due, 0 investigation tasks overdue, 1 alerts queued, "
+        "0 markers adjusted."
     )
     out = io.StringIO()
     call_command("sweep_deadlines", "--today", "2026-03-13", stdout=out)
