@@ -65,6 +65,7 @@ from reporting import services as reporting
 from reporting.models import (
     BusinessVolume,
     ComplaintRootCause,
+    QualityCheck,
     QualitySample,
     Rectification,
     RootCause,
@@ -496,6 +497,8 @@ def _walk(
         ComplaintRootCause: root_cause,
         Rectification: rectification,
         QualitySample: sample,
+        # Nothing closed in the quarter is drawn: the case is put in by hand.
+        QualityCheck: QualityCheck.objects.create(sample=sample, complaint=c),
         BusinessVolume: volume,
         ExportRecord: export,
         ImportRecord: import_record,

@@ -362,8 +362,18 @@ class ComplaintAdmin(
                     "supervision": supervised.get(c.pk),
                 }
             )
+        callbacks = []
+        due_callbacks = (
+            []
+            if shown is not None
+            else list(worklists.callbacks_due(user=user)[:MY_WORK_LIMIT])
+        )
+        for c in due_callbacks:
+            name, phone = selectors.complainant_shown(user, c)
+            url = self._change_url(c)
+            callbacks.append({"complaint": c, "url": url, "name": name, "phone": phone})
         services.personal_data_shown(
-            user=user, complaints=complaints, surface=Surface.MY_WORK
+            user=user, complaints=complaints + due_callbacks, surface=Surface.MY_WORK
         )
         context = {
             **self.admin_site.each_context(request),
@@ -372,8 +382,9 @@ class ComplaintAdmin(
             "shown": shown,
             "rows": rows,
             "limit": MY_WORK_LIMIT,
-            # Investigation tasks and supervision (complaints.worklists), on
-            # the whole desk only: a count's list shows just its cases.
+            # Investigation tasks, supervision and callbacks due
+            # (complaints.worklists), on the whole desk only: a count's list
+            # shows just its cases.
             "tasks_to_answer": []
             if shown
             else list(worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]),
@@ -383,6 +394,10 @@ class ComplaintAdmin(
             "supervisions": []
             if shown
             else list(worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]),
+            "supervising": []
+            if shown
+            else list(worklists.supervisions_in_my_branches(user=user)[:MY_WORK_LIMIT]),
+            "callbacks": callbacks,
             "changelist_url": reverse("admin:complaints_complaint_changelist"),
             "media": self.media,
         }
