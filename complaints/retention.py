@@ -49,6 +49,7 @@ from complaints.models import (
     Complaint,
     Correspondence,
     Extension,
+    InternalNote,
     InvestigationTask,
     Letter,
     Notification,
@@ -78,6 +79,7 @@ CASE_FILE: dict[str, type[Model]] = {
     "letter": Letter,
     "investigationtask": InvestigationTask,
     "supervision": Supervision,
+    "internalnote": InternalNote,
 }
 # Files of the case file, deleted from storage with the personal data.
 FILE_FIELDS: list[tuple[type[Model], str]] = [(Attachment, "file"), (Letter, "pdf")]

@@ -98,7 +98,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 def _page(request: HttpRequest, title: str, template: str, **context: Any) -> Any:
     tabs = []
     if P.has_anywhere(request.user, P.HANDLE):
-        tabs.append(("handler", _("My work")))
+        tabs.append(("handler", _("My case figures")))
     if P.has_anywhere(request.user, P.REPORTS):
         tabs += [("manager", _("Branch KPIs")), ("compliance", _("Compliance"))]
     return TemplateResponse(
@@ -154,7 +154,7 @@ def handler_dashboard(request: HttpRequest) -> HttpResponse:
     )
     return _page(
         request,
-        _("My work"),
+        _("My case figures"),
         "admin/reporting/handler.html",
         active="handler",
         work=work,

@@ -78,6 +78,15 @@ HISTORY_UNINDEXED = [
 ]
 
 
+# One answer for any conflict, wherever the other complaint is: it names neither
+# the complaint nor its branch (no existence oracle across branches).
+REGULATOR_REFERENCE_TAKEN = _(
+    "This regulator reference is already registered: a transfer is registered "
+    "once. Search the complaint list for it, or ask a compliance officer, who "
+    "receives the regulator's transfers, to check it."
+)
+
+
 class Complaint(ConcurrentTransitionMixin, models.Model):
     """A consumer complaint (or an item reclassified out of the complaint clock).
 
@@ -587,6 +596,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 fields=["regulator_reference"],
                 condition=~models.Q(regulator_reference=""),
                 name="complaints_complaint_unique_regulator_reference",
+                violation_error_code="unique",
+                violation_error_message=REGULATOR_REFERENCE_TAKEN,
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["decided", "notified", "closed"])

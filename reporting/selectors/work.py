@@ -4,16 +4,23 @@ and quality-check status, frequent causes. Each is a bounded number of queries."
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
 from complaints import deadline_terms as terms
 from complaints.models import OPEN_STATUSES, Complaint
 from organisations import permissions as P
 from organisations.models import Institution
-from reporting.models import QualityCheck, Rectification, RootCause
+from reporting.models import (
+    QUALITY_SCORE_MAX,
+    QualityCheck,
+    QualityScore,
+    Rectification,
+    RootCause,
+)
 from reporting.periods import Period
 from reporting.rates import percent
 from reporting.selectors.kpis import (
@@ -203,7 +210,45 @@ def quality_summary(
         .annotate(n=Count("pk"))
         .order_by("-n", "rule")
     ]
-    return {"counts": counts, "by_rule": by_rule}
+    return {"counts": counts, "by_rule": by_rule, **_scores(qs)}
+
+
+def _scores(checks: QuerySet[QualityCheck]) -> dict[str, Any]:
+    """The checklist items' scores over `checks`: per item the cases scored,
+    the average and the cases short of full marks, in checklist order; and
+    the average over every score (two queries)."""
+    scores = QualityScore.objects.filter(check_record__in=checks.values("pk"))
+    full = Q(score=QUALITY_SCORE_MAX)
+    rows = {
+        r["rule"]: r
+        for r in scores.values("rule").annotate(
+            n=Count("pk"), avg=Avg("score"), short=Count("pk", filter=~full)
+        )
+    }
+    by_item = [
+        {
+            "rule": rule,
+            "label": label,
+            "n": rows[rule]["n"],
+            "avg": _one_place(rows[rule]["avg"]),
+            "short": rows[rule]["short"],
+        }
+        for rule, label in QualityCheck.Rule.choices
+        if rule in rows
+    ]
+    overall = scores.aggregate(avg=Avg("score"), n=Count("pk"))
+    return {
+        "by_item": by_item,
+        "score_avg": _one_place(overall["avg"]),
+        "scores": overall["n"],
+        "score_max": QUALITY_SCORE_MAX,
+    }
+
+
+def _one_place(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def complaints_for_sampling(
