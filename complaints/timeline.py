@@ -3,7 +3,8 @@
 Every kind of event of the case file, merged and in order: the complaint's own
 history (registration, each state change with its reason, approvals,
 assignments), contacts with the complainant (calls, letters, e-mails),
-attachments, extensions, pauses and resumptions, recusals, notices sent, the
+attachments, approval requests and decisions, extensions, pauses and
+resumptions, recusals, notices sent, the
 letters as sent, investigation tasks and supervision. Labels and values are
 translated, people shown by name (organisations.names), times local to the
 minute. A fixed number of queries however long the file is (one per source).
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from complaints import notice_kinds, selectors, worklists
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     Complaint,
     Correspondence,
@@ -143,6 +145,29 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 r.reason,
             )
         )
+    for q in ApprovalRequest.objects.filter(complaint=complaint).select_related(
+        "requested_by", "decided_by"
+    ):
+        events.append(
+            TimelineEvent(
+                q.requested_at,
+                "approval",
+                _("Approval requested: %(kind)s") % {"kind": q.get_kind_display()},
+                display_name(q.requested_by),
+                q.reason,
+            )
+        )
+        if q.decided_at is not None:
+            events.append(
+                TimelineEvent(
+                    q.decided_at,
+                    "approval",
+                    _("%(kind)s: %(status)s")
+                    % {"kind": q.get_kind_display(), "status": q.get_status_display()},
+                    display_name(q.decided_by),
+                    q.decision_note,
+                )
+            )
     events += _notices(complaint)
     events += _casework(complaint, text)
     return sorted(events, key=lambda e: e.at)

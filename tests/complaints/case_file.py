@@ -70,9 +70,11 @@ def full_case(register: Any, persona: Any, travel: Any) -> Complaint:
     svc.complaint_resume(complaint=c, actor=handler, ended_on=date(2026, 3, 12))
     travel(at(12, 10))
     c.refresh_from_db()
-    svc.complaint_extend(
-        complaint=c, actor=handler, level=1, reason="需补充鉴定材料", approver=manager
+    request = svc.complaint_extend(
+        complaint=c, actor=handler, level=1, reason="需补充鉴定材料"
     )
+    travel(at(12, 10, 30))
+    svc.approval_decide(request=request, actor=manager, approve=True, note="同意延期")
     travel(at(13, 9))
     svc.supervision_start(
         complaint=c,

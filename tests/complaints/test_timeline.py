@@ -36,6 +36,7 @@ def test_every_kind_of_event_in_order(
         "task_sent",
         "pause",
         "task_answered",
+        "approval",
         "extension",
         "supervision_started",
         "recusal",
