@@ -4,7 +4,7 @@ Every kind of event of the case file, merged and in order: the complaint's own
 history (registration, each state change with its reason, approvals,
 assignments), contacts with the complainant (calls, letters, e-mails),
 attachments, approval requests and decisions, extensions, pauses and
-resumptions, recusals, notices sent, the
+resumptions, recusals, internal notes, notices sent, the
 letters as sent, investigation tasks and supervision. Labels and values are
 translated, people shown by name (organisations.names), times local to the
 minute. A fixed number of queries however long the file is (one per source).
@@ -28,6 +28,7 @@ from complaints.models import (
     Complaint,
     Correspondence,
     Extension,
+    InternalNote,
     Notification,
     Pause,
     Recusal,
@@ -168,6 +169,18 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                     q.decision_note,
                 )
             )
+    for note in InternalNote.objects.filter(complaint=complaint).select_related(
+        "author"
+    ):
+        events.append(
+            TimelineEvent(
+                note.created_at,
+                "note",
+                _("Internal note"),
+                display_name(note.author),
+                text(note.text),
+            )
+        )
     events += _notices(complaint)
     events += _casework(complaint, text)
     return sorted(events, key=lambda e: e.at)

@@ -102,6 +102,7 @@ class ComplaintAdmin(
 
     class Media:
         css = {"all": ["complaints/admin.css"]}
+        js = ["complaints/shortcuts.js"]
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from complaints import services as svc
 from complaints.models import Complaint
+from complaints.services.notices import note_add
 from tests.complaints.conftest import SHANGHAI
 from tests.complaints.test_services_transitions import CALLS
 
@@ -86,6 +87,8 @@ def full_case(register: Any, persona: Any, travel: Any) -> Complaint:
     svc.recusal_declare(
         complaint=c, actor=manager, user=colleague, reason="与投诉人系亲属"
     )
+    travel(at(13, 15))
+    note_add(complaint=c, actor=handler, text="已与理赔部沟通，等待复核")
     travel(at(16, 9))
     c.refresh_from_db()
     c = CALLS["propose_decision"](c, handler)

@@ -40,6 +40,7 @@ def test_every_kind_of_event_in_order(
         "extension",
         "supervision_started",
         "recusal",
+        "note",
         "notice",
         "letter_sent",
     ):
