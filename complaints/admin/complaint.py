@@ -48,6 +48,7 @@ from complaints.models import Complaint, PersonalDataAccess
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
+from organisations.history_display import ReadableHistoryHelper
 
 WORK_LABELS = {
     "handle": _("Handling"),
@@ -101,6 +102,7 @@ class ComplaintAdmin(
 
     class Media:
         css = {"all": ["complaints/admin.css"]}
+        js = ["complaints/shortcuts.js"]
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
@@ -412,9 +414,11 @@ def _title(shown: desk.Line | None) -> Any:
     return shown.label
 
 
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
-    """The history's diffs with personal fields masked (as on the change form)."""
+class MaskedHistoryHelper(ReadableHistoryHelper):
+    """The history's diffs with personal fields masked (as on the change form),
+    then in words like every history page."""
 
     def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
-        value = super().prepare_delta_change_value(change, value)
-        return selectors.masked(change.field, value)
+        return super().prepare_delta_change_value(
+            change, selectors.masked(change.field, value)
+        )
