@@ -211,6 +211,7 @@ def test_a_conflicted_manager_approves_nothing(
         ("GD", "gd_senior", False),  # senior_manager held at a province, not HO
         ("GD", "gd_manager", False),
         ("GD", "senior", True),
+        ("GDGZ", "gd_senior", False),  # nor is it a manager of the upper level
     ],
 )
 def test_second_extension_by_the_upper_level_or_head_office_senior_manager(
