@@ -121,6 +121,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "subject_staff",
             "policy_number",
             "claim_number",
+            "plate_number",
             "product_line",
             "category",
             "cause",
@@ -239,6 +240,19 @@ class NoteForm(ActionForm):
         label=_("Note"),
         required=False,
         help_text=_("Recorded in the history as the reason."),
+    )
+
+
+class InternalNoteForm(ActionForm):
+    """An internal note; a new note changes nothing, so no version check."""
+
+    text = forms.CharField(
+        label=_("Note"),
+        widget=_text_area(5),
+        help_text=_(
+            "For colleagues only, never sent to the complainant. Write @ and a "
+            "colleague's name (@陈晓敏) or username to tell them."
+        ),
     )
 
 

@@ -66,6 +66,7 @@ from reporting import services as reporting
 from reporting.models import (
     BusinessVolume,
     ComplaintRootCause,
+    QualityCheck,
     QualitySample,
     Rectification,
     RootCause,
@@ -497,6 +498,8 @@ def _walk(
         ComplaintRootCause: root_cause,
         Rectification: rectification,
         QualitySample: sample,
+        # Nothing closed in the quarter is drawn: the case is put in by hand.
+        QualityCheck: QualityCheck.objects.create(sample=sample, complaint=c),
         BusinessVolume: volume,
         ExportRecord: export,
         ImportRecord: import_record,

@@ -36,6 +36,7 @@ from complaints.forms import (
 )
 from complaints.models import ApprovalRequest, Complaint, PersonalDataAccess
 from complaints.services._common import lock
+from complaints.timeline import complaint_timeline
 from complaints.transitions import ACTION_LABELS, available_actions
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
@@ -124,6 +125,7 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "complaint_actions": actions,
             "deadline": self._deadline(complaint),
             "handler_name": selectors.person_name(complaint.handler),
+            "timeline": complaint_timeline(complaint, user=user),
             "file_actions": [
                 (LABELS[name], reverse(act, args=[complaint.pk, name]))
                 for name in ("correspondence", "attachment")

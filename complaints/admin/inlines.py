@@ -61,7 +61,7 @@ REGISTRATION_FIELDSETS = _fieldsets(
     (_("Complainant"), COMPLAINANT),
     (
         _("What is complained about"),
-        "subject_institution subject_staff | policy_number claim_number"
+        "subject_institution subject_staff | policy_number claim_number plate_number"
         " | product_line category cause | request | facts | amount_in_dispute",
     ),
     (
@@ -85,7 +85,8 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
         _("What is complained about"),
         _rows(
             "subject_institution subject_staff subject_staff_user"
-            " | policy_number claim_number | product_line category cause | request"
+            " | policy_number claim_number plate_number | product_line category cause"
+            " | request"
             " | facts | amount_in_dispute"
         ),
     ),
@@ -423,6 +424,7 @@ class RoutingInline(ReadOnlyInline):
     """A refusal or routing with what it rests on and where the case went."""
 
     model = Routing
+    fk_name = "complaint"
     fields = ["kind", "target", "note", "applied_at", "proceeding_outcome"]
     select_related = ("reason", "merged_into")
     personal_fields = {"note": "masked_note"}

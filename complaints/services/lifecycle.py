@@ -27,10 +27,12 @@ from complaints.models import (
     Correspondence,
     Recusal,
     Routing,
+    StaffNotice,
 )
 from complaints.notifications import queue_complainant_notice
 from complaints.services._common import lock, refuse_unless, save, start
 from complaints.services.aftercare import schedule_callback
+from complaints.services.notices import case_url, notify_staff
 from complaints.services.routing import (
     NOT_STANDING_ROUTE,
     approval_kind,
@@ -43,6 +45,7 @@ from organisations import permissions
 
 C = Complaint
 P = permissions
+K = StaffNotice.Kind
 
 
 def _require_text(text: str, field: str = "note") -> None:
@@ -201,6 +204,7 @@ def complaint_assign(
         actor,
         _("Assigned to %(user)s") % {"user": handler.get_full_name() or handler},
     )
+    notify_staff(complaint=c, kind=K.ASSIGNED, users=[handler], actor=actor)
     return c
 
 
@@ -242,7 +246,20 @@ def complaint_propose_decision(
         actor,
         _("Decision drafted: %(outcome)s") % {"outcome": C.Outcome(outcome).label},
     )
+    notify_staff(
+        complaint=c,
+        kind=K.APPROVAL,
+        users=_approvers_to_tell(c),
+        actor=actor,
+        url=case_url(c, "approve"),
+    )
     return c
+
+
+def _approvers_to_tell(c: C) -> list[Any]:
+    from complaints.jobs import nearest_managers
+
+    return [u for u in nearest_managers(c.institution) if u.pk != c.drafted_by_id]
 
 
 @transaction.atomic
@@ -259,6 +276,14 @@ def complaint_return_for_rework(
     )
     c.return_for_rework()
     save(c, actor, _("Returned for rework: %(note)s") % {"note": note})
+    notify_staff(
+        complaint=c,
+        kind=K.RETURNED,
+        users=[c.drafted_by, c.handler],
+        actor=actor,
+        url=case_url(c, "propose_decision"),
+        text=note,
+    )
     return c
 
 
@@ -377,6 +402,13 @@ def complaint_request_review(
         _("Review requested: %(note)s") % {"note": (note + " " + late_reason).strip()},
     )
     queue_complainant_notice(c, "review_received")
+    notify_staff(
+        complaint=c,
+        kind=K.REVIEW,
+        users=[u for u in P.users_with(P.REVIEW, upper) if not took_part(c, u)],
+        actor=actor,
+        url=case_url(c, "complete_review"),
+    )
     return c
 
 
