@@ -42,6 +42,7 @@ from rest_framework.test import APIClient
 from complaints import exports, services
 from complaints.calendar_service import calendar_import_record, calendar_set_day
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     CalendarDay,
     Code,
@@ -515,6 +516,7 @@ def _walk(
         Letter: Letter.objects.filter(complaint=c).order_by("pk")[0],
         InvestigationTask: task,
         Supervision: supervision,
+        ApprovalRequest: ApprovalRequest.objects.filter(complaint=c).order_by("pk")[0],
         ReplyTemplate: template,
         Department: department,
     }
