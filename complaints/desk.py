@@ -228,4 +228,20 @@ def desk_counts(*, user: Any, today: date | None = None) -> list[Count]:
                 line.team,
             )
         )
+        if line.key == "approve":
+            counts.append(approval_requests_count(user))
     return counts
+
+
+def approval_requests_count(user: Any) -> Count:
+    """Requests (extensions, declines, routings, refusing mediation) waiting
+    for the user's decision: the approvers' queue (complaints.approvals)."""
+    from complaints.approvals import pending_for
+
+    queue = reverse("admin:complaints_approvalrequest_changelist")
+    return Count(
+        "approval_requests",
+        _("Requests waiting for my approval"),
+        pending_for(user).order_by().count(),
+        f"{queue}?for=me",
+    )

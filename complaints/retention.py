@@ -212,6 +212,7 @@ def _anonymise_batch(
         for name in PERSONAL_FIELDS["complaint"]:
             value = getattr(complaint, name)
             setattr(complaint, name, "" if name in EMPTIED or not value else ANONYMISED)
+        complaint.plate_number = ""  # identifies the vehicle's keeper; not sealed
         complaint.anonymised_at = now
         complaint._history_user = actor  # type: ignore[attr-defined]
         complaint._change_reason = reason[:100]  # type: ignore[attr-defined]

@@ -90,7 +90,11 @@ class ComplaintAdmin(
         "=id_number",
         "^policy_number",
     ]
-    search_help_text = _("Number, complainant name, phone, ID number or policy number.")
+    search_help_text = _(
+        "Number, complainant name, phone (also the agent's), ID number, policy or "
+        "claim number, plate number, or the regulator's reference (whole, or the "
+        "part after 〔year〕 such as 123号)."
+    )
     list_select_related = ["institution", "handler", "category"]
     list_per_page = 100
     # The unfiltered total is another COUNT over the whole scope: not worth it.
@@ -398,8 +402,18 @@ class ComplaintAdmin(
                     "handler": selectors.person_name(c.handler),
                 }
             )
+        callbacks = []
+        due_callbacks = (
+            []
+            if shown is not None
+            else list(worklists.callbacks_due(user=user)[:MY_WORK_LIMIT])
+        )
+        for c in due_callbacks:
+            name, phone = selectors.complainant_shown(user, c)
+            url = self._change_url(c)
+            callbacks.append({"complaint": c, "url": url, "name": name, "phone": phone})
         services.personal_data_shown(
-            user=user, complaints=complaints, surface=Surface.MY_WORK
+            user=user, complaints=complaints + due_callbacks, surface=Surface.MY_WORK
         )
         context = {
             **self.admin_site.each_context(request),
@@ -410,8 +424,9 @@ class ComplaintAdmin(
             "internal_label": Complaint._meta.get_field("internal_due").verbose_name,
             "rows": rows,
             "limit": MY_WORK_LIMIT,
-            # Investigation tasks and supervision (complaints.worklists), on
-            # the whole desk only: a count's list shows just its cases.
+            # Investigation tasks, supervision and callbacks due
+            # (complaints.worklists), on the whole desk only: a count's list
+            # shows just its cases.
             "tasks_to_answer": []
             if shown
             else list(worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]),
@@ -421,6 +436,10 @@ class ComplaintAdmin(
             "supervisions": []
             if shown
             else list(worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]),
+            "supervising": []
+            if shown
+            else list(worklists.supervisions_in_my_branches(user=user)[:MY_WORK_LIMIT]),
+            "callbacks": callbacks,
             "changelist_url": reverse("admin:complaints_complaint_changelist"),
             "media": self.media,
         }

@@ -122,7 +122,8 @@ def test_manager_day(
     login(manager)
     assert page.locator("h1").first.inner_text() == "我的待办"
     labels = page.locator("#desk-mine .cd-desk-label").all_inner_texts()
-    assert labels[:2] == ["待我审批", "退回我修改"]  # approvals first
+    # Approvals (decisions, then requests) and returned drafts first.
+    assert labels[:3] == ["待我审批", "待我审批的申请", "退回我修改"]
     assert count_of(page, "approve") == 1
     assert page.locator("#notices-unread").inner_text() == "2"
     assert page.locator("#desk-team").count() == 1
