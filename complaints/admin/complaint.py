@@ -18,10 +18,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from complaints import badges, desk, selectors, services, worklists
+from complaints import deadline_terms as terms
 from complaints.admin.bulk import ComplaintBulkActions, may_claim
 from complaints.admin.casework import ComplaintCaseworkViews
 from complaints.admin.changelist import (
@@ -331,8 +333,7 @@ class ComplaintAdmin(
                 badges.flags(obj),
             )
 
-        legal_label = Complaint._meta.get_field("legal_due").verbose_name
-        internal_label = Complaint._meta.get_field("internal_due").verbose_name
+        legal_label, internal_label = terms.LEGAL_DEADLINE, terms.INTERNAL_TARGET
 
         # The binding date's badge, and under it both limits with their labels.
         @admin.display(description=_("deadline"), ordering="due_on")
@@ -343,10 +344,10 @@ class ComplaintAdmin(
                 badges.deadline_badge(
                     selectors.complaint_deadline(obj, today=today, calendar=calendar)
                 ),
-                legal_label,
-                obj.legal_due.isoformat() if obj.legal_due else "—",
-                internal_label,
-                obj.internal_due.isoformat() if obj.internal_due else "—",
+                capfirst(legal_label),
+                _day(terms.legal_deadline(obj)),
+                capfirst(internal_label),
+                _day(terms.internal_target(obj)),
             )
 
         columns = [
@@ -400,6 +401,8 @@ class ComplaintAdmin(
                     "supervision": supervised.get(c.pk),
                     "about": about_cell(user, c),
                     "handler": selectors.person_name(c.handler),
+                    "legal_due": _day(terms.legal_deadline(c)),
+                    "internal_due": _day(terms.internal_target(c)),
                 }
             )
         callbacks = []
@@ -420,8 +423,8 @@ class ComplaintAdmin(
             "opts": self.opts,
             "title": _title(shown),
             "shown": shown,
-            "legal_label": Complaint._meta.get_field("legal_due").verbose_name,
-            "internal_label": Complaint._meta.get_field("internal_due").verbose_name,
+            "legal_label": terms.LEGAL_DEADLINE,
+            "internal_label": terms.INTERNAL_TARGET,
             "rows": rows,
             "limit": MY_WORK_LIMIT,
             # Investigation tasks, supervision and callbacks due
@@ -444,6 +447,10 @@ class ComplaintAdmin(
             "media": self.media,
         }
         return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)
+
+
+def _day(day: Any) -> str:
+    return day.isoformat() if day else "—"
 
 
 def about_cell(user: Any, obj: Complaint) -> str:
