@@ -411,6 +411,11 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
         words="处理还算及时",
     ),
     "admin:complaints_complaint_import_regulator_done": _import_done,
+    # Someone's notice: it opens for its recipient only (tests/complaints/
+    # test_notices.py); for everyone else it answers as missing.
+    "admin:complaints_staffnotice_open": lambda w, p, s: Request(
+        "get", reverse(p.pattern.key, args=[MISSING_PK])
+    ),
     "intake:status-lookup": _status_lookup,
     "intake:unknown": lambda w, p, s: Request("get", "/api/v1/no-such-endpoint/"),
     "route:admin/(?P<url>.*)$": lambda w, p, s: Request("get", "/admin/no-such-page/"),

@@ -22,6 +22,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -37,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import exports, imports, org_import, services
-from complaints.models import ExportRecord, ImportRecord
+from complaints.models import Complaint, ExportRecord, ImportRecord
 from organisations import permissions as P
 
 TEMPLATE = "admin/complaints/complaint/import_regulator.html"
@@ -130,13 +131,26 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         except (IncorrectLookupParameters, DisallowedModelAdminLookup) as exc:
             raise PermissionDenied from exc  # a hand-made query string
         complaints = P.scope(changelist.get_queryset(request), request.user, P.EXPORT)
+        filters = exports.logged_filters(request.GET)
+        return self.export_response(request, complaints, kind, fmt, filters)
+
+    def export_response(
+        self,
+        request: HttpRequest,
+        complaints: QuerySet[Complaint],
+        kind: str,
+        fmt: str,
+        filters: Any,
+    ) -> HttpResponseBase:
+        """The file of `complaints` (already scoped for export), logged; the
+        list's export and the bulk action "export the selection" share it."""
         if kind == ExportRecord.Kind.COMPLAINTS:
             queryset: Any = exports.complaints_for_export(complaints)
             carried = complaints
         else:
             queryset = exports.correspondence_for_export(complaints)
             carried = complaints.filter(correspondence__isnull=False)
-        user, filters = request.user, exports.logged_filters(request.GET)
+        user = request.user
         lines = exports.rows(user=user, kind=kind, queryset=queryset)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{kind}-{stamp}.{fmt}"

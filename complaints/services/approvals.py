@@ -27,12 +27,14 @@ from complaints.models import (
     Complaint,
     Extension,
     Routing,
+    StaffNotice,
 )
 from complaints.notifications import queue_complainant_notice, queue_staff_alert
 from complaints.selectors import person_name
 from complaints.services import routing as routing_service
 from complaints.services._common import lock, refresh_deadlines, refuse_unless, save
 from complaints.services.aftercare import schedule_callback
+from complaints.services.notices import notify_staff
 from organisations import permissions as P
 
 C = Complaint
@@ -265,8 +267,6 @@ def _refuse_mediation(c: C, req: ApprovalRequest, approver: Any) -> None:
 def notify_approvers(req: ApprovalRequest) -> int:
     """In the application and by e-mail (the workbench's staff notices), with
     the link to the request's page where it is decided."""
-    from complaints.models import StaffNotice
-    from complaints.services.notices import notify_staff
 
     written = notify_staff(
         complaint=req.complaint,
