@@ -291,6 +291,12 @@ COMPLAINT_IMPORT_MAX_CELL_CHARS = env.int(
 # worker (`manage.py db_worker`), with its progress on the import's page.
 COMPLAINT_IMPORT_INLINE_ROWS = env.int("COMPLAINT_IMPORT_INLINE_ROWS", default=1_000)
 
+# Where export_regulator_statistics writes its workbooks (without --output).
+COMPLAINT_REPORTS_DIR = env.path("DJANGO_REPORTS_DIR", default=BASE_DIR / "reports")
+# Where backup_data writes (README "Backups"): outside the checkout in
+# production, on another disk or mounted store.
+COMPLAINT_BACKUP_DIR = env.path("DJANGO_BACKUP_DIR", default=BASE_DIR / "backups")
+
 # Background tasks (django-tasks): the queue is a table of this database, so the
 # worker needs no other service (README "Background tasks").
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
