@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "organisations",
     "complaints",
     "reporting",
@@ -275,7 +277,29 @@ COMPLAINT_DUPLICATE_LOOKBACK_DAYS = env.int(
 )
 COMPLAINT_ATTACHMENT_MAX_MB = env.int("COMPLAINT_ATTACHMENT_MAX_MB", default=20)
 # The largest spreadsheet an import accepts.
+# Import limits (complaints.spreadsheets; README "Spreadsheets"): a file past
+# one is refused before it is parsed, or as soon as reading reaches the limit.
 COMPLAINT_IMPORT_MAX_MB = env.int("COMPLAINT_IMPORT_MAX_MB", default=10)
+COMPLAINT_IMPORT_MAX_UNPACKED_MB = env.int(
+    "COMPLAINT_IMPORT_MAX_UNPACKED_MB", default=200
+)
+COMPLAINT_IMPORT_MAX_ROWS = env.int("COMPLAINT_IMPORT_MAX_ROWS", default=50_000)
+COMPLAINT_IMPORT_MAX_CELL_CHARS = env.int(
+    "COMPLAINT_IMPORT_MAX_CELL_CHARS", default=10_000
+)
+# A file of more data rows than this is read, checked and imported by the task
+# worker (`manage.py db_worker`), with its progress on the import's page.
+COMPLAINT_IMPORT_INLINE_ROWS = env.int("COMPLAINT_IMPORT_INLINE_ROWS", default=1_000)
+
+# Where export_regulator_statistics writes its workbooks (without --output).
+COMPLAINT_REPORTS_DIR = env.path("DJANGO_REPORTS_DIR", default=BASE_DIR / "reports")
+# Where backup_data writes (README "Backups"): outside the checkout in
+# production, on another disk or mounted store.
+COMPLAINT_BACKUP_DIR = env.path("DJANGO_BACKUP_DIR", default=BASE_DIR / "backups")
+
+# Background tasks (django-tasks): the queue is a table of this database, so the
+# worker needs no other service (README "Background tasks").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 COMPLAINT_ATTACHMENT_EXTENSIONS = env.list(
     "COMPLAINT_ATTACHMENT_EXTENSIONS",
     default=[

@@ -183,6 +183,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_complaint_import_regulator_template": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
     # An import's result page: its importer's only.
     "admin:complaints_complaint_import_regulator_done": {"*": "404", "ho.compliance": "200", "signed-out": "login"},
+    "admin:complaints_complaint_import_job": {"*": "404", "ho.compliance": "200", "signed-out": "login"},
     "admin:complaints_complaint_import_organisation [institutions]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_import_organisation [memberships]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_act [correspondence]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},

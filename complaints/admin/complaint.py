@@ -144,6 +144,11 @@ class ComplaintAdmin(
                 name="{}_{}_import_regulator_done".format(*info),
             ),
             path(
+                "import-job/<str:job_id>/",
+                wrap(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
+            ),
+            path(
                 "import-organisation/<str:kind>/",
                 wrap(self.import_organisation_view),
                 name="{}_{}_import_organisation".format(*info),
