@@ -412,6 +412,9 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
     ),
     "admin:complaints_complaint_import_regulator_done": _import_done,
     "intake:status-lookup": _status_lookup,
+    "intake:status-lookup-code": lambda w, p, s: Request(
+        "post", reverse(p.pattern.key), {"number": MISSING_NUMBER}, "json"
+    ),
     "intake:unknown": lambda w, p, s: Request("get", "/api/v1/no-such-endpoint/"),
     "route:admin/(?P<url>.*)$": lambda w, p, s: Request("get", "/admin/no-such-page/"),
     "route:/": lambda w, p, s: Request("get", "/"),
