@@ -160,6 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its `next` is refused (another host, a scheme):
+# the workbench, not Django's default /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login throttling (django-axes): failures are counted per username and address
 # together, so one attacker cannot lock a colleague out from elsewhere.

@@ -258,3 +258,19 @@ def test_a_new_sign_in_restarts_both_clocks(
         assert sign_in(client, "gz_manager", PASSWORD).status_code == 302
     # 70 minutes after the first sign-in, 20 after the second.
     assert get_at(client, later + timedelta(minutes=20)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)"],
+)
+def test_a_refused_next_lands_on_the_workbench(
+    client: Client, gz_manager: Any, next_url: str
+) -> None:
+    response = client.post(
+        f"/admin/login/?next={next_url}",
+        {"username": gz_manager.username, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200
