@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0024_reply_template'),
+        ('complaints', '0028_staff_notices_notes_saved_views'),
         ('organisations', '0005_manage_templates_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
