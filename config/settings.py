@@ -162,6 +162,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its `next` is refused (another host, a scheme):
+# the workbench, not Django's default /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login throttling (django-axes): failures are counted per username and address
 # together, so one attacker cannot lock a colleague out from elsewhere.
@@ -357,6 +360,11 @@ SPECTACULAR_SETTINGS = {
 # Requests per minute per channel client, and the largest request body accepted.
 INTAKE_RATE_LIMIT_PER_MINUTE = env.int("INTAKE_RATE_LIMIT_PER_MINUTE", default=120)
 INTAKE_STATUS_LOOKUP_PER_MINUTE = env.int("INTAKE_STATUS_LOOKUP_PER_MINUTE", default=10)
+# The status lookup's lockout per complaint number (intake.lookup_guard): free
+# failures, then a lock doubling from the base up to the cap (seconds).
+LOOKUP_FREE_FAILURES = env.int("LOOKUP_FREE_FAILURES", default=5)
+LOOKUP_LOCK_SECONDS = env.int("LOOKUP_LOCK_SECONDS", default=60)
+LOOKUP_LOCK_MAX_SECONDS = env.int("LOOKUP_LOCK_MAX_SECONDS", default=86_400)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
     "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440
 )

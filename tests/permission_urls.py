@@ -433,6 +433,9 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
     ),
     "admin:complaints_complaint_import_job": _import_job,
     "intake:status-lookup": _status_lookup,
+    "intake:status-lookup-code": lambda w, p, s: Request(
+        "post", reverse(p.pattern.key), {"number": MISSING_NUMBER}, "json"
+    ),
     "intake:unknown": lambda w, p, s: Request("get", "/api/v1/no-such-endpoint/"),
     "route:admin/(?P<url>.*)$": lambda w, p, s: Request("get", "/admin/no-such-page/"),
     "route:/": lambda w, p, s: Request("get", "/"),

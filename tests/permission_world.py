@@ -366,6 +366,7 @@ def _walk(
             "facts": f"{side} 车辆被追尾，理赔金额低于定损金额。",
         },
         format="json",
+        HTTP_IDEMPOTENCY_KEY=f"world-{side}",
     )
     assert response.status_code == 201, response.content
     c = Complaint.objects.get(number=response.json()["number"])

@@ -363,6 +363,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "intake:complaint-callback": {"*": "401|401", "api.th": "400|404", "api.xh": "403|403"},
     "intake:callbacks-due": {"*": "401", "api.th": "200", "api.xh": "403"},
     "intake:status-lookup": {"*": "200|200"},
+    # Public: the same answer whether the number exists (a code goes to the
+    # phone on record only).
+    "intake:status-lookup-code": {"*": "202"},
     "intake:unknown": {"*": "404"},
     # --- Downloads and printable notices --------------------------------------
     "complaints:attachment_download": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
@@ -393,6 +396,9 @@ def world(
         LANGUAGE_CODE="en",
         INTAKE_RATE_LIMIT_PER_MINUTE=100_000,
         INTAKE_STATUS_LOOKUP_PER_MINUTE=100_000,
+        LOOKUP_FREE_FAILURES=100_000,
+        LOOKUP_CODE_INTERVAL_SECONDS=0,
+        LOOKUP_CODES_PER_DAY=100_000,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     clock = time_machine.travel(NOW, tick=False)
