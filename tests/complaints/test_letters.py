@@ -77,7 +77,7 @@ def test_every_notice_kind_has_its_letter() -> None:
     notices = {p.stem for p in (TEMPLATES / "notices").glob("*.txt")}
     staff_only = {
         *("due_soon", "overdue", "callback_due", "callback_overdue"),
-        *("task_sent", "task_answered", "supervised"),
+        *("task_sent", "task_answered", "task_overdue", "supervised"),
     }
     assert notices - staff_only == set(letters.LETTER_KINDS)
     for kind in letters.LETTER_KINDS:
