@@ -39,9 +39,11 @@ from complaints.models import (
     Complaint,
     InvestigationTask,
     Notification,
+    StaffNotice,
 )
 from complaints.notifications import queue_mailbox_alert, queue_staff_alert
 from complaints.services.letters import letter_attachment
+from complaints.services.notices import notify_staff
 from complaints.sms import SmsBackend, get_sms_backend
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions
@@ -153,6 +155,12 @@ class _Recipients:
             seniors = permissions.users_with(permissions.APPROVE_FURTHER, institution)
             self._upper[institution.pk] = _unique([*users, *seniors.order_by("pk")])
         return self._upper[institution.pk]
+
+
+def nearest_managers(institution: Institution) -> list[Any]:
+    """The approvers of the nearest level with its own: who hears that a
+    decision waits (not every senior manager above)."""
+    return _Recipients().managers(institution)
 
 
 def _unique(users: Sequence[Any]) -> list[Any]:
@@ -436,6 +444,17 @@ def _sweep_one(
         for alert in alerts:
             result.notifications += queue_staff_alert(
                 c, alert.kind, alert.users, dedup=alert.dedup, **alert.context
+            )
+            # The same alert in the application (e-mailed just above).
+            notify_staff(
+                complaint=c,
+                kind=StaffNotice.Kind.DUE_SOON
+                if alert.kind == "due_soon"
+                else StaffNotice.Kind.OVERDUE,
+                users=alert.users,
+                event=alert.dedup,
+                email=False,
+                watchers=False,
             )
 
 

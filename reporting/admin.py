@@ -44,6 +44,33 @@ def _complaint_link(c: Complaint) -> str:
     return format_html('<a href="{}">{}</a>', complaint_url(c.pk), c.number)
 
 
+def _covered_columns(request: HttpRequest) -> tuple[Any, Any]:
+    """(count, links) of a rectification's complaints in the reader's scope;
+    built once per request (sortable_by and the form ask again)."""
+    cached = getattr(request, "_covered_columns", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    user = request.user
+
+    def visible(obj: Rectification) -> Any:
+        return P.scope(obj.complaints.all(), user, P.VIEW)
+
+    @admin.display(description=_("complaints covered"))
+    def covered(obj: Rectification) -> int:
+        return visible(obj).count()  # type: ignore[no-any-return]
+
+    @admin.display(description=_("complaints covered"))
+    def covered_complaints(obj: Rectification) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html_join(
+            ", ", "{}", ((_complaint_link(c),) for c in visible(obj).order_by("pk"))
+        )
+
+    request._covered_columns = (covered, covered_complaints)  # type: ignore[attr-defined]
+    return covered, covered_complaints
+
+
 def _reports_anywhere(request: HttpRequest) -> bool:
     return P.has_anywhere(request.user, P.REPORTS)
 
@@ -309,31 +336,24 @@ class RectificationAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
         "root_cause",
         "due_on",
         "status",
-        "covered",
-    ]
+    ]  # and the count of covered complaints (get_list_display)
     list_filter = ["status", "root_cause__function", "root_cause"]
     list_select_related = ["owner_institution", "root_cause"]
     search_fields = ["title", "measure"]
-    readonly_fields = ["covered_complaints"]
 
+    # The covered complaints as the reader may see them: a rectification of one
+    # branch can cover another's complaints (a head office's item), and those
+    # are neither named nor counted for a reader outside their scope.
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        covered = _covered_columns(request)[1]
         # The owner is chosen when the item is opened (rectification_update
         # does not move it): shown, not offered for editing.
         if obj is None:
-            return self.readonly_fields
-        return [*self.readonly_fields, "owner_institution"]
+            return [covered]
+        return [covered, "owner_institution"]
 
-    @admin.display(description=_("complaints covered"))
-    def covered(self, obj: Rectification) -> int:
-        return obj.complaints.count()
-
-    @admin.display(description=_("complaints covered"))
-    def covered_complaints(self, obj: Rectification) -> str:
-        if obj.pk is None:
-            return "—"
-        return format_html_join(
-            ", ", "{}", ((_complaint_link(c),) for c in obj.complaints.all())
-        )
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return [*self.list_display, _covered_columns(request)[0]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _reports_anywhere(request)

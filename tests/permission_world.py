@@ -398,8 +398,13 @@ def _walk(
     services.recusal_declare(
         complaint=c, actor=manager, user=compliance, reason="与投诉人系亲属"
     )
-    services.complaint_extend(
-        complaint=c, actor=handler, level=1, reason="需调取外部材料", approver=manager
+    services.approval_decide(
+        request=services.complaint_extend(
+            complaint=c, actor=handler, level=1, reason="需调取外部材料"
+        ),
+        actor=manager,
+        approve=True,
+        note="同意延期",
     )
     c.refresh_from_db()
     c = services.complaint_propose_decision(

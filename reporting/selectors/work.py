@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
+from complaints import deadline_terms as terms
 from complaints.models import OPEN_STATUSES, Complaint
 from organisations import permissions as P
 from organisations.models import Institution
@@ -43,21 +44,25 @@ def report_roots(user: Actor) -> list[Institution]:
 
 # --- Handler -------------------------------------------------------------------
 def handler_work(*, user: Any, today: date | None = None) -> dict[str, Any]:
-    """The handler's open cases by how soon they are due (due_on: the binding
-    date the workbench alerts on), the cases after decision still needing a
-    step, and the unassigned new cases of the branches the handler serves."""
+    """The handler's open cases by how soon they are due, the cases after
+    decision still needing a step, and the unassigned new cases of the branches
+    the handler serves. "Overdue" is past the legal deadline, the other
+    buckets go by the earlier of the two dates (complaints.deadline_terms)."""
     today = today or timezone.localdate()
     mine = P.scope(Complaint.objects, user, P.VIEW).filter(
         handler=user, item_type=Complaint.ItemType.COMPLAINT
     )
     running = Q(status__in=OPEN_STATUSES)
+    not_overdue = running & ~terms.overdue_q(today)
     buckets = {
-        "overdue": running & Q(due_on__lt=today),
-        "today": running & Q(due_on=today),
-        "in_3_days": running & Q(due_on__gt=today, due_on__lte=today + timedelta(3)),
-        "in_7_days": running
+        "overdue": terms.overdue_q(today) & running,
+        "past_internal": terms.past_internal_target_q(today),
+        "today": not_overdue & Q(due_on=today),
+        "in_3_days": not_overdue
+        & Q(due_on__gt=today, due_on__lte=today + timedelta(3)),
+        "in_7_days": not_overdue
         & Q(due_on__gt=today + timedelta(3), due_on__lte=today + timedelta(7)),
-        "later": running & Q(due_on__gt=today + timedelta(7)),
+        "later": not_overdue & Q(due_on__gt=today + timedelta(7)),
         "after_decision": Q(status__in=AFTER_DECISION),
     }
     counts = mine.aggregate(**{k: Count("pk", filter=q) for k, q in buckets.items()})
@@ -66,6 +71,10 @@ def handler_work(*, user: Any, today: date | None = None) -> dict[str, Any]:
         .select_related("institution", "category", "channel")
         .order_by("due_on", "received_at")[:LIST_LIMIT]
     )
+    for c in open_cases:
+        c.is_overdue = terms.legal_deadline(c) is not None and (  # type: ignore[attr-defined]
+            terms.legal_deadline(c) < today and not c.paused_since  # type: ignore[operator]
+        )
     unassigned = list(
         P.scope(Complaint.objects, user, P.HANDLE)
         .filter(

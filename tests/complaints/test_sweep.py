@@ -36,10 +36,10 @@ from complaints.models import Complaint, Notification
 from complaints.services import (
     complaint_accept,
     complaint_assign,
-    complaint_extend,
     complaint_pause,
     complaint_withdraw,
 )
+from tests.approval_steps import extend
 from tests.complaints.conftest import SHANGHAI
 from tests.complaints.test_calendar import HEADER, year_rows
 
@@ -214,13 +214,15 @@ def test_an_extension_earns_fresh_reminders(
     complaint: Complaint, people: dict[str, Any]
 ) -> None:
     sweep(today=date(2026, 3, 23))
-    complaint_extend(
-        complaint=complaint,
-        actor=people["handler"],
-        level=1,
-        reason="需调取交警事故认定书",
-        approver=people["gz_manager"],
-    )
+    # Requested and approved on the limit's last day, while it still runs.
+    with time_machine.travel(datetime(2026, 3, 23, 17, tzinfo=SHANGHAI), tick=False):
+        extend(
+            complaint,
+            people["handler"],
+            1,
+            people["gz_manager"],
+            "需调取交警事故认定书",
+        )
     complaint.refresh_from_db()
     new_due = complaint.due_on
     assert new_due == date(2026, 4, 4)  # internal target: receipt day + 29 days
