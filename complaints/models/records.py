@@ -266,6 +266,16 @@ class Notification(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
+    # The formal letter of the same step (complaints.services.letters): an
+    # e-mail carries its PDF.
+    letter = models.ForeignKey(
+        "complaints.Letter",
+        verbose_name=_("letter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
     dedup_key = models.CharField(max_length=120, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
