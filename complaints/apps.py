@@ -10,7 +10,10 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
+        from complaints import staff_accounts
+
         cache_wide_statements()
+        staff_accounts.connect()
 
 
 def cache_wide_statements() -> None:

@@ -6,4 +6,5 @@ from complaints.admin import exchange_log as exchange_log  # noqa: F401
 from complaints.admin import outbox as outbox  # noqa: F401
 from complaints.admin import reference as reference  # noqa: F401
 from complaints.admin import reply_templates as reply_templates  # noqa: F401
+from complaints.admin import staff_accounts as staff_accounts  # noqa: F401
 from complaints.admin import tasks as tasks  # noqa: F401

@@ -62,6 +62,7 @@ SERVICES: dict[str, Callable[..., Any]] = {
     "recuse": services.recusal_declare,
     "correspondence": services.correspondence_record,
     "attachment": services.attachment_add,
+    "new_facts": services.correspondence_mark_new_facts,
     "record_redress": services.complaint_record_redress,
     "record_callback": services.complaint_record_callback,
 }
@@ -69,11 +70,12 @@ SERVICES: dict[str, Callable[..., Any]] = {
 LOCKED_HERE = {"pause", "resume", "recuse"}
 # Adding to the case file overwrites nothing, so a concurrent change is no reason
 # to refuse it.
-CASE_FILE = {"correspondence", "attachment"}
+CASE_FILE = {"correspondence", "attachment", "new_facts"}
 LABELS = {
     **ACTION_LABELS,
     "correspondence": _("Record correspondence"),
     "attachment": _("Upload attachment"),
+    "new_facts": _("Record new facts"),
 }
 TEMPLATE_DIR = "admin/complaints/complaint"
 
@@ -124,7 +126,7 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "handler_name": selectors.person_name(complaint.handler),
             "file_actions": [
                 (LABELS[name], reverse(act, args=[complaint.pk, name]))
-                for name in ("correspondence", "attachment")
+                for name in ("correspondence", "attachment", "new_facts")
             ]
             if may_file
             else [],
