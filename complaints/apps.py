@@ -14,6 +14,10 @@ class ComplaintsConfig(AppConfig):
 
         cache_wide_statements()
         staff_accounts.connect()
+        from complaints.admin import staff_accounts as staff_admin
+
+        staff_admin.install()
+        from complaints import personal_fields  # noqa: F401  (registers them)
 
 
 def cache_wide_statements() -> None:

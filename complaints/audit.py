@@ -56,10 +56,19 @@ SEALED_MODELS = (
     "recusal",
 )
 # Case-file tables created since, sealed from their first row: the letters as
-# sent, the investigation tasks and the supervisions (督办), and the outbox
-# (issue 14: what was queued to whom belongs to the case file; rows queued
-# before it was sealed have no history).
-SEALED_LATER = ("letter", "investigationtask", "supervision", "notification")
+# sent, the investigation tasks, the supervisions (督办), the approval requests,
+# the routing records (refusal and routing with their targets), the internal
+# notes and the outbox (issue 14: what was queued to whom belongs to the case
+# file; rows queued before it was sealed have no history).
+SEALED_LATER = (
+    "letter",
+    "investigationtask",
+    "supervision",
+    "approvalrequest",
+    "routing",
+    "internalnote",
+    "notification",
+)
 # Not hashed as values: the database's id and the seal columns themselves.
 NOT_HASHED = frozenset(
     {
@@ -105,6 +114,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "letter": ("recipient", "address", "content", "pdf"),
     "investigationtask": ("question", "answer", "withdrawn_reason"),
     "supervision": ("instruction", "end_note"),
+    "approvalrequest": ("reason", "decision_note"),
+    "routing": ("note", "checked", "proceeding_outcome"),
+    "internalnote": ("text",),
     "notification": ("address", "subject", "body"),
 }
 # Columns added to a sealed model after SEAL_VERSION 1, by the version that added

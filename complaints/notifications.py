@@ -93,8 +93,13 @@ def queue_staff_alert(
         for user in users
         if user.email
     ]
-    # One save per row, so each is sealed into the case file's history; a
-    # row whose dedup key exists already is skipped in its own savepoint.
+    return _save_each(rows)
+
+
+def _save_each(rows: list[Notification]) -> int:
+    """Save each row, so each is sealed into the case file's history; a row
+    whose dedup key exists already is skipped (in its own savepoint, for a
+    concurrent sweep). How many were queued."""
     queued = 0
     for row in rows:
         if row.dedup_key and N.objects.filter(dedup_key=row.dedup_key).exists():
@@ -106,3 +111,22 @@ def queue_staff_alert(
             continue
         queued += 1
     return queued
+
+
+def queue_mailbox_alert(
+    complaint: Complaint, kind: str, address: str, *, dedup: str, **context: Any
+) -> int:
+    """Queue an e-mail alert to a shared mailbox (a department's), at most once
+    per `dedup`; how many rows were queued (0 or 1)."""
+    subject, body = render_notice(kind, {"complaint": complaint, **context})
+    row = N(
+        complaint=complaint,
+        kind=kind,
+        audience=N.Audience.STAFF,
+        channel=N.Channel.EMAIL,
+        address=address,
+        subject=subject,
+        body=body,
+        dedup_key=f"{dedup}:mailbox",
+    )
+    return _save_each([row])

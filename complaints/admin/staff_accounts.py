@@ -25,7 +25,7 @@ User = get_user_model()
 DEACTIVATED = _("%(user)s was deactivated instead of deleted.")
 
 
-class StaffAccountAdmin(UserAdmin):  # type: ignore[type-arg]
+class StaffAccountMixin(UserAdmin):  # type: ignore[type-arg]
     def delete_view(
         self,
         request: HttpRequest,
@@ -51,8 +51,16 @@ class StaffAccountAdmin(UserAdmin):  # type: ignore[type-arg]
             staff_account_remove(user=user)
 
 
-if admin.site.is_registered(User):
-    registered = admin.site._registry[User]
-    if type(registered) is UserAdmin:
-        admin.site.unregister(User)
-        admin.site.register(User, StaffAccountAdmin)
+def install() -> None:
+    """Put the mixin in front of whatever admin holds the staff accounts
+    (called from the app's ready(), after the admin autodiscovery)."""
+    if not admin.site.is_registered(User):
+        return
+    current = type(admin.site._registry[User])
+    if issubclass(current, StaffAccountMixin):
+        return
+    combined = type(
+        "StaffAccountAdmin", (StaffAccountMixin, current), {"__module__": __name__}
+    )
+    admin.site.unregister(User)
+    admin.site.register(User, combined)

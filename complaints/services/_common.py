@@ -93,6 +93,9 @@ OTHER_LABELS = {
     "task_withdraw": gettext_lazy("Withdraw investigation task"),
     "supervise": gettext_lazy("Supervise (督办)"),
     "end_supervision": gettext_lazy("End supervision"),
+    "request_approval": gettext_lazy("Request approval"),
+    "decide_approval": gettext_lazy("Decide an approval request"),
+    "route_outcome": gettext_lazy("Record the proceeding's outcome"),
 }
 ARCHIVE = "archive"
 
@@ -194,6 +197,9 @@ def save(complaint: Complaint, actor: Any, reason: str) -> Complaint:
     # The protected status field refuses even a same-value assignment.
     complaint.full_clean(exclude=["number", "status", *checked_relations(complaint)])
     complaint.save()
+    from complaints.services.notices import notify_watchers
+
+    notify_watchers(complaint, actor, reason)
     return complaint
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from complaints import services as svc
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     Complaint,
     Correspondence,
@@ -71,9 +72,10 @@ ACTS: dict[str, Callable[[Complaint, Any, Any], Any]] = {
         kind="forwarded",
         reason=code("route_reason", "forwarded"),
         note="转他司",
+        forwarded_to="华信财产保险股份有限公司广东分公司",
     ),
     "extend": lambda c, a, m: svc.complaint_extend(
-        complaint=c, actor=a, level=1, reason="需要调查", approver=m
+        complaint=c, actor=a, level=1, reason="需要调查"
     ),
     "pause": lambda c, a, m: svc.complaint_pause(
         complaint=c,
@@ -129,18 +131,45 @@ def test_a_conflicted_person_takes_no_action(
     assert trace(c) == before
 
 
-@pytest.mark.parametrize("kind", ["recused", "subject"])
-def test_a_conflicted_manager_approves_no_extension(
+WITHIN_THE_LIMIT = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("kind", ["recused", "subject", "named"])
+@time_machine.travel(WITHIN_THE_LIMIT, tick=False)
+def test_a_conflicted_manager_approves_nothing(
     register: Any, persona: Any, kind: str
 ) -> None:
     c, m = conflicted(kind, register, persona)
-    before = trace(c)
-    with pytest.raises(ValidationError) as refused:
-        ACTS["extend"](c, persona("tianhe_handler"), m)
-    assert person_name(m) in refused.value.message_dict["approver"][0]
-    assert trace(c) == before
+    req = ACTS["extend"](c, persona("tianhe_handler"), None)
+    before = (trace(c), ApprovalRequest.objects.get(pk=req.pk).status)
+    with pytest.raises(PermissionDenied) as refused:
+        svc.approval_decide(request=req, actor=m, approve=True, note="同意")
+    assert str(refused.value).startswith(person_name(m))
+    assert "回避" in str(refused.value)
+    assert (trace(c), ApprovalRequest.objects.get(pk=req.pk).status) == before
     # An unconflicted manager approves it.
-    ACTS["extend"](c, persona("tianhe_handler"), persona("gd_manager"))
+    svc.approval_decide(
+        request=req, actor=persona("gd_manager"), approve=True, note="同意"
+    )
+    assert Complaint.objects.get(pk=c.pk).extension_level == 1
+
+
+@time_machine.travel(WITHIN_THE_LIMIT, tick=False)
+def test_approvals_of_an_archived_case_file_are_frozen(at: Any, persona: Any) -> None:
+    h = persona("tianhe_handler")
+    c = at(S.ACCEPTED)
+    req = ACTS["extend"](c, h, None)
+    c = svc.complaint_withdraw(
+        complaint=c, actor=h, received_on=date(2026, 3, 9), note="撤回"
+    )
+    c = svc.complaint_archive(complaint=c, actor=h)
+    before = (trace(c), ApprovalRequest.objects.get(pk=req.pk).status)
+    with pytest.raises(ValidationError) as refused:
+        svc.approval_decide(
+            request=req, actor=persona("gz_manager"), approve=False, note="驳回"
+        )
+    assert "archived complaint is closed" in refused.value.messages[0]
+    assert (trace(c), ApprovalRequest.objects.get(pk=req.pk).status) == before
 
 
 def test_a_conflicted_person_still_steps_aside_and_others_act(
