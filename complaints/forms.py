@@ -521,6 +521,32 @@ class CorrespondenceForm(ActionForm):
         self.fields["occurred_at"].initial = timezone.now()
 
 
+class NewFactsForm(ActionForm):
+    """Mark an inbound entry already in the file as bringing new facts."""
+
+    entry = forms.ModelChoiceField(
+        label=_("What the complainant sent"),
+        queryset=Correspondence.objects.none(),
+        help_text=_(
+            "The decision clock restarts from the day this was received "
+            "(Measures art. 18)."
+        ),
+    )
+
+    def setup(self) -> None:
+        self.fields["entry"].queryset = Correspondence.objects.filter(  # type: ignore[attr-defined]
+            complaint=self.complaint,
+            direction=Correspondence.Direction.INBOUND,
+            new_facts=False,
+        ).order_by("-occurred_at")
+        self.fields["entry"].label_from_instance = _entry_label  # type: ignore[attr-defined]
+
+
+def _entry_label(entry: Correspondence) -> str:
+    when = timezone.localtime(entry.occurred_at)
+    return f"{when:%Y-%m-%d %H:%M} {entry.get_method_display()}: {entry.summary[:60]}"
+
+
 class AttachmentForm(ActionForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
     upload = forms.FileField(label=_("File"))
@@ -655,6 +681,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "recuse": RecuseForm,
     "correspondence": CorrespondenceForm,
     "attachment": AttachmentForm,
+    "new_facts": NewFactsForm,
     "record_redress": RedressForm,
     "record_callback": CallbackForm,
     "record_proceeding_outcome": ProceedingOutcomeForm,

@@ -162,7 +162,9 @@ def _recent(value: Any) -> Any:
         raise serializers.ValidationError(
             TOO_OLD % {"days": MAX_BACKDATE.days}, code="too_old"
         )
-    return value
+    # Within the skew the sender's clock is ahead: the event happened now at
+    # the latest (the services refuse any future time).
+    return min(value, now)
 
 
 def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
@@ -279,6 +281,14 @@ class CorrespondenceCreateSerializer(serializers.Serializer):
         required=False, help_text=_("When the complainant sent it; now when omitted.")
     )
     method = serializers.ChoiceField(ContactMethod.choices, required=False)
+    new_facts = BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The message brings new facts or grounds: the decision limit restarts "
+            "from the day it was received (Measures art. 18)."
+        ),
+    )
 
     def validate_occurred_at(self, value: Any) -> Any:
         return _recent(value)

@@ -303,6 +303,7 @@ class CorrespondenceCreateView(IntakeView):
                 method=data.get("method") or default,
                 occurred_at=data.get("occurred_at") or timezone.now(),
                 summary=data["summary"],
+                new_facts=data.get("new_facts", False),
             )
             return complaint, dict(CorrespondenceSerializer(entry).data)
 

@@ -285,6 +285,20 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
 
+    # What was queued, to whom, is part of the sealed case file (C10, C21); the
+    # delivery columns change as send_notifications works and are not history.
+    history = SealedHistory(
+        excluded_fields=[
+            "next_attempt_at",
+            "claimed_at",
+            "sent_at",
+            "attempts",
+            "last_error",
+            "failed_at",
+        ],
+        no_db_index=["recipient"],
+    )
+
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notification outbox")
