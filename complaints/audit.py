@@ -56,8 +56,9 @@ SEALED_MODELS = (
     "recusal",
 )
 # Case-file tables created since, sealed from their first row: the letters as
-# sent, the investigation tasks and the supervisions (督办).
-SEALED_LATER = ("letter", "investigationtask", "supervision")
+# sent, the investigation tasks and the supervisions (督办), the regulator's
+# own receipt of a transfer (issue 17).
+SEALED_LATER = ("letter", "investigationtask", "supervision", "regulatortransfer")
 # Not hashed as values: the database's id and the seal columns themselves.
 NOT_HASHED = frozenset(
     {
@@ -103,6 +104,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "letter": ("recipient", "address", "content", "pdf"),
     "investigationtask": ("question", "answer", "withdrawn_reason"),
     "supervision": ("instruction", "end_note"),
+    "regulatortransfer": (),
 }
 # Columns added to a sealed model after SEAL_VERSION 1, by the version that added
 # them: a row hashes only the columns that existed when it was sealed. A new

@@ -121,6 +121,12 @@ class DashboardAdmin(admin.ModelAdmin):
                 name="reporting_compliance",
             ),
             path("drilldown/", wrap(views.drilldown), name="reporting_drilldown"),
+            path("regulator/", wrap(views.regulator_page), name="reporting_regulator"),
+            path(
+                "regulator-feedback/",
+                wrap(views.feedback_export),
+                name="reporting_feedback",
+            ),
             path(
                 "regulator-workbook/",
                 wrap(views.regulator_workbook),
@@ -554,3 +560,6 @@ class QualitySampleAdmin(ReadersMixin, AuditedHistoryAdmin):
                     rule=data.get("rule", ""),
                     note=data.get("note", ""),
                 )
+
+
+from reporting import admin_regulator as admin_regulator  # noqa: E402, F401

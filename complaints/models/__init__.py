@@ -19,3 +19,4 @@ from complaints.models.records import Notification as Notification
 from complaints.models.records import Pause as Pause
 from complaints.models.records import Recusal as Recusal
 from complaints.models.reply_templates import ReplyTemplate as ReplyTemplate
+from complaints.models.transfer import RegulatorTransfer as RegulatorTransfer

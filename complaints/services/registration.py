@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from complaints import exceptions as E
 from complaints import identifiers
 from complaints.exceptions import ComplaintError
-from complaints.models import Code, Complaint, NumberCounter
+from complaints.models import Code, Complaint, NumberCounter, RegulatorTransfer
 from complaints.services._common import refresh_deadlines, save
 from organisations import permissions
 from organisations.models import Institution
@@ -114,6 +114,7 @@ def complaint_register(
     received_at: datetime | None = None,
     subject_institution: Institution | None = None,
     permission: str = permissions.HANDLE,
+    regulator_received_on: date | None = None,
     **fields: Any,
 ) -> Complaint:
     """Register a complaint in its initial state; every channel comes through here.
@@ -146,6 +147,40 @@ def complaint_register(
     if in_person and complaint.complainant_count >= MAJOR_COMPLAINANTS:
         complaint.is_major = True
     _validate(complaint)
+    _validate_regulator_receipt(complaint, regulator_received_on)
     refresh_deadlines(complaint)
     complaint.number = next_number(complaint.received_on.year)
-    return save(complaint, actor, _("Registered"))
+    saved = save(complaint, actor, _("Registered"))
+    if regulator_received_on is not None:
+        transfer = RegulatorTransfer(
+            complaint=saved,
+            regulator_received_on=regulator_received_on,
+            recorded_by=actor,
+        )
+        transfer._history_user = actor  # type: ignore[attr-defined]
+        transfer._change_reason = _("Registered")  # type: ignore[attr-defined]
+        transfer.full_clean()
+        transfer.save()
+    return saved
+
+
+def _validate_regulator_receipt(c: Complaint, day: date | None) -> None:
+    """The regulator received a transfer before the insurer did, and never on a
+    day to come (dates of real events are evidence)."""
+    if day is None:
+        return
+    if not c.regulator_reference:
+        raise ComplaintError(
+            {"regulator_received_on": E.REGULATOR_RECEIPT_WITHOUT_REFERENCE}
+        )
+    if day > timezone.localdate():
+        raise ComplaintError({"regulator_received_on": E.REGULATOR_RECEIPT_IN_FUTURE})
+    if day > c.received_on:
+        raise ComplaintError(
+            {
+                "regulator_received_on": ComplaintError(
+                    E.REGULATOR_RECEIPT_AFTER_OURS,
+                    params={"received": c.received_on.isoformat()},
+                )
+            }
+        )

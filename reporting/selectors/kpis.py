@@ -220,6 +220,10 @@ METRICS: dict[str, tuple[Any, Callable[[Window], Q]]] = {
         _("Regulator-transferred"),
         lambda w: _on("received_on", w) & ~Q(regulator_reference=""),
     ),
+    "not_transferred": (
+        _("Not transferred by the regulator"),
+        lambda w: _on("received_on", w) & Q(regulator_reference=""),
+    ),
     "callbacks": (_("Callbacks reaching the complainant"), _reached),
     "satisfied": (
         _("Satisfied callbacks"),
