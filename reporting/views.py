@@ -184,9 +184,11 @@ def _kpi_charts(
         (name, METRICS[name][0], summary[name])
         for name in ("overdue_1_5", "overdue_6_15", "overdue_16_30", "overdue_over_30")
     ]
+    whole = {**summary, "key": "", "label": _("Total")}
     return {
         "tables": tables,
         "summary": summary,
+        "handling_rows": [whole, *children],
         "rates": rates,
         "volume": volume,
         "trend": trend,
