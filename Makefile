@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
+# Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 # Local development only: debug on, throwaway key. Production sets its own.
 DEV_ENV := DJANGO_DEBUG=true
 
@@ -44,13 +47,13 @@ run: seed serve
 
 ## test: the whole suite (browser tests included when /usr/bin/chromium exists)
 test: install-dev system-packages
-	$(PY) -m pytest
+	$(PYTEST)
 
 test-fast: install-dev
-	$(PY) -m pytest --ignore=tests/e2e
+	$(PYTEST) --ignore=tests/e2e
 
 test-e2e: install-dev
-	$(PY) -m pytest tests/e2e
+	$(PYTEST) tests/e2e
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         cache_wide_statements()
+        from complaints import personal_fields  # noqa: F401  (registers them)
 
 
 def cache_wide_statements() -> None:

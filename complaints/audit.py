@@ -56,9 +56,18 @@ SEALED_MODELS = (
     "recusal",
 )
 # Case-file tables created since, sealed from their first row: the letters as
-# sent, the investigation tasks and the supervisions (督办), the regulator's
-# own receipt of a transfer (issue 17).
-SEALED_LATER = ("letter", "investigationtask", "supervision", "regulatortransfer")
+# sent, the investigation tasks, the supervisions (督办), the approval requests,
+# the routing records (refusal and routing with their targets) and the
+# internal notes, and the regulator's own receipt of a transfer (issue 17).
+SEALED_LATER = (
+    "letter",
+    "investigationtask",
+    "supervision",
+    "approvalrequest",
+    "routing",
+    "internalnote",
+    "regulatortransfer",
+)
 # Not hashed as values: the database's id and the seal columns themselves.
 NOT_HASHED = frozenset(
     {
@@ -104,6 +113,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "letter": ("recipient", "address", "content", "pdf"),
     "investigationtask": ("question", "answer", "withdrawn_reason"),
     "supervision": ("instruction", "end_note"),
+    "approvalrequest": ("reason", "decision_note"),
+    "routing": ("note", "checked", "proceeding_outcome"),
+    "internalnote": ("text",),
     "regulatortransfer": (),
 }
 # Columns added to a sealed model after SEAL_VERSION 1, by the version that added

@@ -12,12 +12,16 @@ from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
+from complaints import deadline_terms as terms
 from complaints.selectors import Deadline
 
 
 def deadline_badge(d: Deadline) -> SafeString:
+    """The clock's state, then both dates, each with its label
+    (complaints.deadline_terms): the same words on every page."""
     provisional = (
         format_html(
             '<span class="cd-badge cd-provisional" title="{}">{}</span>',
@@ -29,25 +33,67 @@ def deadline_badge(d: Deadline) -> SafeString:
         if d.provisional
         else ""
     )
-    if not d.due:
+    if not (d.due or d.legal):
         return format_html('<span class="cd-badge cd-none">—</span>{}', provisional)
     return format_html(
         '<span class="cd-deadline" title="{}"><span class="cd-badge cd-{}">{}</span>'
-        '<span class="cd-left cd-left-{}">{}</span></span>{}',
+        '<span class="cd-dates">{}</span></span>{}',
         _title(d),
         d.state,
-        d.due.isoformat(),
-        d.state,
         _left(d),
+        dates(d),
         provisional,
     )
+
+
+def dates(d: Deadline) -> SafeString:
+    """法定期限 2026-10-26 · 内部时限 2026-10-23 (the internal target only when
+    the insurer keeps one)."""
+    legal_note = (
+        format_html(
+            ' <span class="cd-date-note">{}</span>',
+            gettext("regulator's feedback date"),
+        )
+        if d.regulator_binds
+        else ""
+    )
+    shown = [
+        format_html(
+            '<span class="cd-date cd-date-legal" title="{}">'
+            '<span class="cd-date-label">{}</span> {}{}</span>',
+            terms.LEGAL_DEADLINE_HELP,
+            capfirst(terms.LEGAL_DEADLINE),
+            d.legal.isoformat() if d.legal else "—",
+            legal_note,
+        )
+    ]
+    if d.internal:
+        shown.append(
+            format_html(
+                '<span class="cd-date cd-date-internal" title="{}">'
+                '<span class="cd-date-label">{}</span> {}</span>',
+                terms.INTERNAL_TARGET_HELP,
+                capfirst(terms.INTERNAL_TARGET),
+                d.internal.isoformat(),
+            )
+        )
+    return format_html_join("", "{}", ((part,) for part in shown))
 
 
 def _title(d: Deadline) -> str:
     if d.state == "red":
         days = d.overdue_days
         return ngettext(
-            "%(days)s calendar day overdue", "%(days)s calendar days overdue", days
+            "%(days)s calendar day past the legal deadline",
+            "%(days)s calendar days past the legal deadline",
+            days,
+        ) % {"days": days}
+    if d.past_internal:
+        days = d.internal_overdue_days
+        return ngettext(
+            "%(days)s calendar day past the internal target",
+            "%(days)s calendar days past the internal target",
+            days,
         ) % {"days": days}
     if d.calendar_days_left is not None:
         days = d.calendar_days_left
@@ -63,6 +109,13 @@ def _left(d: Deadline) -> str:
         return ngettext("overdue %(days)s day", "overdue %(days)s days", days) % {
             "days": days
         }
+    if d.past_internal:
+        days = d.internal_overdue_days
+        return ngettext(
+            "past the internal target by %(days)s day",
+            "past the internal target by %(days)s days",
+            days,
+        ) % {"days": days}
     if d.state == "grey":
         return gettext("clock paused") if d.paused else gettext("clock stopped")
     if d.working_days_left == 0:

@@ -42,7 +42,7 @@ from complaints.identifiers import (
     credit_code_check_character,
     id_check_character,
 )
-from complaints.models import Code, Complaint
+from complaints.models import ApprovalRequest, Code, Complaint
 from complaints.models.complaint import REDRESS_PAYABLE
 from organisations.demo import ACCOUNTS
 from organisations.models import Institution
@@ -71,6 +71,10 @@ class Cast:
     reviewer: Any
     senior: Any
     compliance: Any
+
+    def second(self, requester: Any) -> Any:
+        """A manager over the case other than the requester (never their own)."""
+        return self.manager if self.manager != requester else self.senior
 
 
 def seed_complaints(count: int = 300, *, seed: int = DEMO_SEED) -> dict[str, Any]:
@@ -295,7 +299,14 @@ class _Seeder:
             return c
         if target == S.DECLINED:
             note = "来电人自称系投诉人同事，未能提供授权委托书，亦非法定代理人或继承人"
-            return svc.complaint_decline(complaint=c, actor=h, note=note)
+            req = svc.complaint_decline(
+                complaint=c,
+                actor=h,
+                standing_ground="not_the_consumer",
+                checked="核对来电人身份证件，与保单投保人、被保险人及受益人均不一致",
+                note=note,
+            )
+            return self.approve(req, cast.second(h), "核实无误，同意不予受理")
         if target == S.ARCHIVED:
             ended = rng.choices(
                 [S.CLOSED, S.ROUTED, S.WITHDRAWN, S.DECLINED], weights=[8, 2, 2, 1]
@@ -333,8 +344,10 @@ class _Seeder:
             return self.route(c, cast)
         age = (self.today - c.received_on).days
         level = 0
-        if age > 12 and rng.random() < 0.45:
-            level = 2 if age > 35 and rng.random() < 0.3 else 1
+        # An extension is requested while the limit runs (Measures art. 18).
+        running = c.legal_due is not None and c.legal_due >= self.today
+        if running and age > 8 and rng.random() < 0.6:
+            level = 2 if 20 < age <= 28 and rng.random() < 0.5 else 1
         self.extend(c, cast, level)
         if age > 20 and rng.random() < 0.1:
             self.pause(c, h)
@@ -419,7 +432,7 @@ class _Seeder:
         if target == S.IN_MEDIATION:
             return c
         mediation = rng.choices(["agreed", "failed", "declined"], weights=[6, 3, 1])[0]
-        return svc.complaint_record_mediation_outcome(
+        done = svc.complaint_record_mediation_outcome(
             complaint=c,
             actor=h,
             outcome=mediation,
@@ -428,9 +441,15 @@ class _Seeder:
                 "failed": "调解不成，告知投诉人可申请仲裁或提起诉讼",
                 "declined": "该纠纷已由法院立案受理，经合规审批不参加调解",
             }[mediation],
-            approver=cast.compliance if mediation == "declined" else None,
             redress_amount=self.redress(c, "partly") if mediation == "agreed" else None,
         )
+        if isinstance(done, ApprovalRequest):  # refusing mediation needs approval
+            return self.approve(done, cast.compliance, "理由正当，同意不参加调解")
+        return done
+
+    def approve(self, req: ApprovalRequest, approver: Any, note: str) -> Complaint:
+        svc.approval_decide(request=req, actor=approver, approve=True, note=note)
+        return Complaint.objects.get(pk=req.complaint_id)
 
     def aftercare(self, c: Complaint, cast: Cast) -> None:
         """Most redress is paid and most closed cases called back, so the
@@ -485,12 +504,18 @@ class _Seeder:
         }
         if kind == "reclassified":
             extra["item_type"] = rng.choice(["enquiry", "enquiry", "suggestion"])
-        if kind == "already_decided":
-            extra["approver"] = (
-                cast.manager if cast.manager != cast.handler else cast.senior
+        if kind == "forwarded":
+            extra["forwarded_to"] = "华信财产保险股份有限公司广东分公司"
+        if kind == "proceeding":
+            number = rng.randint(1000, 9999)
+            extra.update(
+                forum="court",
+                forum_name="广州市天河区人民法院",
+                case_number=f"（{c.received_on:%Y}）粤0106民初{number}号",
+                proceeding_on=c.received_on - rng.randint(3, 30) * DAY,
             )
         reason = {"reclassified": "not_a_complaint"}.get(kind, kind)
-        return svc.complaint_route(
+        done = svc.complaint_route(
             complaint=c,
             actor=cast.handler,
             kind=kind,
@@ -498,17 +523,23 @@ class _Seeder:
             note=notes[kind],
             **extra,
         )
+        if isinstance(done, ApprovalRequest):  # answering by an earlier decision
+            return self.approve(done, cast.second(cast.handler), "同意按原处理决定答复")
+        return done
 
     def extend(self, c: Complaint, cast: Cast, level: int) -> None:
+        """Requested by the handler, approved by an eligible approver (a manager
+        for the first, head office's senior manager for the second)."""
         reason = self.rng.choice(EXTENSION_REASONS)
         for step in range(1, level + 1):
-            svc.complaint_extend(
+            req = svc.complaint_extend(
                 complaint=c,
                 actor=cast.handler,
                 level=step,
                 reason=reason if step == 1 else "案情特别复杂，需进一步调查取证",
-                approver=cast.manager if step == 1 else cast.senior,
             )
+            approver = cast.second(cast.handler) if step == 1 else cast.senior
+            self.approve(req, approver, "同意延长")
 
     def pause(self, c: Complaint, h: Any) -> None:
         start = c.received_on + self.rng.randint(3, 8) * DAY

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from complaints import selectors
 from complaints.models import Code, Complaint, Correspondence, ExportRecord
+from organisations.admin_lookups import touches_personal
 
 CHUNK_SIZE = 2000
 
@@ -273,10 +274,19 @@ def _masked_term(term: str) -> str:
 def logged_filters(query: QueryDict) -> str:
     """The changelist query of an export as the export log keeps it: the search
     term may be a phone, an ID number or a name, and the log is read by people
-    who may not see them, so each term but a complaint number is masked."""
+    who may not see them, so each term but a complaint number is masked, and so
+    is the value of every filter on a personal field (`phone=`, `id_number=`,
+    `complainant_name__startswith=`...)."""
     query = query.copy()
-    if query.get("q"):
-        query["q"] = " ".join(_masked_term(t) for t in str(query["q"]).split())
+    for key in list(query):
+        if key == "q" or touches_personal(Complaint, key):
+            query.setlist(
+                key,
+                [
+                    " ".join(_masked_term(t) for t in str(value).split())
+                    for value in query.getlist(key)
+                ],
+            )
     return query.urlencode()
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import selectors
 from complaints.exceptions import STALE
 from complaints.identifiers import DOCUMENT_FIELDS, IDENTIFIER_FIELDS, normalise_fields
-from complaints.models import Attachment, Code, Complaint, Correspondence
+from complaints.models import Attachment, Code, Complaint, Correspondence, Routing
 from complaints.models.records import ContactMethod
 from complaints.services import validate_upload
 from complaints.services.registration import identifier_labels
@@ -131,6 +131,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "subject_staff",
             "policy_number",
             "claim_number",
+            "plate_number",
             "product_line",
             "category",
             "cause",
@@ -253,6 +254,19 @@ class NoteForm(ActionForm):
     )
 
 
+class InternalNoteForm(ActionForm):
+    """An internal note; a new note changes nothing, so no version check."""
+
+    text = forms.CharField(
+        label=_("Note"),
+        widget=_text_area(5),
+        help_text=_(
+            "For colleagues only, never sent to the complainant. Write @ and a "
+            "colleague's name (@陈晓敏) or username to tell them."
+        ),
+    )
+
+
 class ConfirmForm(ActionForm):
     confirm_only = True
 
@@ -261,8 +275,34 @@ class RequiredNoteForm(ActionForm):
     note = forms.CharField(label=_("Reason"), widget=_text_area(3))
 
 
+class DeclineForm(ActionForm):
+    """The one refusal: the standing ground, what was checked, the reason; it
+    waits for a manager's approval (DOMAIN.md §5a)."""
+
+    standing_ground = forms.ChoiceField(
+        label=_("Standing ground"),
+        choices=Routing.StandingGround.choices,
+        help_text=_(
+            "The only ground for declining (Measures arts. 14, 18). Any other "
+            "reason is routing, not refusal."
+        ),
+    )
+    checked = forms.CharField(
+        label=_("What was checked"),
+        widget=_text_area(3),
+        help_text=_("Identity document, power of attorney, proof of inheritance."),
+    )
+    note = forms.CharField(
+        label=_("Reason (for the approver and the notice)"), widget=_text_area(3)
+    )
+
+
 class RouteForm(ActionForm):
-    kind = forms.ChoiceField(label=_("Routing"), choices=C.RouteKind.choices)
+    error_aliases: ClassVar[dict[str, str]] = {"route_kind": "kind"}
+    kind = forms.ChoiceField(
+        label=_("Routing"),
+        choices=[(v, lbl) for v, lbl in C.RouteKind.choices],
+    )
     reason = forms.ModelChoiceField(label=_("Reason"), queryset=Code.objects.none())
     note = forms.CharField(label=_("Note"), widget=_text_area(3))
     item_type = forms.ChoiceField(
@@ -277,17 +317,32 @@ class RouteForm(ActionForm):
         required=False,
         help_text=_("Only when merging, e.g. TS2026-000123."),
     )
-    approver = UserChoiceField(
-        label=_("Approved by"),
+    forwarded_to = forms.CharField(
+        label=_("Forwarded to (institution)"),
         required=False,
-        queryset=None,
-        help_text=_("Needed when answering by an earlier decision."),
+        max_length=100,
+        help_text=_("Only when forwarding: the institution now handling it."),
+    )
+    forum = forms.ChoiceField(
+        label=_("Forum"),
+        required=False,
+        choices=[("", "---------"), *Routing.Forum.choices],
+        help_text=_("Only when linking to a proceeding."),
+    )
+    forum_name = forms.CharField(
+        label=_("Court / arbitration body"), required=False, max_length=100
+    )
+    case_number = forms.CharField(label=_("Case number"), required=False, max_length=60)
+    proceeding_on = forms.DateField(
+        label=_("Proceeding date"), required=False, widget=_date_widget()
     )
 
     def setup(self) -> None:
-        _choices(self, "reason", _codes(Code.Kind.ROUTE_REASON))
+        # "Not lodged by the consumer" is the decline, not a routing reason.
         _choices(
-            self, "approver", selectors.decision_approvers(complaint=self.complaint)
+            self,
+            "reason",
+            _codes(Code.Kind.ROUTE_REASON).exclude(code="not_consumer"),
         )
 
     def clean_merged_into(self) -> Complaint | None:
@@ -395,12 +450,13 @@ class MediationOutcomeForm(ActionForm):
     outcome = forms.ChoiceField(
         label=_("Mediation outcome"), choices=C.MediationOutcome.choices
     )
-    note = forms.CharField(label=_("Note"), widget=_text_area(3))
-    approver = UserChoiceField(
-        label=_("Approved by (compliance)"),
-        required=False,
-        queryset=None,
-        help_text=_("Needed when the insurer declines to take part."),
+    note = forms.CharField(
+        label=_("Note"),
+        widget=_text_area(3),
+        help_text=_(
+            "When the insurer declines to take part: the legitimate reason; the "
+            "request then waits for a compliance officer's approval."
+        ),
     )
     redress_amount = forms.DecimalField(
         label=_("Redress agreed (yuan)"),
@@ -409,11 +465,6 @@ class MediationOutcomeForm(ActionForm):
         max_digits=14,
         decimal_places=2,
     )
-
-    def setup(self) -> None:
-        _choices(
-            self, "approver", selectors.compliance_officers(complaint=self.complaint)
-        )
 
 
 class WithdrawForm(ActionForm):
@@ -433,15 +484,16 @@ class ExtendForm(ActionForm):
         choices=[(1, _("Level 1: to 30 days")), (2, _("Level 2: a further 30 days"))],
     )
     reason = forms.CharField(
-        label=_("Reason (told to the complainant)"), widget=_text_area(3)
+        label=_("Reason (told to the complainant)"),
+        widget=_text_area(3),
+        help_text=_(
+            "The request waits in the queue of those who may approve it; the "
+            "deadline moves when one of them approves."
+        ),
     )
-    approver = UserChoiceField(label=_("Approved by"), queryset=None)
 
     def setup(self) -> None:
         self.fields["level"].initial = min(self.complaint.extension_level + 1, 2)
-        _choices(
-            self, "approver", selectors.extension_approvers(complaint=self.complaint)
-        )
 
 
 class PauseForm(ActionForm):
@@ -585,9 +637,22 @@ class CallbackForm(ActionForm):
         return _not_in_future(self.cleaned_data["occurred_at"])
 
 
+class ProceedingOutcomeForm(ActionForm):
+    """The court's or arbitration body's outcome, when the insurer learns of it."""
+
+    outcome = forms.CharField(label=_("Outcome"), widget=_text_area(3))
+    recorded_on = forms.DateField(label=_("Learned on"), widget=_date_widget())
+
+    def setup(self) -> None:
+        self.fields["recorded_on"].initial = timezone.localdate()
+
+    def clean_recorded_on(self) -> Any:
+        return _not_in_future(self.cleaned_data["recorded_on"])
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "accept": NoteForm,
-    "decline": RequiredNoteForm,
+    "decline": DeclineForm,
     "route": RouteForm,
     "assign": AssignForm,
     "propose_decision": ProposeDecisionForm,
@@ -610,5 +675,6 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "attachment": AttachmentForm,
     "record_redress": RedressForm,
     "record_callback": CallbackForm,
+    "record_proceeding_outcome": ProceedingOutcomeForm,
 }
 """The form of each action of transitions.ACTION_LABELS, plus the case file's."""

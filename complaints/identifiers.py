@@ -397,12 +397,47 @@ def normalise_credit_code(value: Any, *, field: str = "") -> str:
     return code
 
 
+# --- Vehicle plates (GA 36-2018) ---------------------------------------------------
+# A province's one-character abbreviation, the issuing office's letter, then 5
+# characters (6 for new-energy vehicles); the last may be 挂/学/警/港/澳.
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(rf"[{PLATE_PROVINCES}][A-Z][A-Z0-9]{{4,5}}[A-Z0-9挂学警港澳]")
+PLATE_FORMAT = _(
+    "%(field)s: a province's abbreviation, a letter and 5 or 6 letters or digits "
+    "(粤A12345, 粤AD12345)."
+)
+
+
+def normalise_plate(value: Any, *, field: str = "") -> str:
+    """'粤a·123 45' -> '粤A12345': capitals, no spaces, dots or hyphens."""
+    plate = _SEPARATORS.sub("", _clean(value)).replace("•", "").upper()
+    if not plate:
+        return ""
+    if not _PLATE.fullmatch(plate):
+        raise _error(PLATE_FORMAT, "plate_format", field)
+    return plate
+
+
+def lenient_plate(value: Any) -> str:
+    """A plate in its stored form when it is one, else "" (for lookups)."""
+    try:
+        return normalise_plate(value)
+    except ValidationError:
+        return ""
+
+
 # --- A complainant's identifiers at once ----------------------------------------
 PHONE_FIELDS = ("phone", "agent_phone")
 # number field -> its document-type field
 DOCUMENT_FIELDS = {"id_number": "id_type", "agent_id_number": "agent_id_type"}
 CREDIT_CODE_FIELDS = ("credit_code",)
-IDENTIFIER_FIELDS = (*PHONE_FIELDS, *DOCUMENT_FIELDS, *CREDIT_CODE_FIELDS)
+PLATE_FIELDS = ("plate_number",)
+IDENTIFIER_FIELDS = (
+    *PHONE_FIELDS,
+    *DOCUMENT_FIELDS,
+    *CREDIT_CODE_FIELDS,
+    *PLATE_FIELDS,
+)
 
 
 def normalise_fields(
@@ -451,6 +486,12 @@ def normalise_fields(
         if name in values:
             try:
                 clean[name] = normalise_credit_code(values[name], field=label(name))
+            except ValidationError as exc:
+                errors[name] = exc
+    for name in PLATE_FIELDS:
+        if name in values:
+            try:
+                clean[name] = normalise_plate(values[name], field=label(name))
             except ValidationError as exc:
                 errors[name] = exc
     return clean, errors

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import identifiers, import_values
 from complaints.calendar_service import calendar_file_rows
 from complaints.models import Code, Complaint, ImportRecord
+from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
 from complaints.services import complaint_register
 from complaints.services.registration import REGULATOR_CHANNEL
 from organisations import permissions as P
@@ -202,11 +203,7 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
         cell_text(r[index["监管转送编号"]]) if len(r) > index["监管转送编号"] else ""
         for r in rows[1:]
     ]
-    existing = set(
-        Complaint.objects.filter(
-            regulator_reference__in=[r for r in references if r and "\x00" not in r]
-        ).values_list("regulator_reference", flat=True)
-    )
+    existing, taken = _references_on_file(actor, references)
     preview, seen = Preview(), dict[str, int]()
     for line, row in enumerate(rows[1:], start=2):
         raw = {name: row[i] if i < len(row) else None for name, i in index.items()}
@@ -228,9 +225,32 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
         if problems:
             preview.problems.extend(problems)
             continue
+        if reference in taken:
+            # Registered outside the importer's scope: the same answer as the
+            # registration form gives for any reference conflict, naming
+            # neither the complaint nor its branch.
+            preview.problems.append(
+                Problem(line, "监管转送编号", str(REGULATOR_REFERENCE_TAKEN))
+            )
+            continue
         status = "unchanged" if reference in existing else "new"
         preview.rows.append(PreviewRow(line, reference, status, values))
     return preview
+
+
+def _references_on_file(actor: Any, references: list[str]) -> tuple[set[str], set[str]]:
+    """(in the importer's IMPORT scope, elsewhere) among `references`.
+
+    Only a reference the importer may see is "unchanged": one of another
+    branch is not reported as such (that told whether it exists there).
+    """
+    wanted = [r for r in references if r and "\x00" not in r]
+    on_file = Complaint.objects.filter(regulator_reference__in=wanted)
+    mine = set(
+        P.scope(on_file, actor, P.IMPORT).values_list("regulator_reference", flat=True)
+    )
+    every = set(on_file.values_list("regulator_reference", flat=True))
+    return mine, every - mine
 
 
 def code_lists() -> dict[str, import_values.Vocabulary]:

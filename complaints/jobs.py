@@ -34,8 +34,15 @@ from complaints.deadlines import (
     add_working_days,
     working_days_left,
 )
-from complaints.models import OPEN_STATUSES, Complaint, Notification
-from complaints.notifications import queue_staff_alert
+from complaints.models import (
+    OPEN_STATUSES,
+    Complaint,
+    InvestigationTask,
+    Notification,
+    StaffNotice,
+)
+from complaints.notifications import queue_mailbox_alert, queue_staff_alert
+from complaints.services.notices import notify_staff
 from complaints.sms import SmsBackend, get_sms_backend
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions
@@ -64,6 +71,7 @@ class SweepResult:
     overdue: int = 0
     escalated: int = 0
     callbacks: int = 0
+    tasks: int = 0
     notifications: int = 0
     adjusted: int = 0
     skipped: str = ""
@@ -75,13 +83,15 @@ class SweepResult:
         text = gettext(
             "Deadline sweep: %(checked)d complaints checked, %(due_soon)d due soon, "
             "%(overdue)d overdue, %(escalated)d escalated, %(callbacks)d callbacks "
-            "due, %(notifications)d alerts queued, %(adjusted)d markers adjusted."
+            "due, %(tasks)d investigation tasks overdue, %(notifications)d alerts "
+            "queued, %(adjusted)d markers adjusted."
         ) % {
             "checked": self.checked,
             "due_soon": self.due_soon,
             "overdue": self.overdue,
             "escalated": self.escalated,
             "callbacks": self.callbacks,
+            "tasks": self.tasks,
             "notifications": self.notifications,
             "adjusted": self.adjusted,
         }
@@ -144,6 +154,12 @@ class _Recipients:
             seniors = permissions.users_with(permissions.APPROVE_FURTHER, institution)
             self._upper[institution.pk] = _unique([*users, *seniors.order_by("pk")])
         return self._upper[institution.pk]
+
+
+def nearest_managers(institution: Institution) -> list[Any]:
+    """The approvers of the nearest level with its own: who hears that a
+    decision waits (not every senior manager above)."""
+    return _Recipients().managers(institution)
 
 
 def _unique(users: Sequence[Any]) -> list[Any]:
@@ -223,7 +239,58 @@ def _sweep(today: date, dry_run: bool) -> SweepResult:
         result.checked += 1
         _sweep_one(complaint, today, calendar, recipients, result)
     _sweep_callbacks(today, calendar, recipients, result)
+    _sweep_tasks(today, calendar, result)
     return result
+
+
+# --- Investigation tasks ----------------------------------------------------------
+# An open task not answered by its day is reminded on the first working day
+# after it (the same counting as an overdue complaint) to its receivers (the
+# person, or the department's members and mailbox), with its sender in copy:
+# once per task and answer day, so a new day set on the task earns its own.
+def _sweep_tasks(today: date, calendar: DatabaseCalendar, result: SweepResult) -> None:
+    T = InvestigationTask
+    late = (
+        T.objects.filter(status=T.Status.OPEN, due_on__lt=today)
+        .select_related("complaint__institution", "department", "assignee")
+        .select_related("requested_by")
+        .order_by("pk")
+    )
+    for task in late.iterator(chunk_size=SWEEP_CHUNK_SIZE):
+        days_over = -working_days_left(today, task.due_on, calendar)
+        if days_over < 1:
+            continue  # a rest day right after the day: nobody is at work
+        dedup = f"task_overdue:{task.pk}:{task.due_on}"
+        if task.assignee is not None:
+            receivers = [task.assignee]
+        else:
+            assert task.department is not None  # a task goes to one or the other
+            receivers = list(task.department.members.filter(is_active=True))
+        users = _unique([*receivers, task.requested_by])
+        alert = _Alert("task_overdue", dedup, users, {}, "tasks")
+        pending = _not_yet_queued([alert])
+        mailbox = task.department.email if task.department is not None else ""
+        mailbox_due = (
+            bool(mailbox)
+            and not Notification.objects.filter(dedup_key=f"{dedup}:mailbox").exists()
+        )
+        if not pending and not mailbox_due:
+            continue
+        result.tasks += 1
+        context = {"task": task, "days_over": days_over}
+        if result.dry_run:
+            queued = sum(len(u) for _a, u in pending) + int(mailbox_due)
+            result.notifications += queued
+            continue
+        with transaction.atomic():
+            for _alert, to in pending:
+                result.notifications += queue_staff_alert(
+                    task.complaint, "task_overdue", to, dedup=dedup, **context
+                )
+            if mailbox_due:
+                result.notifications += queue_mailbox_alert(
+                    task.complaint, "task_overdue", mailbox, dedup=dedup, **context
+                )
 
 
 # --- Satisfaction callbacks (回访) -----------------------------------------------
@@ -376,6 +443,17 @@ def _sweep_one(
         for alert in alerts:
             result.notifications += queue_staff_alert(
                 c, alert.kind, alert.users, dedup=alert.dedup, **alert.context
+            )
+            # The same alert in the application (e-mailed just above).
+            notify_staff(
+                complaint=c,
+                kind=StaffNotice.Kind.DUE_SOON
+                if alert.kind == "due_soon"
+                else StaffNotice.Kind.OVERDUE,
+                users=alert.users,
+                event=alert.dedup,
+                email=False,
+                watchers=False,
             )
 
 

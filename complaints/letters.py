@@ -61,6 +61,12 @@ ITEM_TYPE_TEXT: dict[str, str] = {
     Complaint.ItemType.REPORT: "举报",
     Complaint.ItemType.COMPLAINT: "投诉",
 }
+# The standing ground of a decline, as the letter states it (Measures art. 14).
+STANDING_GROUND_TEXT: dict[str, str] = {
+    "not_the_consumer": "提出投诉的人并非保险消费者本人",
+    "no_agency": "以代理人名义提出投诉，但未能证明法定代理关系或者提供授权委托书",
+    "not_an_heir": "以继承人名义提出投诉，但未能提供继承关系证明",
+}
 # How the outbox's channels read in the letter's record.
 CHANNEL_METHOD: dict[str, str] = {
     Notification.Channel.EMAIL: ContactMethod.EMAIL,
@@ -109,6 +115,10 @@ def letter_context(
             complaint.review_result, ""
         )
         context["routes"] = review_decision_routes()
+    elif kind == K.DECLINE:
+        routing = extra.get("routing")
+        ground = getattr(routing, "standing_ground", "")
+        context["ground_text"] = STANDING_GROUND_TEXT.get(ground, "")
     elif kind == K.ROUTED:
         context["item_type_text"] = ITEM_TYPE_TEXT.get(complaint.item_type, "")
         if complaint.route_kind == Complaint.RouteKind.ALREADY_DECIDED:

@@ -95,3 +95,24 @@ def queue_staff_alert(
     before = Notification.objects.filter(complaint=complaint).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedup))
     return Notification.objects.filter(complaint=complaint).count() - before
+
+
+def queue_mailbox_alert(
+    complaint: Complaint, kind: str, address: str, *, dedup: str, **context: Any
+) -> int:
+    """Queue an e-mail alert to a shared mailbox (a department's), at most once
+    per `dedup`; how many rows were queued (0 or 1)."""
+    subject, body = render_notice(kind, {"complaint": complaint, **context})
+    row = N(
+        complaint=complaint,
+        kind=kind,
+        audience=N.Audience.STAFF,
+        channel=N.Channel.EMAIL,
+        address=address,
+        subject=subject,
+        body=body,
+        dedup_key=f"{dedup}:mailbox",
+    )
+    before = Notification.objects.filter(complaint=complaint).count()
+    Notification.objects.bulk_create([row], ignore_conflicts=True)
+    return Notification.objects.filter(complaint=complaint).count() - before

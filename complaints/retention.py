@@ -49,6 +49,7 @@ from complaints.models import (
     Complaint,
     Correspondence,
     Extension,
+    InternalNote,
     InvestigationTask,
     Letter,
     Notification,
@@ -78,6 +79,7 @@ CASE_FILE: dict[str, type[Model]] = {
     "letter": Letter,
     "investigationtask": InvestigationTask,
     "supervision": Supervision,
+    "internalnote": InternalNote,
 }
 # Files of the case file, deleted from storage with the personal data.
 FILE_FIELDS: list[tuple[type[Model], str]] = [(Attachment, "file"), (Letter, "pdf")]
@@ -210,6 +212,7 @@ def _anonymise_batch(
         for name in PERSONAL_FIELDS["complaint"]:
             value = getattr(complaint, name)
             setattr(complaint, name, "" if name in EMPTIED or not value else ANONYMISED)
+        complaint.plate_number = ""  # identifies the vehicle's keeper; not sealed
         complaint.anonymised_at = now
         complaint._history_user = actor  # type: ignore[attr-defined]
         complaint._change_reason = reason[:100]  # type: ignore[attr-defined]

@@ -16,10 +16,11 @@ from django.db.models import Case, CharField, DateField, F, Q, QuerySet, Value, 
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from complaints import deadlines, identifiers
+from complaints import deadline_terms, deadlines, identifiers
 from complaints.models import OPEN_STATUSES, Complaint
 from organisations import permissions as P
 from organisations.models import Institution, Membership
+from organisations.names import display_name as person_name  # noqa: F401 (re-exported)
 
 S = Complaint.Status
 # A deadline this close (in working days) or closer is shown amber: the first
@@ -199,18 +200,6 @@ def can_see_personal_data(user: Any, complaint: Complaint) -> bool:
     return P.has(user, P.PERSONAL_DATA, complaint.institution)
 
 
-def person_name(user: Any) -> str:
-    """Chinese order (family name first, no space) when the name is Chinese."""
-    if user is None:
-        return ""
-    first, last = user.first_name.strip(), user.last_name.strip()
-    if not (first or last):
-        return str(user.username)
-    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
-        return f"{last}{first}"
-    return f"{first} {last}".strip()
-
-
 def mask_phone(value: str) -> str:
     """13800138000 -> 138****8000; short values keep only their last two digits."""
     if not value:
@@ -354,10 +343,15 @@ def _digits_of(field: str) -> Any:
 # --- Deadlines as shown -------------------------------------------------------
 @dataclass(frozen=True)
 class Deadline:
-    """The binding date of a complaint as the workbench shows it.
+    """The dates of a complaint as the workbench shows them
+    (complaints.deadline_terms says what each means).
 
-    state: "green" (more than DUE_SOON_WORKING_DAYS working days), "amber"
-    (that many or fewer), "red" (overdue), "grey" (the clock is not running).
+    legal: the legal deadline (法定期限); internal: the internal target (内部时限);
+    due: the earlier of the two, the date the handler works to, to which
+    working_days_left and calendar_days_left count. state: "red" (overdue:
+    past the legal deadline), "amber" (past the internal target, or
+    DUE_SOON_WORKING_DAYS working days or fewer left), "green", "grey" (the
+    clock is not running).
     """
 
     due: date | None
@@ -366,17 +360,37 @@ class Deadline:
     calendar_days_left: int | None
     provisional: bool
     paused: bool
+    legal: date | None = None
+    internal: date | None = None
+    legal_days_left: int | None = None
+    regulator_binds: bool = False
 
     @property
     def overdue_days(self) -> int:
-        return max(-(self.calendar_days_left or 0), 0)
+        """Calendar days past the legal deadline."""
+        if self.state != "red":
+            return 0
+        left = self.legal_days_left
+        if left is None:
+            left = self.calendar_days_left
+        return max(-(left or 0), 0)
+
+    @property
+    def past_internal(self) -> bool:
+        return self.state == "amber" and (self.calendar_days_left or 0) < 0
+
+    @property
+    def internal_overdue_days(self) -> int:
+        return max(-(self.calendar_days_left or 0), 0) if self.past_internal else 0
 
 
 def complaint_deadline(
     complaint: Complaint, *, today: date, calendar: deadlines.WorkdayCalendar
 ) -> Deadline:
-    """The running clock of `complaint` on `today` (decision, or review once under
-    review); `calendar` is one per request (it caches what it reads)."""
+    """The dates of `complaint` on `today` (the decision clock, or the review's
+    once under review); `calendar` is one per request (it caches what it reads)."""
+    legal = deadline_terms.legal_deadline(complaint)
+    internal = deadline_terms.internal_target(complaint)
     running = complaint.item_type == Complaint.ItemType.COMPLAINT and (
         complaint.status in OPEN_STATUSES
     )
@@ -384,16 +398,37 @@ def complaint_deadline(
     if complaint.status == S.UNDER_REVIEW and complaint.review_due:
         due, running = complaint.review_due, True
     paused = bool(complaint.paused_since) and complaint.status in OPEN_STATUSES
+    binds = deadline_terms.regulator_date_binds(complaint)
     if due is None or not running or paused:
-        return Deadline(due, "grey", None, None, complaint.due_provisional, paused)
+        return Deadline(
+            due,
+            "grey",
+            None,
+            None,
+            complaint.due_provisional,
+            paused,
+            legal=legal,
+            internal=internal,
+            regulator_binds=binds,
+        )
     working = deadlines.working_days_left(today, due, calendar)
     calendar_days = (due - today).days
-    if today > due:
+    legal_left = (legal - today).days if legal else None
+    if legal_left is not None and legal_left < 0:
         state = "red"
-    elif working <= DUE_SOON_WORKING_DAYS:
+    elif today > due or working <= DUE_SOON_WORKING_DAYS:
         state = "amber"
     else:
         state = "green"
     return Deadline(
-        due, state, working, calendar_days, complaint.due_provisional, paused
+        due,
+        state,
+        working,
+        calendar_days,
+        complaint.due_provisional,
+        paused,
+        legal=legal,
+        internal=internal,
+        legal_days_left=legal_left,
+        regulator_binds=binds,
     )

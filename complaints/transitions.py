@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "recuse": _("Declare conflict of interest"),
     "record_redress": _("Record redress payment"),
     "record_callback": _("Record satisfaction callback"),
+    "record_proceeding_outcome": _("Record the proceeding's outcome"),
 }
 
 # The permission that offers each transition on the complaint's institution.
@@ -89,6 +90,11 @@ def _aftercare(complaint: Complaint, user: Any) -> list[str]:
     found = []
     if complaint.status in REDRESS_PAYABLE:
         found.append("record_redress")
+    if (
+        complaint.status == Complaint.Status.ROUTED
+        and complaint.route_kind == Complaint.RouteKind.PROCEEDING
+    ):
+        found.append("record_proceeding_outcome")
     reached = complaint.callback_at is not None and (complaint.satisfaction or 0) >= 1
     if complaint.status == Complaint.Status.CLOSED and not reached:
         found.append("record_callback")

@@ -1,4 +1,5 @@
-"""Reads of the work around cases: investigation tasks and supervision (督办).
+"""Reads of the work around cases: investigation tasks, supervision (督办)
+and the satisfaction callbacks (回访) due.
 
 The landing page and "my work" show what waits for a user through
 `casework_counts(user=...)` (one count per list, each with its link) and the
@@ -9,11 +10,12 @@ its timeline `casework_events(complaint)` (letters, tasks, supervision).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +100,44 @@ def supervisions_on_my_cases(*, user: Any) -> QuerySet[Supervision]:
         (handled | unassigned)
         .select_related("complaint__institution", "started_by")
         .order_by("due_on", "started_at")
+    )
+
+
+def supervisions_in_my_branches(*, user: Any) -> QuerySet[Supervision]:
+    """Running supervisions of the cases in the subtree where the user
+    supervises (a manager's or senior manager's view of what they and their
+    colleagues put under 督办), the earliest act-by date first."""
+    if not user.is_authenticated:
+        return Supervision.objects.none()
+    running = Supervision.objects.filter(ended_at__isnull=True).exclude(
+        complaint__status=Complaint.Status.ARCHIVED
+    )
+    return (
+        P.scope(running, user, P.ASSIGN, via="complaint__institution")
+        .select_related("complaint__institution", "complaint__handler", "started_by")
+        .order_by("due_on", "started_at")
+    )
+
+
+def callbacks_due(*, user: Any, today: date | None = None) -> QuerySet[Complaint]:
+    """Closed cases whose satisfaction callback (回访) fell due and is not yet
+    made (or reached nobody yet): those the user handled, and those nobody
+    handled in the branches the user handles; the earliest due first.
+    The deadline sweep reminds the same people (complaints.jobs)."""
+    if not user.is_authenticated:
+        return Complaint.objects.none()
+    today = today or timezone.localdate()
+    due = Complaint.objects.filter(
+        status=Complaint.Status.CLOSED, callback_due__lte=today
+    ).filter(
+        Q(callback_at__isnull=True) | Q(satisfaction=Complaint.Satisfaction.UNREACHABLE)
+    )
+    handled = P.scope(due.filter(handler=user), user, P.VIEW)
+    unassigned = P.scope(due.filter(handler__isnull=True), user, P.HANDLE)
+    return (
+        (handled | unassigned)
+        .select_related("institution")
+        .order_by("callback_due", "pk")
     )
 
 
@@ -217,10 +257,11 @@ class WorkCount:
 
 def casework_counts(*, user: Any) -> list[WorkCount]:
     """The casework on the user's desk, for the landing page's counts: tasks to
-    answer, tasks awaiting an answer, supervised cases."""
+    answer, tasks awaiting an answer, supervised cases, callbacks due; for a
+    manager, the supervisions running in their branches."""
     work = reverse("admin:complaints_complaint_my_work")
     tasks = reverse("admin:complaints_investigationtask_changelist")
-    return [
+    counts = [
         WorkCount(
             "tasks_to_answer",
             _("Tasks to answer"),
@@ -239,4 +280,20 @@ def casework_counts(*, user: Any) -> list[WorkCount]:
             supervisions_on_my_cases(user=user).count(),
             f"{work}#supervised",
         ),
+        WorkCount(
+            "callbacks_due",
+            _("Satisfaction callbacks due"),
+            callbacks_due(user=user).count(),
+            f"{work}#callbacks-due",
+        ),
     ]
+    if P.has_anywhere(user, P.ASSIGN):
+        counts.append(
+            WorkCount(
+                "supervising",
+                _("Supervision in my branches"),
+                supervisions_in_my_branches(user=user).count(),
+                f"{work}#supervising",
+            )
+        )
+    return counts

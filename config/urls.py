@@ -5,7 +5,8 @@ from django.views.generic import RedirectView
 
 admin.site.site_header = _("Consumer complaint handling")
 admin.site.site_title = _("Complaint back office")
-admin.site.index_title = _("Workbench")
+# The landing page is the person's work (templates/admin/index.html).
+admin.site.index_title = _("My work")
 # A lost database connection answers 503 "temporarily unavailable", not 500.
 handler500 = "config.errors.server_error"
 

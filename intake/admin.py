@@ -26,6 +26,7 @@ from intake.services import (
 )
 from organisations import permissions
 from organisations.admin import AuditedHistoryAdmin
+from organisations.admin_lookups import register_personal
 
 TOKEN_ONCE = _(
     "Token of “{name}”: {token} — copy it now into the channel's configuration. "
@@ -237,3 +238,7 @@ class MailMessageAdmin(ReadOnlyAdmin):
             return obj.sender
         local, _at, domain = obj.sender.partition("@")
         return f"{local[:1]}***@{domain}" if domain else selectors.mask_text(local)
+
+
+# A mail's sender and subject are the complainant's (organisations.admin_lookups).
+register_personal(MailMessage, ("sender", "subject"))

@@ -225,6 +225,7 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
     subject_staff = _optional(100)
     policy_number = _optional(40)
     claim_number = _optional(40)
+    plate_number = _optional(16)
     product_line = CodeField("product_line", help_text=_("Product-line code."))
     category = CodeField("category", help_text=_("Business-category code."))
     request = _text(MAX_TEXT)

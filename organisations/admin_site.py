@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from organisations import views
+from organisations.admin_lookups import LookupRule
 from organisations.forms import TwoFactorLoginForm
 
 LOCKED_OUT_TITLE = _("Sign-in temporarily blocked")
@@ -39,6 +40,20 @@ class ComplaintAdminSite(admin.AdminSite):
     # Titles are set in config.urls.
     login_form = TwoFactorLoginForm
     login_template = "admin/two_factor/login.html"
+
+    def register(
+        self, model_or_iterable: Any, admin_class: Any = None, **options: Any
+    ) -> None:
+        """Every ModelAdmin under the one lookup rule (organisations.admin_lookups),
+        a new one included without opting in."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, LookupRule):
+            admin_class = type(
+                admin_class.__name__,
+                (LookupRule, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         # Before the stock patterns: those end in a catch-all.

@@ -9,6 +9,9 @@ class OrganisationsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from organisations import names
         from organisations.middleware import session_started
+
+        names.install()
 
         user_logged_in.connect(session_started, dispatch_uid="session_started")

@@ -19,9 +19,14 @@ from organisations.two_factor import confirmed_device
 
 SIGNED_IN_AT = "_signed_in_at"
 LAST_SEEN = "_last_seen"
-NO_DEVICE_SEEN = "_no_otp_device_seen"
-# The idle clock is written at most once a minute, not on every request, so
-# a session ends after SESSION_IDLE_TIMEOUT to within a minute.
+# The clocks that move while a person works (last request, last look for a
+# two-factor device) ride in a signed cookie bound to the session key, not in
+# the session: writing the session would add queries to whatever page is
+# open when the clock ticks. The session itself is written at sign-in only.
+SEEN_COOKIE = "cd_seen"
+SEEN_SALT = "organisations.middleware.seen"
+# A look for a device is made at most once a minute; the idle clock moves on
+# every request (a cookie costs no query).
 LAST_SEEN_RESOLUTION = 60
 
 SESSION_EXPIRED = _("Your session has ended. Please sign in again.")
@@ -52,23 +57,75 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            self._check(request)
-        return self.get_response(request)
-
-    def _check(self, request: HttpRequest) -> None:
-        session = request.session
+        if not request.user.is_authenticated:
+            return self.get_response(request)
         now = time.time()
-        signed_in = session.setdefault(SIGNED_IN_AT, now)
-        last_seen = session.get(LAST_SEEN, now)
-        if (
-            now - last_seen > settings.SESSION_IDLE_TIMEOUT
-            or now - signed_in > settings.SESSION_COOKIE_AGE
-        ):
+        if self._expired(request, now):
             logout(request)
             messages.info(request, SESSION_EXPIRED, fail_silently=True)
-        elif LAST_SEEN not in session or now - last_seen >= LAST_SEEN_RESOLUTION:
-            session[LAST_SEEN] = now
+            return self.get_response(request)
+        seen = read_seen(request)
+        seen["last"] = now
+        response = self.get_response(request)
+        write_seen(request, response, seen)
+        return response
+
+    @staticmethod
+    def _expired(request: HttpRequest, now: float) -> bool:
+        session = request.session
+        signed_in = session.get(SIGNED_IN_AT)
+        if signed_in is None:
+            # A session from before the clocks (or force_login in a test):
+            # start them now, the one write such a session ever gets.
+            session[SIGNED_IN_AT] = session[LAST_SEEN] = signed_in = now
+        # A missing or forged cookie falls back to the sign-in time: it can
+        # only end a session sooner, never keep one alive.
+        last_seen = read_seen(request).get("last") or session.get(LAST_SEEN, signed_in)
+        return (
+            now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            or now - signed_in > settings.SESSION_COOKIE_AGE
+        )
+
+
+def _salt(request: HttpRequest) -> str:
+    return f"{SEEN_SALT}:{request.session.session_key or ''}"
+
+
+def read_seen(request: HttpRequest) -> dict[str, float]:
+    """The moving clocks from the signed cookie; empty if absent or forged."""
+    cached = getattr(request, "_seen_clocks", None)
+    if cached is not None:
+        return cached
+    raw = request.get_signed_cookie(
+        SEEN_COOKIE,
+        default="",
+        salt=_salt(request),
+        max_age=settings.SESSION_COOKIE_AGE,
+    )
+    seen: dict[str, float] = {}
+    for part in (raw or "").split(","):
+        key, _sep, value = part.partition("=")
+        try:
+            seen[key] = float(value)
+        except ValueError:
+            continue
+    request._seen_clocks = seen  # type: ignore[attr-defined]
+    return seen
+
+
+def write_seen(
+    request: HttpRequest, response: HttpResponse, seen: dict[str, float]
+) -> None:
+    if not request.user.is_authenticated or not request.session.session_key:
+        return
+    response.set_signed_cookie(
+        SEEN_COOKIE,
+        ",".join(f"{key}={value:.0f}" for key, value in sorted(seen.items())),
+        salt=_salt(request),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 class TwoFactorMiddleware:
@@ -115,8 +172,10 @@ class TwoFactorMiddleware:
         (as the idle clock), so a page does not pay a query for it every time;
         a device enrolled in another session signs this one out within that."""
         now = time.time()
-        seen = request.session.get(NO_DEVICE_SEEN)
-        if seen is not None and now - seen < LAST_SEEN_RESOLUTION:
+        seen = read_seen(request)
+        checked = seen.get("device")
+        if checked is not None and now - checked < LAST_SEEN_RESOLUTION:
             return False
-        request.session[NO_DEVICE_SEEN] = now
+        # Written to the cookie by SessionTimeoutMiddleware on the way out.
+        seen["device"] = now
         return True

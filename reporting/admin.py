@@ -9,8 +9,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,7 @@ from organisations.admin import AuditedHistoryAdmin
 from organisations.models import Membership
 from reporting import periods, services, views
 from reporting.models import (
+    QUALITY_SCORE_MAX,
     BusinessVolume,
     ComplaintRootCause,
     Dashboard,
@@ -40,6 +42,33 @@ NOT_IN_FUTURE = _("A day that has not come yet cannot be recorded.")
 
 def _complaint_link(c: Complaint) -> str:
     return format_html('<a href="{}">{}</a>', complaint_url(c.pk), c.number)
+
+
+def _covered_columns(request: HttpRequest) -> tuple[Any, Any]:
+    """(count, links) of a rectification's complaints in the reader's scope;
+    built once per request (sortable_by and the form ask again)."""
+    cached = getattr(request, "_covered_columns", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    user = request.user
+
+    def visible(obj: Rectification) -> Any:
+        return P.scope(obj.complaints.all(), user, P.VIEW)
+
+    @admin.display(description=_("complaints covered"))
+    def covered(obj: Rectification) -> int:
+        return visible(obj).count()  # type: ignore[no-any-return]
+
+    @admin.display(description=_("complaints covered"))
+    def covered_complaints(obj: Rectification) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html_join(
+            ", ", "{}", ((_complaint_link(c),) for c in visible(obj).order_by("pk"))
+        )
+
+    request._covered_columns = (covered, covered_complaints)  # type: ignore[attr-defined]
+    return covered, covered_complaints
 
 
 def _reports_anywhere(request: HttpRequest) -> bool:
@@ -313,31 +342,24 @@ class RectificationAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
         "root_cause",
         "due_on",
         "status",
-        "covered",
-    ]
+    ]  # and the count of covered complaints (get_list_display)
     list_filter = ["status", "root_cause__function", "root_cause"]
     list_select_related = ["owner_institution", "root_cause"]
     search_fields = ["title", "measure"]
-    readonly_fields = ["covered_complaints"]
 
+    # The covered complaints as the reader may see them: a rectification of one
+    # branch can cover another's complaints (a head office's item), and those
+    # are neither named nor counted for a reader outside their scope.
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        covered = _covered_columns(request)[1]
         # The owner is chosen when the item is opened (rectification_update
         # does not move it): shown, not offered for editing.
         if obj is None:
-            return self.readonly_fields
-        return [*self.readonly_fields, "owner_institution"]
+            return [covered]
+        return [covered, "owner_institution"]
 
-    @admin.display(description=_("complaints covered"))
-    def covered(self, obj: Rectification) -> int:
-        return obj.complaints.count()
-
-    @admin.display(description=_("complaints covered"))
-    def covered_complaints(self, obj: Rectification) -> str:
-        if obj.pk is None:
-            return "—"
-        return format_html_join(
-            ", ", "{}", ((_complaint_link(c),) for c in obj.complaints.all())
-        )
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return [*self.list_display, _covered_columns(request)[0]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _reports_anywhere(request)
@@ -432,19 +454,190 @@ class RectificationAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
         pass  # complaints are covered through rectification_cover above
 
 
+class QualityCheckInlineForm(forms.ModelForm):
+    class Meta:
+        model = QualityCheck
+        fields = ["result", "rule", "note"]
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        # The service's rule, asked here too so the message sits on its row.
+        if data.get("result") == QualityCheck.Result.ISSUES and not data.get("rule"):
+            self.add_error("rule", services.RULE_REQUIRED)
+        return data
+
+
+def _score_text(obj: QualityCheck) -> str:
+    scores = [s.score for s in obj.scores.all()]
+    if not scores:
+        return "—"
+    avg = sum(scores) / len(scores)
+    return f"{avg:.1f} / {QUALITY_SCORE_MAX}"
+
+
 class QualityCheckInline(admin.TabularInline):
     model = QualityCheck
-    fields = ["case", "result", "rule", "note", "checked_by", "checked_at"]
-    readonly_fields = ["case", "checked_by", "checked_at"]
+    form = QualityCheckInlineForm
+    fields = ["case", "result", "rule", "note", "scored", "checked_by", "checked_at"]
+    readonly_fields = ["case", "scored", "checked_by", "checked_at"]
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("complaint", "checked_by")
+            .prefetch_related("scores")
+        )
 
     @admin.display(description=_("complaint"))
     def case(self, obj: QualityCheck) -> str:
         return _complaint_link(obj.complaint)
 
+    @admin.display(description=_("score per checklist item"))
+    def scored(self, obj: QualityCheck) -> str:
+        url = reverse("admin:reporting_qualitycheck_change", args=[obj.pk])
+        return format_html(
+            '<a href="{}" id="score-{}">{} · {}</a>',
+            url,
+            obj.pk,
+            _score_text(obj),
+            _("Score the checklist"),
+        )
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Compliance officers record findings (R70), not only the superuser
+        # the model permission would ask for; the service checks the sample's
+        # institution.
+        return _is_compliance_anywhere(request)
+
+
+class QualityCheckScoreForm(forms.Form):
+    """One score field per checklist item (empty: does not apply), and the note."""
+
+    note = forms.CharField(
+        label=_("finding"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, data: Any = None, *, check: QualityCheck) -> None:
+        initial = {f"score_{s.rule}": str(s.score) for s in check.scores.all()}
+        initial["note"] = check.note
+        super().__init__(data, initial=initial)
+        scale = [("", _("not applicable"))] + [
+            (str(n), str(n)) for n in range(QUALITY_SCORE_MAX + 1)
+        ]
+        for rule, label in QualityCheck.Rule.choices:
+            self.fields[f"score_{rule}"] = forms.TypedChoiceField(
+                label=label,
+                choices=scale,
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+        self.fields["note"] = self.fields.pop("note")  # after the items
+
+    def scores(self) -> dict[str, int | None]:
+        return {
+            rule: self.cleaned_data.get(f"score_{rule}")
+            for rule in QualityCheck.Rule.values
+        }
+
+    def clean(self) -> Any:
+        data = super().clean()
+        if not self.errors and not any(v is not None for v in self.scores().values()):
+            raise ValidationError(services.SCORE_SOMETHING)
+        return data
+
+
+@admin.register(QualityCheck)
+class QualityCheckAdmin(ReadersMixin, AuditedHistoryAdmin):
+    """The findings of every sample in one list; a finding's page scores the
+    case item by item (quality_check_record)."""
+
+    scope_via = "sample__institution"
+    # What the history's form shows (the scores have their own page): no
+    # choice list of complaints or samples, which would reach beyond the scope.
+    fields = ["result", "rule", "note"]
+    list_display = [
+        "complaint",
+        "sample",
+        "result",
+        "rule",
+        "score_avg",
+        "checked_by",
+        "checked_at",
+    ]
+    list_filter = ["result", "rule"]
+    list_select_related = ["complaint", "sample__institution", "checked_by"]
+    search_fields = ["complaint__number"]
+    change_form_template = "admin/reporting/qualitycheck/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).prefetch_related("scores")
+
+    @admin.display(description=_("average score"))
+    def score_avg(self, obj: QualityCheck) -> str:
+        return _score_text(obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return _is_compliance_anywhere(request)
+        return services.is_compliance(request.user, obj.sample.institution)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        check = self.get_object(request, object_id)
+        if check is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, check):
+            raise PermissionDenied
+        can_change = self.has_change_permission(request, check)
+        if request.method == "POST" and not can_change:
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        form = QualityCheckScoreForm(data, check=check)
+        if data is not None and form.is_valid():
+            try:
+                services.quality_check_record(
+                    check=check,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    scores=form.scores(),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                attach_service_error(form, exc)
+            else:
+                self.message_user(request, _("The scores are recorded."))
+                back = "admin:reporting_qualitysample_change"
+                return HttpResponseRedirect(reverse(back, args=[check.sample_id]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Score the checklist: %(number)s")
+            % {"number": check.complaint.number},
+            "opts": self.opts,
+            "original": check,
+            "form": form,
+            "can_change": can_change,
+            "complaint_link": _complaint_link(check.complaint),
+            "score_max": QUALITY_SCORE_MAX,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
 
 
 class QualitySampleForm(forms.ModelForm):
@@ -479,7 +672,7 @@ def _is_compliance_anywhere(request: HttpRequest) -> bool:
 
 
 @admin.register(QualitySample)
-class QualitySampleAdmin(ReadersMixin, AuditedHistoryAdmin):
+class QualitySampleAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin):
     list_display = [
         "institution",
         "period_start",
@@ -550,6 +743,11 @@ class QualitySampleAdmin(ReadersMixin, AuditedHistoryAdmin):
     def save_formset(
         self, request: HttpRequest, form: Any, formset: Any, change: bool
     ) -> None:
+        # The admin's change message reads what formset.save() would have set.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [
+            (f.instance, f.changed_data) for f in formset.forms if f.has_changed()
+        ]
         for inline_form in formset.forms:
             if inline_form.has_changed():
                 data = inline_form.cleaned_data

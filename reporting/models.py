@@ -7,7 +7,7 @@ them. Every write goes through reporting.services.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -339,6 +339,50 @@ class QualityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint}: {self.get_result_display()}"
+
+
+# A checklist item is scored from 0 (not met at all) to this (fully met); an
+# item that does not apply to the case is left unscored. The scale is the
+# product's, not a regulation's.
+QUALITY_SCORE_MAX = 5
+
+
+class QualityScore(models.Model):
+    """The score of one checklist item (DOMAIN.md §10) on one sampled case:
+    what the dashboards average per item."""
+
+    check_record = models.ForeignKey(
+        QualityCheck,
+        verbose_name=_("quality check"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+    )
+    rule = models.CharField(
+        _("checklist item"), max_length=4, choices=QualityCheck.Rule.choices
+    )
+    score = models.PositiveSmallIntegerField(
+        _("points"),
+        validators=[MinValueValidator(0), MaxValueValidator(QUALITY_SCORE_MAX)],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quality score")
+        verbose_name_plural = _("quality scores")
+        ordering = ["check_record", "rule"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["check_record", "rule"], name="reporting_score_once_per_item"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__lte=QUALITY_SCORE_MAX),
+                name="reporting_score_in_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.score}/{QUALITY_SCORE_MAX}"
 
 
 class RegulatorLine(models.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -23,9 +23,11 @@ from complaints.models import Complaint
 from organisations import permissions as P
 from organisations.models import Institution, Membership
 from reporting.models import (
+    QUALITY_SCORE_MAX,
     ComplaintRootCause,
     QualityCheck,
     QualitySample,
+    QualityScore,
     Rectification,
     RootCause,
 )
@@ -52,6 +54,12 @@ EVIDENCE_REQUIRED = gettext_lazy("Record the evidence of completion.")
 ONLY_COMPLIANCE = gettext_lazy("Only a compliance officer draws quality samples.")
 RULE_REQUIRED = gettext_lazy("Name the rule the case does not comply with.")
 SAMPLE_SIZE = gettext_lazy("The sample size must be at least 1.")
+SCORE_SCALE = gettext_lazy("%(item)s: a score is a whole number from 0 to %(max)s.")
+UNKNOWN_ITEM = gettext_lazy("%(item)s is not an item of the checklist.")
+UNKNOWN_RESULT = gettext_lazy("Choose a result from the list.")
+SCORE_SOMETHING = gettext_lazy(
+    "Score at least one checklist item, or choose the result."
+)
 
 
 def _save(obj: Model, actor: Any, reason: str) -> Any:
@@ -203,7 +211,8 @@ def rectification_set_status(
 
 
 # --- Quality sampling -----------------------------------------------------------
-def _is_compliance(actor: Any, institution: Institution) -> bool:
+def is_compliance(actor: Any, institution: Institution) -> bool:
+    """A compliance officer of `institution` or above (or a global account)."""
     return P.is_global(actor) or Membership.Role.COMPLIANCE in P.roles_on(
         actor, institution
     )
@@ -226,7 +235,7 @@ def quality_sample_draw(
 ) -> QualitySample:
     """Draw `size` closed complaints of the subtree and period for a quality
     check; the seed is stored so the draw can be repeated and verified."""
-    if not _is_compliance(actor, institution):
+    if not is_compliance(actor, institution):
         if not P.has(actor, P.VIEW, institution):
             raise P.NotFound(P.NOT_FOUND)
         raise PermissionDenied(ONLY_COMPLIANCE)
@@ -256,21 +265,90 @@ def quality_sample_draw(
     return sample
 
 
+def quality_scores_clean(scores: Mapping[str, int | None]) -> dict[str, int]:
+    """The scored checklist items of `scores` (None: not applicable), each
+    checked against the checklist and the scale; a bad one is refused."""
+    items = dict(QualityCheck.Rule.choices)
+    clean: dict[str, int] = {}
+    for rule, score in scores.items():
+        if rule not in items:
+            raise ValidationError({"scores": UNKNOWN_ITEM % {"item": rule}})
+        if score is None:
+            continue
+        if not 0 <= score <= QUALITY_SCORE_MAX:
+            scale = {"item": items[rule], "max": QUALITY_SCORE_MAX}
+            raise ValidationError({"scores": SCORE_SCALE % scale})
+        clean[rule] = score
+    return clean
+
+
+def finding_from_scores(scores: Mapping[str, int]) -> tuple[str, str]:
+    """(result, rule) that the scores say: compliant when every scored item
+    has full marks, otherwise issues named by the lowest-scored item (the
+    first in checklist order among equals)."""
+    Res = QualityCheck.Result
+    short = [
+        (score, order, rule)
+        for order, rule in enumerate(QualityCheck.Rule.values)
+        if (score := scores.get(rule)) is not None and score < QUALITY_SCORE_MAX
+    ]
+    if not short:
+        return Res.COMPLIANT, ""
+    return Res.ISSUES, min(short)[2]
+
+
 @transaction.atomic
 def quality_check_record(
-    *, check: QualityCheck, actor: Any, result: str, rule: str = "", note: str = ""
+    *,
+    check: QualityCheck,
+    actor: Any,
+    result: str = "",
+    rule: str = "",
+    note: str = "",
+    scores: Mapping[str, int | None] | None = None,
 ) -> QualityCheck:
-    """Record the finding on one sampled case: compliant, or issues with the rule."""
+    """Record the finding on one sampled case (R70), by a compliance officer
+    of the sample's institution or above.
+
+    Either the result itself (compliant, or issues with the rule), or a score
+    per checklist item (`scores`, None for an item that does not apply), from
+    which the result and its rule follow; the scores replace the earlier ones.
+    """
     item = QualityCheck.objects.select_for_update().get(pk=check.pk)
     institution = item.sample.institution
-    if not _is_compliance(actor, institution):
+    if not is_compliance(actor, institution):
         if not P.has(actor, P.VIEW, institution):
             raise P.NotFound(P.NOT_FOUND)
         raise PermissionDenied(ONLY_COMPLIANCE)
+    scored = quality_scores_clean(scores) if scores is not None else None
+    if scored:
+        result, rule = finding_from_scores(scored)
+    elif scores is not None and not result:
+        raise ValidationError({"scores": SCORE_SOMETHING})
+    if result not in QualityCheck.Result.values:
+        raise ValidationError({"result": UNKNOWN_RESULT})
     if result == QualityCheck.Result.ISSUES and not rule:
         raise ValidationError({"rule": RULE_REQUIRED})
     item.result, item.note = result, note
     item.rule = rule if result == QualityCheck.Result.ISSUES else ""
     item.checked_by, item.checked_at = actor, timezone.now()
     label = QualityCheck.Result(result).label
-    return _save(item, actor, _("Checked: %(result)s") % {"result": label})
+    _save(item, actor, _("Checked: %(result)s") % {"result": label})
+    if scored is not None:
+        _replace_scores(item, scored, actor)
+    return item
+
+
+def _replace_scores(item: QualityCheck, scored: dict[str, int], actor: Any) -> None:
+    reason = _("Scored")
+    for old in item.scores.all():
+        if old.rule not in scored:
+            old._history_user = actor  # type: ignore[attr-defined]
+            old._change_reason = reason  # type: ignore[attr-defined]
+            old.delete()
+    current = {s.rule: s for s in item.scores.all()}
+    for rule, score in scored.items():
+        row = current.get(rule) or QualityScore(check_record=item, rule=rule)
+        if row.pk is None or row.score != score:
+            row.score = score
+            _save(row, actor, reason)

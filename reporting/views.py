@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import deadline_terms as terms
 from config.routers import on_replica
 from organisations import permissions as P
 from organisations.models import Institution, Membership
@@ -99,7 +100,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 def _page(request: HttpRequest, title: str, template: str, **context: Any) -> Any:
     tabs = []
     if P.has_anywhere(request.user, P.HANDLE):
-        tabs.append(("handler", _("My work")))
+        tabs.append(("handler", _("My case figures")))
     if P.has_anywhere(request.user, P.REPORTS):
         tabs += [
             ("manager", _("Branch KPIs")),
@@ -114,6 +115,10 @@ def _page(request: HttpRequest, title: str, template: str, **context: Any) -> An
             "title": title,
             "tabs": tabs,
             "metric_labels": {k: v[0] for k, v in METRICS.items()},
+            # The same two dates, with the same words, as every complaint page.
+            "legal_label": terms.LEGAL_DEADLINE,
+            "legal_help": terms.LEGAL_DEADLINE_HELP,
+            "internal_label": terms.INTERNAL_TARGET,
             **context,
         },
     )
@@ -139,7 +144,8 @@ def handler_dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(NO_REPORTS)
     work = selectors.handler_work(user=request.user)
     labels = {
-        "overdue": _("Overdue"),
+        "overdue": str(terms.OVERDUE),
+        "past_internal": str(terms.PAST_INTERNAL_TARGET),
         "today": _("Due today"),
         "in_3_days": _("Due in 1-3 days"),
         "in_7_days": _("Due in 4-7 days"),
@@ -154,13 +160,17 @@ def handler_dashboard(request: HttpRequest) -> HttpResponse:
     )
     return _page(
         request,
-        _("My work"),
+        _("My case figures"),
         "admin/reporting/handler.html",
         active="handler",
         work=work,
         buckets=buckets,
         chart=chart,
         today=timezone.localdate(),
+        buckets_note=_(
+            "Overdue: past the legal deadline. The other columns go %(rule)s."
+        )
+        % {"rule": terms.BY_EARLIER_DATE},
     )
 
 

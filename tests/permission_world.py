@@ -66,6 +66,7 @@ from reporting.models import (
     BusinessVolume,
     ComplaintRootCause,
     ProductLineMapping,
+    QualityCheck,
     QualitySample,
     Rectification,
     RegulatorFigure,
@@ -400,8 +401,13 @@ def _walk(
     services.recusal_declare(
         complaint=c, actor=manager, user=compliance, reason="与投诉人系亲属"
     )
-    services.complaint_extend(
-        complaint=c, actor=handler, level=1, reason="需调取外部材料", approver=manager
+    services.approval_decide(
+        request=services.complaint_extend(
+            complaint=c, actor=handler, level=1, reason="需调取外部材料"
+        ),
+        actor=manager,
+        approve=True,
+        note="同意延期",
     )
     c.refresh_from_db()
     c = services.complaint_propose_decision(
@@ -505,6 +511,8 @@ def _walk(
         ComplaintRootCause: root_cause,
         Rectification: rectification,
         QualitySample: sample,
+        # Nothing closed in the quarter is drawn: the case is put in by hand.
+        QualityCheck: QualityCheck.objects.create(sample=sample, complaint=c),
         BusinessVolume: volume,
         RegulatorFigure: figure,
         ExportRecord: export,

@@ -107,26 +107,71 @@ CODE_LIKE = re.compile(r"^[A-Z0-9-]{4,40}$")
 LANDLINE = re.compile(r"^0\d{2,3}-\d{7,8}(-\d{1,6})?$")
 PHONE_STORED = re.compile(r"^(1[3-9]\d{9}|\+[1-9]\d{6,14})$")
 NAME_CONTAINS_MIN = 3  # shorter fragments match by prefix (a trigram needs 3)
+# The regulator's reference (粤金监转〔2026〕123号), whole or from its bracket
+# on; "123号" is the part after 〔year〕.
+REGULATOR_BRACKETS = ("〔", "〕")
+REGULATOR_SERIAL = re.compile(r"^\d{1,8}号$")
+# The start of a plate: province, office letter, then some of the rest.
+PLATE_START = re.compile(rf"^[{identifiers.PLATE_PROVINCES}][A-Z][A-Z0-9]{{0,5}}$")
+
+
+def _phone_q(phone: str, *, exact: bool) -> Q:
+    """The complainant's phone or the agent's (either is who calls)."""
+    if exact:
+        return Q(phone=phone) | Q(agent_phone=phone)
+    return Q(phone__startswith=phone) | Q(agent_phone__startswith=phone)
+
+
+def _reference_q(term: str, upper: str) -> Q:
+    """Policy or claim number by its beginning, as typed or in capitals."""
+    starts = {term, upper}
+    q = Q()
+    for value in starts:
+        q |= Q(policy_number__startswith=value) | Q(claim_number__startswith=value)
+    return q
+
+
+def _regulator_q(term: str) -> Q | None:
+    """The regulator's reference: whole, from a bracket on, or the serial
+    after 〔year〕 ("123号", "123"), through the trigram index (PostgreSQL)."""
+    if any(mark in term for mark in REGULATOR_BRACKETS):
+        return Q(regulator_reference__contains=term)
+    if REGULATOR_SERIAL.match(term):
+        return Q(regulator_reference__contains=f"〕{term}")
+    return None
 
 
 def search_condition(term: str, *, exact: bool = False) -> Q:
-    """Complaint number, phone, ID number, policy number or complainant name.
+    """Complaint number, phone (complainant's or agent's), ID number, policy or
+    claim number, regulator's reference, plate number or complainant name.
 
     Numbers match exactly or by prefix, a name by prefix or (3+ characters)
-    anywhere: each branch is answered by an index, never a scan. With `exact`
-    (a user who may not see personal data everywhere in their scope), a phone
-    or a name matches only in full, so a masked value cannot be read back a
-    character at a time.
+    anywhere, a reference anywhere: each branch is answered by an index, never
+    a scan. With `exact` (a user who may not see personal data everywhere in
+    their scope), a phone or a name matches only in full, so a masked value
+    cannot be read back a character at a time.
     """
     upper = term.upper()
+    regulator = _regulator_q(term)
+    if regulator is not None:
+        return regulator
+    plate = identifiers.lenient_plate(term)
+    if plate:
+        return Q(plate_number=plate)
     # Phones are stored in one form (complaints.identifiers): a number typed
     # another way ("02087654321", "+8613800138000") is looked up in that form.
     phone = identifiers.lenient_phone(term)
     if exact and not NUMBER.match(upper) and not ID_NUMBER.match(upper):
+        serial = (
+            Q(regulator_reference__contains=f"〕{term}号")
+            if DIGITS.match(term)
+            else Q()
+        )
         return (
-            Q(phone=phone)
+            _phone_q(phone, exact=True)
             | Q(complainant_name=term)
-            | Q(policy_number__startswith=term)
+            | _reference_q(term, upper)
+            | serial
         )
     if NUMBER.match(upper):
         return Q(number=upper)
@@ -134,23 +179,29 @@ def search_condition(term: str, *, exact: bool = False) -> Q:
         # A first-generation 15-digit number is stored in its 18-digit form.
         ids = {upper, identifiers.lenient_document(upper)}
         condition = Q(id_number__in=ids)
-        return (
-            condition | Q(policy_number__startswith=term)
-            if upper.isdigit()
-            else condition
-        )
+        return condition | _reference_q(term, upper) if upper.isdigit() else condition
     if LANDLINE.match(phone) or (phone != term and PHONE_STORED.match(phone)):
-        return Q(phone__startswith=phone) | Q(policy_number__startswith=term)
+        return _phone_q(phone, exact=False) | _reference_q(term, upper)
     if DIGITS.match(term):
-        return Q(phone__startswith=term) | Q(policy_number__startswith=term)
+        return (
+            _phone_q(term, exact=False)
+            | _reference_q(term, upper)
+            | Q(regulator_reference__contains=f"〕{term}号")
+        )
+    if PLATE_START.match(upper):
+        return Q(plate_number__startswith=upper)
     if CODE_LIKE.match(upper):
-        return Q(policy_number__startswith=term) | Q(policy_number__startswith=upper)
+        return _reference_q(term, upper)
     if len(term) >= NAME_CONTAINS_MIN:
         return Q(complainant_name__contains=term)
     return Q(complainant_name__startswith=term)
 
 
 def search(queryset: QuerySet[Any], text: str, *, exact: bool = False) -> QuerySet[Any]:
-    for term in unicodedata.normalize("NFKC", text).split():
+    text = unicodedata.normalize("NFKC", text)
+    plate = identifiers.lenient_plate(text)
+    if plate:  # "粤A 12345" is one plate, not two terms
+        return queryset.filter(plate_number=plate)
+    for term in text.split():
         queryset = queryset.filter(search_condition(term, exact=exact))
     return queryset

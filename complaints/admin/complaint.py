@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import badges, selectors, services, worklists
+from complaints import badges, desk, selectors, services, worklists
 from complaints.admin.casework import ComplaintCaseworkViews
 from complaints.admin.changelist import (
     BoundedPaginator,
@@ -30,6 +30,7 @@ from complaints.admin.changelist import (
 )
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
 from complaints.admin.complaint_exchange import ComplaintExchangeViews
+from complaints.admin.desk import ComplaintDeskViews
 from complaints.admin.filters import (
     ActiveCodeFilter,
     DeadlineFilter,
@@ -60,6 +61,7 @@ Surface = PersonalDataAccess.Surface
 
 @admin.register(Complaint)
 class ComplaintAdmin(
+    ComplaintDeskViews,
     ComplaintCaseworkViews,
     ComplaintWorkbenchViews,
     ComplaintExchangeViews,
@@ -85,7 +87,11 @@ class ComplaintAdmin(
         "=id_number",
         "^policy_number",
     ]
-    search_help_text = _("Number, complainant name, phone, ID number or policy number.")
+    search_help_text = _(
+        "Number, complainant name, phone (also the agent's), ID number, policy or "
+        "claim number, plate number, or the regulator's reference (whole, or the "
+        "part after 〔year〕 such as 123号)."
+    )
     list_select_related = ["institution", "handler"]
     list_per_page = 100
     # The unfiltered total is another COUNT over the whole scope: not worth it.
@@ -330,7 +336,14 @@ class ComplaintAdmin(
             raise PermissionDenied
         user, today, calendar = request.user, timezone.localdate(), DatabaseCalendar()
         rows = []
-        complaints = list(selectors.complaint_my_work(user=user)[:MY_WORK_LIMIT])
+        # ?show=<key>: the list behind one count of the landing page.
+        show = request.GET.get("show", "")
+        shown = desk.BY_KEY.get(show)
+        if shown is not None:
+            queryset = desk.desk_list(user=user, key=show, today=today)
+        else:
+            queryset = selectors.complaint_my_work(user=user)
+        complaints = list(queryset[:MY_WORK_LIMIT])
         supervised = worklists.supervisions_by_complaint([c.pk for c in complaints])
         for c in complaints:
             name, phone = selectors.complainant_shown(user, c)
@@ -338,7 +351,9 @@ class ComplaintAdmin(
                 {
                     "complaint": c,
                     "url": self._change_url(c),
-                    "work": WORK_LABELS.get(c.work, c.work),  # type: ignore[attr-defined]
+                    "work": shown.label
+                    if shown is not None
+                    else WORK_LABELS.get(c.work, c.work),  # type: ignore[attr-defined]
                     "name": name,
                     "phone": phone,
                     "deadline": selectors.complaint_deadline(
@@ -347,29 +362,54 @@ class ComplaintAdmin(
                     "supervision": supervised.get(c.pk),
                 }
             )
+        callbacks = []
+        due_callbacks = (
+            []
+            if shown is not None
+            else list(worklists.callbacks_due(user=user)[:MY_WORK_LIMIT])
+        )
+        for c in due_callbacks:
+            name, phone = selectors.complainant_shown(user, c)
+            url = self._change_url(c)
+            callbacks.append({"complaint": c, "url": url, "name": name, "phone": phone})
         services.personal_data_shown(
-            user=user, complaints=complaints, surface=Surface.MY_WORK
+            user=user, complaints=complaints + due_callbacks, surface=Surface.MY_WORK
         )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("My work"),
+            "title": _title(shown),
+            "shown": shown,
             "rows": rows,
             "limit": MY_WORK_LIMIT,
-            # Investigation tasks and supervision (complaints.worklists).
-            "tasks_to_answer": list(
-                worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]
-            ),
-            "tasks_sent": list(
-                worklists.tasks_awaiting_answer(user=user)[:MY_WORK_LIMIT]
-            ),
-            "supervisions": list(
-                worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]
-            ),
+            # Investigation tasks, supervision and callbacks due
+            # (complaints.worklists), on the whole desk only: a count's list
+            # shows just its cases.
+            "tasks_to_answer": []
+            if shown
+            else list(worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]),
+            "tasks_sent": []
+            if shown
+            else list(worklists.tasks_awaiting_answer(user=user)[:MY_WORK_LIMIT]),
+            "supervisions": []
+            if shown
+            else list(worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]),
+            "supervising": []
+            if shown
+            else list(worklists.supervisions_in_my_branches(user=user)[:MY_WORK_LIMIT]),
+            "callbacks": callbacks,
             "changelist_url": reverse("admin:complaints_complaint_changelist"),
             "media": self.media,
         }
         return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)
+
+
+def _title(shown: desk.Line | None) -> Any:
+    if shown is None:
+        return _("Cases on my desk")
+    if shown.team:
+        return format_html("{}: {}", _("My subtree"), shown.label)
+    return shown.label
 
 
 class MaskedHistoryHelper(HistoricalRecordContextHelper):

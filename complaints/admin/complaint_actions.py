@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
 from complaints import selectors, services
+from complaints.approvals import WHO_APPROVES
 from complaints.exceptions import STALE
 from complaints.forms import (
     ACTION_FORMS,
@@ -33,8 +34,9 @@ from complaints.forms import (
     ComplaintRegistrationForm,
     attach_service_error,
 )
-from complaints.models import Complaint, PersonalDataAccess
+from complaints.models import ApprovalRequest, Complaint, PersonalDataAccess
 from complaints.services._common import lock
+from complaints.timeline import complaint_timeline
 from complaints.transitions import ACTION_LABELS, available_actions
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
@@ -64,9 +66,10 @@ SERVICES: dict[str, Callable[..., Any]] = {
     "attachment": services.attachment_add,
     "record_redress": services.complaint_record_redress,
     "record_callback": services.complaint_record_callback,
+    "record_proceeding_outcome": services.routing_record_outcome,
 }
 # These services take no expected_version: the row lock here does the check.
-LOCKED_HERE = {"pause", "resume", "recuse"}
+LOCKED_HERE = {"pause", "resume", "recuse", "record_proceeding_outcome"}
 # Adding to the case file overwrites nothing, so a concurrent change is no reason
 # to refuse it.
 CASE_FILE = {"correspondence", "attachment"}
@@ -122,6 +125,7 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "complaint_actions": actions,
             "deadline": self._deadline(complaint),
             "handler_name": selectors.person_name(complaint.handler),
+            "timeline": complaint_timeline(complaint, user=user),
             "file_actions": [
                 (LABELS[name], reverse(act, args=[complaint.pk, name]))
                 for name in ("correspondence", "attachment")
@@ -226,12 +230,15 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
         )
         if data is not None and form.is_valid():
             try:
-                self.perform_action(request, complaint, action, form)
+                result = self.perform_action(request, complaint, action, form)
             except (ValidationError, PermissionDenied) as exc:
                 attach_service_error(form, exc)
             except ConcurrentTransition:
                 form.add_error(None, ValidationError(STALE, code="stale"))
             else:
+                if isinstance(result, ApprovalRequest):
+                    messages.success(request, filed_message(result))
+                    return redirect(self._change_url(complaint))
                 complaint.refresh_from_db()
                 messages.success(
                     request,
@@ -289,6 +296,20 @@ DUPLICATES_WARNING = _(
     "Possible duplicates were found (below). Open them to check; if this is a "
     "new complaint, press “Register anyway”."
 )
+
+
+def filed_message(req: ApprovalRequest) -> str:
+    return str(
+        _(
+            "“%(kind)s” requested for %(number)s. It takes effect when %(who)s "
+            "approves it; it is in their queue (审批)."
+        )
+        % {
+            "kind": req.get_kind_display(),
+            "number": req.complaint.number,
+            "who": WHO_APPROVES[ApprovalRequest.Kind(req.kind)],
+        }
+    )
 
 
 def registered_message(complaint: Complaint) -> str:

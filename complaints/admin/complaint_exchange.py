@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -126,7 +127,7 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             raise PermissionDenied
         try:
             changelist = self.get_changelist_instance(request)
-        except IncorrectLookupParameters as exc:
+        except (IncorrectLookupParameters, DisallowedModelAdminLookup) as exc:
             raise PermissionDenied from exc  # a hand-made query string
         complaints = P.scope(changelist.get_queryset(request), request.user, P.EXPORT)
         if kind == ExportRecord.Kind.COMPLAINTS:

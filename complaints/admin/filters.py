@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints import deadline_terms as terms
 from complaints import selectors
 from complaints.models import OPEN_STATUSES, Code, Complaint
 
@@ -44,21 +45,25 @@ class DeadlineFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
             ("week", _("Due this week")),
-            ("overdue", _("Overdue")),
+            ("overdue", _("Overdue (past the legal deadline)")),
+            ("past_internal", terms.PAST_INTERNAL_TARGET),
             ("paused", _("Clock paused")),
             ("provisional", _("Calendar missing")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        # The same conditions as every other page (complaints.deadline_terms):
+        # overdue is past the legal deadline; "this week" goes by the earlier
+        # of the two dates, the one the handler works to.
         today = timezone.localdate()
         running = queryset.filter(RUNNING)
         if self.value() == "week":
             sunday = today + timedelta(days=6 - today.weekday())
-            return running.filter(
-                due_on__range=(today, sunday), paused_since__isnull=True
-            )
+            return queryset.filter(terms.due_between_q(today, sunday))
         if self.value() == "overdue":
-            return running.filter(due_on__lt=today, paused_since__isnull=True)
+            return queryset.filter(terms.overdue_q(today))
+        if self.value() == "past_internal":
+            return queryset.filter(terms.past_internal_target_q(today))
         if self.value() == "paused":
             return running.filter(paused_since__isnull=False)
         if self.value() == "provisional":

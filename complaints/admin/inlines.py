@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import letters, selectors
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     Complaint,
     Correspondence,
@@ -31,6 +32,7 @@ from complaints.models import (
     Letter,
     Pause,
     Recusal,
+    Routing,
     Supervision,
 )
 
@@ -59,7 +61,7 @@ REGISTRATION_FIELDSETS = _fieldsets(
     (_("Complainant"), COMPLAINANT),
     (
         _("What is complained about"),
-        "subject_institution subject_staff | policy_number claim_number"
+        "subject_institution subject_staff | policy_number claim_number plate_number"
         " | product_line category cause | request | facts | amount_in_dispute",
     ),
     (
@@ -83,7 +85,8 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
         _("What is complained about"),
         _rows(
             "subject_institution subject_staff subject_staff_user"
-            " | policy_number claim_number | product_line category cause | request"
+            " | policy_number claim_number plate_number | product_line category cause"
+            " | request"
             " | facts | amount_in_dispute"
         ),
     ),
@@ -380,7 +383,70 @@ class SupervisionInline(ReadOnlyInline):
         return f"{selectors.person_name(obj.ended_by)} {day:%Y-%m-%d}"
 
 
+class ApprovalInline(ReadOnlyInline):
+    """The steps under approval (DOMAIN.md §5a): who asked, who decided, why."""
+
+    model = ApprovalRequest
+    fields = [
+        "open_request",
+        "status",
+        "reason",
+        "requester",
+        "decider",
+        "decision_note",
+    ]
+    select_related = ("requested_by", "decided_by")
+    personal_fields = {"reason": "masked_reason", "decision_note": "masked_note"}
+    masked_reason = _masked("reason", ApprovalRequest, selectors.mask_text)
+    masked_note = _masked("decision_note", ApprovalRequest, selectors.mask_text)
+
+    @admin.display(description=_("request"))
+    def open_request(self, obj: ApprovalRequest) -> str:
+        if not obj.pk:
+            return ""
+        url = reverse("admin:complaints_approvalrequest_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.get_kind_display())
+
+    @admin.display(description=_("requested by"))
+    def requester(self, obj: ApprovalRequest) -> str:
+        day = timezone.localtime(obj.requested_at)
+        return f"{selectors.person_name(obj.requested_by)} {day:%Y-%m-%d %H:%M}"
+
+    @admin.display(description=_("decided by"))
+    def decider(self, obj: ApprovalRequest) -> str:
+        if obj.decided_at is None:
+            return ""
+        day = timezone.localtime(obj.decided_at)
+        return f"{selectors.person_name(obj.decided_by)} {day:%Y-%m-%d %H:%M}"
+
+
+class RoutingInline(ReadOnlyInline):
+    """A refusal or routing with what it rests on and where the case went."""
+
+    model = Routing
+    fk_name = "complaint"
+    fields = ["kind", "target", "note", "applied_at", "proceeding_outcome"]
+    select_related = ("reason", "merged_into")
+    personal_fields = {"note": "masked_note"}
+    masked_note = _masked("note", Routing, selectors.mask_text)
+
+    @admin.display(description=_("ground / target"))
+    def target(self, obj: Routing) -> str:
+        if obj.kind == Routing.Kind.DECLINED:
+            return str(obj.get_standing_ground_display())
+        if obj.kind == Routing.Kind.PROCEEDING:
+            day = obj.proceeding_on.isoformat() if obj.proceeding_on else ""
+            return f"{obj.get_forum_display()} {obj.forum_name} {obj.case_number} {day}"
+        if obj.kind == Routing.Kind.RECLASSIFIED:
+            return str(dict(Complaint.ItemType.choices).get(obj.item_type, ""))
+        if obj.merged_into_id:
+            return obj.merged_into.number  # type: ignore[union-attr]
+        return obj.forwarded_to
+
+
 CASE_FILE_INLINES = [
+    ApprovalInline,
+    RoutingInline,
     CorrespondenceInline,
     AttachmentInline,
     ExtensionInline,

@@ -1,3 +1,5 @@
+from complaints.models.approvals import ApprovalRequest as ApprovalRequest
+from complaints.models.approvals import Routing as Routing
 from complaints.models.audit import AuditChainHead as AuditChainHead
 from complaints.models.calendar import CalendarDay as CalendarDay
 from complaints.models.calendar import CalendarVersion as CalendarVersion
@@ -20,3 +22,7 @@ from complaints.models.records import Pause as Pause
 from complaints.models.records import Recusal as Recusal
 from complaints.models.reply_templates import ReplyTemplate as ReplyTemplate
 from complaints.models.transfer import RegulatorTransfer as RegulatorTransfer
+from complaints.models.workbench import CaseWatch as CaseWatch
+from complaints.models.workbench import InternalNote as InternalNote
+from complaints.models.workbench import SavedView as SavedView
+from complaints.models.workbench import StaffNotice as StaffNotice

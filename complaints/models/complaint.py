@@ -78,6 +78,15 @@ HISTORY_UNINDEXED = [
 ]
 
 
+# One answer for any conflict, wherever the other complaint is: it names neither
+# the complaint nor its branch (no existence oracle across branches).
+REGULATOR_REFERENCE_TAKEN = _(
+    "This regulator reference is already registered: a transfer is registered "
+    "once. Search the complaint list for it, or ask a compliance officer, who "
+    "receives the regulator's transfers, to check it."
+)
+
+
 class Complaint(ConcurrentTransitionMixin, models.Model):
     """A consumer complaint (or an item reclassified out of the complaint clock).
 
@@ -268,6 +277,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     policy_number = models.CharField(_("policy number"), max_length=40, blank=True)
     claim_number = models.CharField(_("claim number"), max_length=40, blank=True)
+    # Motor complaints are asked about by plate (complaints.identifiers). A
+    # lookup key beside the facts (which state the vehicle), set at
+    # registration: kept out of the sealed history, whose columns are fixed
+    # per SEAL_VERSION (complaints.audit.ADDED_FIELDS); sealing it needs a
+    # new version.
+    plate_number = models.CharField(_("plate number"), max_length=12, blank=True)
     product_line = models.ForeignKey(
         "complaints.Code",
         verbose_name=_("product line"),
@@ -489,6 +504,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             "ended_on",
             "statutory_due",
             "handling_days",
+            "plate_number",
         ],
         # History is read per complaint (by id) and per actor (history_user),
         # never by these columns: an index on each would cost every write.
@@ -504,6 +520,19 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 fields=["due_on"],
                 name="complaint_open_due",
                 condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            # "Overdue" on every page is past the legal deadline
+            # (complaints.deadline_terms.overdue_q): the open cases' one, and
+            # the reviews' limit.
+            models.Index(
+                fields=["statutory_due"],
+                name="complaint_open_legal_due",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["review_due"],
+                name="complaint_review_due",
+                condition=models.Q(status=S.UNDER_REVIEW),
             ),
             models.Index(
                 fields=["institution", "status"], name="complaint_inst_status"
@@ -546,12 +575,29 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 name="complaint_name_prefix",
                 opclasses=[PATTERN_OPS],
             ),
+            models.Index(
+                fields=["claim_number"],
+                name="complaint_claim",
+                opclasses=[PATTERN_OPS],
+            ),
+            models.Index(
+                fields=["plate_number"],
+                name="complaint_plate",
+                opclasses=[PATTERN_OPS],
+            ),
+            models.Index(
+                fields=["agent_phone"],
+                name="complaint_agent_phone",
+                opclasses=[PATTERN_OPS],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["regulator_reference"],
                 condition=~models.Q(regulator_reference=""),
                 name="complaints_complaint_unique_regulator_reference",
+                violation_error_code="unique",
+                violation_error_message=REGULATOR_REFERENCE_TAKEN,
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["decided", "notified", "closed"])

@@ -112,7 +112,9 @@ class Attachment(models.Model):
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:
-        return self.original_name
+        # Not the file name: it often names the complainant, and titles and
+        # inline headings are not masked.
+        return f"{self.complaint} #{self.pk}"
 
 
 class Extension(models.Model):
@@ -293,4 +295,6 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.address or self.recipient}"
+        # Not the address: titles, breadcrumbs and history pages show this to
+        # roles that may not see the complainant's phone or e-mail.
+        return f"{self.kind} #{self.pk}"

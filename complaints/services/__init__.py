@@ -6,6 +6,8 @@ from complaints.services.aftercare import (
 from complaints.services.aftercare import (
     complaint_record_redress as complaint_record_redress,
 )
+from complaints.services.approvals import approval_decide as approval_decide
+from complaints.services.approvals import approval_request as approval_request
 from complaints.services.casework import supervision_end as supervision_end
 from complaints.services.casework import supervision_start as supervision_start
 from complaints.services.casework import task_answer as task_answer
@@ -69,10 +71,12 @@ from complaints.services.reply_templates import (
 from complaints.services.reply_templates import (
     reply_templates_for as reply_templates_for,
 )
+from complaints.services.routing import (
+    routing_record_outcome as routing_record_outcome,
+)
 from complaints.services.schedule import complaint_extend as complaint_extend
 from complaints.services.schedule import complaint_pause as complaint_pause
 from complaints.services.schedule import complaint_resume as complaint_resume
-from complaints.services.schedule import may_approve_extension as may_approve_extension
 from complaints.services.schedule import (
     recompute_open_deadlines as recompute_open_deadlines,
 )

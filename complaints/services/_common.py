@@ -75,6 +75,9 @@ def save(complaint: Complaint, actor: Any, reason: str) -> Complaint:
     # The protected status field refuses even a same-value assignment.
     complaint.full_clean(exclude=["number", "status", *checked_relations(complaint)])
     complaint.save()
+    from complaints.services.notices import notify_watchers
+
+    notify_watchers(complaint, actor, reason)
     return complaint
 
 

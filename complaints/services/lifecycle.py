@@ -20,16 +20,32 @@ from django.utils.translation import gettext as _
 from complaints import deadlines
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
-from complaints.models import Code, Complaint, Correspondence, Recusal
+from complaints.models import (
+    ApprovalRequest,
+    Code,
+    Complaint,
+    Correspondence,
+    Recusal,
+    Routing,
+    StaffNotice,
+)
 from complaints.notifications import queue_complainant_notice
 from complaints.services._common import lock, refuse_unless, save, start
 from complaints.services.aftercare import schedule_callback
+from complaints.services.notices import case_url, notify_staff
+from complaints.services.routing import (
+    NOT_STANDING_ROUTE,
+    approval_kind,
+    routing_apply,
+    routing_build,
+)
+from complaints.services.routing import store as routing_store
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions
-from organisations.models import Membership
 
 C = Complaint
 P = permissions
+K = StaffNotice.Kind
 
 
 def _require_text(text: str, field: str = "note") -> None:
@@ -57,19 +73,30 @@ def complaint_accept(
 
 @transaction.atomic
 def complaint_decline(
-    *, complaint: C, actor: Any, note: str, expected_version: datetime | None = None
-) -> C:
-    """The one refusal the Measures allow: not lodged by the consumer, their
-    statutory or authorised agent or heir. Everything else is routing."""
-    _require_text(note)
+    *,
+    complaint: C,
+    actor: Any,
+    standing_ground: str,
+    checked: str,
+    note: str,
+    expected_version: datetime | None = None,
+) -> ApprovalRequest:
+    """Request the one refusal the Measures allow: not lodged by the consumer,
+    their statutory or authorised agent or heir (arts. 14, 18), with what was
+    checked. It takes effect when a manager approves it (DOMAIN.md §5a);
+    everything else is routing."""
+    from complaints.services.approvals import approval_file
+
     c = start(complaint, actor, P.HANDLE, "decline", expected_version=expected_version)
-    c.decline()
-    c.route_reason = Code.objects.get(kind=Code.Kind.ROUTE_REASON, code="not_consumer")
-    c.route_note = note
-    c.closed_at = timezone.now()
-    save(c, actor, _("Declined: %(note)s") % {"note": note})
-    queue_complainant_notice(c, "decline")
-    return c
+    routing = routing_build(
+        c,
+        actor,
+        kind=Routing.Kind.DECLINED,
+        note=note,
+        standing_ground=standing_ground,
+        checked=checked,
+    )
+    return approval_file(c, actor, ApprovalRequest.Kind.DECLINE, note, routing=routing)
 
 
 @transaction.atomic
@@ -82,67 +109,41 @@ def complaint_route(
     note: str,
     item_type: str = "",
     merged_into: C | None = None,
-    approver: Any = None,
+    forwarded_to: str = "",
+    forum: str = "",
+    forum_name: str = "",
+    case_number: str = "",
+    proceeding_on: date | None = None,
     expected_version: datetime | None = None,
-) -> C:
+) -> C | ApprovalRequest:
     """Reclassify, forward, link to a proceeding, merge, or answer by an earlier
-    decision. Only reclassification takes the item out of complaint statistics."""
-    _require_text(note)
+    decision, each with its target. Answering by an earlier decision, and any
+    routing for an "other" reason, wait for a manager's approval: the request
+    is returned instead of the routed complaint."""
+    from complaints.services.approvals import approval_file
+
     c = start(complaint, actor, P.HANDLE, "route", expected_version=expected_version)
-    RK = C.RouteKind
-    if kind == RK.RECLASSIFIED:
-        if item_type not in {
-            C.ItemType.ENQUIRY,
-            C.ItemType.SUGGESTION,
-            C.ItemType.REPORT,
-        }:
-            raise ComplaintError({"item_type": E.RECLASSIFY_TYPE})
-        c.item_type = item_type
-    if kind == RK.MERGED:
-        _check_merge_target(c, merged_into, actor)
-        c.merged_into = merged_into
-    if kind == RK.ALREADY_DECIDED and (
-        approver is None
-        or approver == actor
-        or not P.has(approver, P.APPROVE, c.institution)
-    ):
-        raise ComplaintError({"approver": E.ALREADY_DECIDED_APPROVER})
-    c.route()
-    c.route_kind, c.route_reason, c.route_note = kind, reason, note
-    c.closed_at = timezone.now()
-    save(
+    if kind == Routing.Kind.DECLINED:
+        raise ComplaintError({"reason": NOT_STANDING_ROUTE})
+    routing = routing_build(
         c,
         actor,
-        _("Routed (%(kind)s): %(note)s")
-        % {"kind": c.get_route_kind_display(), "note": note},
+        kind=kind,
+        reason=reason,
+        note=note,
+        item_type=item_type,
+        merged_into=merged_into,
+        forwarded_to=forwarded_to,
+        forum=forum,
+        forum_name=forum_name,
+        case_number=case_number,
+        proceeding_on=proceeding_on,
     )
-    if merged_into is not None:
-        _record_merge(merged_into, c, actor)
-    queue_complainant_notice(c, "routed")
-    return c
-
-
-def _check_merge_target(c: C, target: C | None, actor: Any) -> None:
-    if target is None or target.pk == c.pk or not target.is_open:
-        raise ComplaintError({"merged_into": E.MERGE_TARGET})
-    if not P.has(actor, P.HANDLE, target.institution):
-        raise ComplaintError({"merged_into": E.MERGE_TARGET})
-
-
-def _record_merge(target: C, merged: C, actor: Any) -> None:
-    # The repeat submission joins the open case's file; its deadline stays.
-    _add_to_file(
-        Correspondence(
-            complaint=target,
-            direction=Correspondence.Direction.INBOUND,
-            method=Correspondence.Method.OTHER,
-            occurred_at=merged.received_at,
-            summary=_("Repeat complaint %(number)s merged into this case: %(request)s")
-            % {"number": merged.number, "request": merged.request[:500]},
-            recorded_by=actor,
-        ),
-        actor,
-    )
+    needs = approval_kind(routing)
+    if needs:
+        return approval_file(c, actor, needs, note, routing=routing)
+    routing_store(routing, actor, _("Routing recorded"))
+    return routing_apply(c, routing, actor)
 
 
 def _add_to_file(entry: Correspondence, actor: Any) -> None:
@@ -203,6 +204,7 @@ def complaint_assign(
         actor,
         _("Assigned to %(user)s") % {"user": handler.get_full_name() or handler},
     )
+    notify_staff(complaint=c, kind=K.ASSIGNED, users=[handler], actor=actor)
     return c
 
 
@@ -244,7 +246,20 @@ def complaint_propose_decision(
         actor,
         _("Decision drafted: %(outcome)s") % {"outcome": C.Outcome(outcome).label},
     )
+    notify_staff(
+        complaint=c,
+        kind=K.APPROVAL,
+        users=_approvers_to_tell(c),
+        actor=actor,
+        url=case_url(c, "approve"),
+    )
     return c
+
+
+def _approvers_to_tell(c: C) -> list[Any]:
+    from complaints.jobs import nearest_managers
+
+    return [u for u in nearest_managers(c.institution) if u.pk != c.drafted_by_id]
 
 
 @transaction.atomic
@@ -261,6 +276,14 @@ def complaint_return_for_rework(
     )
     c.return_for_rework()
     save(c, actor, _("Returned for rework: %(note)s") % {"note": note})
+    notify_staff(
+        complaint=c,
+        kind=K.RETURNED,
+        users=[c.drafted_by, c.handler],
+        actor=actor,
+        url=case_url(c, "propose_decision"),
+        text=note,
+    )
     return c
 
 
@@ -379,6 +402,13 @@ def complaint_request_review(
         _("Review requested: %(note)s") % {"note": (note + " " + late_reason).strip()},
     )
     queue_complainant_notice(c, "review_received")
+    notify_staff(
+        complaint=c,
+        kind=K.REVIEW,
+        users=[u for u in P.users_with(P.REVIEW, upper) if not took_part(c, u)],
+        actor=actor,
+        url=case_url(c, "complete_review"),
+    )
     return c
 
 
@@ -482,10 +512,14 @@ def complaint_record_mediation_outcome(
     actor: Any,
     outcome: str,
     note: str,
-    approver: Any = None,
     redress_amount: Decimal | None = None,
     expected_version: datetime | None = None,
-) -> C:
+) -> C | ApprovalRequest:
+    """Record how the mediation ended. The insurer's refusal to take part needs
+    a legitimate reason and compliance's approval (2022 consumer-protection
+    Measures art. 16): it is filed as a request, returned instead."""
+    from complaints.services.approvals import approval_file
+
     _require_text(note)
     c = start(
         complaint,
@@ -495,11 +529,8 @@ def complaint_record_mediation_outcome(
         expected_version=expected_version,
     )
     MO = C.MediationOutcome
-    if outcome == MO.DECLINED and (
-        approver is None
-        or Membership.Role.COMPLIANCE not in P.roles_on(approver, c.institution)
-    ):
-        raise ComplaintError({"approver": E.MEDIATION_REFUSAL})
+    if outcome == MO.DECLINED:
+        return approval_file(c, actor, ApprovalRequest.Kind.REFUSE_MEDIATION, note)
     c.record_mediation_outcome()
     c.mediation_outcome, c.mediation_note = outcome, note
     if outcome == MO.AGREED:

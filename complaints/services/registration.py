@@ -14,10 +14,12 @@ from complaints import exceptions as E
 from complaints import identifiers
 from complaints.exceptions import ComplaintError
 from complaints.models import Code, Complaint, NumberCounter, RegulatorTransfer
+from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
 from complaints.services._common import refresh_deadlines, save
 from organisations import permissions
 from organisations.models import Institution
 
+REFERENCE_CONSTRAINT = "complaints_complaint_unique_regulator_reference"
 # Measures art. 12: joint complainants in person choose at most 5 representatives.
 MAX_REPRESENTATIVES = 5
 # DOMAIN.md §8: a group complaint has 5 or more complainants.
@@ -150,7 +152,7 @@ def complaint_register(
     _validate_regulator_receipt(complaint, regulator_received_on)
     refresh_deadlines(complaint)
     complaint.number = next_number(complaint.received_on.year)
-    saved = save(complaint, actor, _("Registered"))
+    saved = _save_registered(complaint, actor)
     if regulator_received_on is not None:
         transfer = RegulatorTransfer(
             complaint=saved,
@@ -162,6 +164,23 @@ def complaint_register(
         transfer.full_clean()
         transfer.save()
     return saved
+
+
+def _save_registered(complaint: Complaint, actor: Any) -> Complaint:
+    if not complaint.regulator_reference:
+        return save(complaint, actor, _("Registered"))
+    try:
+        # Two registrations of one transfer at the same moment: the loser gets
+        # the validation's message, never the constraint's name. (A savepoint
+        # only where the constraint applies: it costs two statements.)
+        with transaction.atomic():
+            return save(complaint, actor, _("Registered"))
+    except IntegrityError as exc:
+        if REFERENCE_CONSTRAINT not in str(exc):
+            raise
+        raise ComplaintError(
+            {"regulator_reference": REGULATOR_REFERENCE_TAKEN}
+        ) from exc
 
 
 def _validate_regulator_receipt(c: Complaint, day: date | None) -> None:

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from complaints import deadlines
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
-from complaints.models import OPEN_STATUSES, Complaint, Extension, Pause
+from complaints.models import OPEN_STATUSES, ApprovalRequest, Complaint, Pause
 from complaints.notifications import queue_complainant_notice
 from complaints.services._common import lock, refresh_deadlines, save
 from complaints.workdays import DatabaseCalendar
@@ -24,17 +23,6 @@ def _require_open(c: Complaint) -> None:
         raise ComplaintError(E.NOT_OPEN, code="not_open")
 
 
-def may_approve_extension(user: Any, c: Complaint, level: int) -> bool:
-    """Level 1: the branch manager. Level 2: a head-office senior manager or the
-    upper-level institution (Measures art. 18)."""
-    if level == 1:
-        return P.has(user, P.APPROVE, c.institution)
-    upper = c.institution.parent
-    return P.has(user, P.APPROVE_FURTHER, c.institution) or (
-        upper is not None and P.has(user, P.APPROVE, upper)
-    )
-
-
 @transaction.atomic
 def complaint_extend(
     *,
@@ -42,60 +30,25 @@ def complaint_extend(
     actor: Any,
     level: int,
     reason: str,
-    approver: Any,
     expected_version: datetime | None = None,
-) -> Extension:
-    """Extend the decision limit to 30 days (level 1) or by a further 30 (level 2);
-    the complainant is told the new date and the reason."""
-    if not reason.strip():
-        raise ComplaintError({"reason": E.REASON_REQUIRED})
+) -> ApprovalRequest:
+    """Request an extension of the decision limit to 30 days (level 1) or by a
+    further 30 (level 2). It waits for an eligible approver (DOMAIN.md §5a);
+    only their approval moves the deadline and tells the complainant the new
+    date and the reason (complaints.services.approvals)."""
+    from complaints.services.approvals import approval_file
+
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)
     _require_open(c)
-    if level > deadlines.MAX_EXTENSION_LEVEL:
+    if level not in (1, 2):
         raise ComplaintError({"level": E.EXTENSION_MAX})
-    if level != c.extension_level + 1:
-        if c.extension_level >= deadlines.MAX_EXTENSION_LEVEL:
-            raise ComplaintError({"level": E.EXTENSION_MAX})
-        raise ComplaintError(
-            {
-                "level": ComplaintError(
-                    E.EXTENSION_LEVEL, params={"level": c.extension_level + 1}
-                )
-            }
-        )
-    if not may_approve_extension(approver, c, level):
-        raise ComplaintError(
-            {
-                "approver": ComplaintError(
-                    E.EXTENSION_APPROVER, params={"user": approver, "level": level}
-                )
-            }
-        )
-    previous = c.legal_due
-    c.extension_level = level
-    refresh_deadlines(c)
-    assert c.legal_due is not None  # an open complaint always has one
-    extension = Extension(
-        complaint=c,
-        level=level,
-        reason=reason,
-        previous_due=previous or c.legal_due,
-        new_due=c.legal_due,
-        requested_by=actor,
-        approved_by=approver,
+    kind = (
+        ApprovalRequest.Kind.EXTENSION_1
+        if level == 1
+        else ApprovalRequest.Kind.EXTENSION_2
     )
-    extension._history_user = actor  # type: ignore[attr-defined]
-    extension.save()
-    c.reminder_level = c.escalation_level = 0  # a new deadline earns fresh reminders
-    save(
-        c,
-        actor,
-        _("Extension %(level)d to %(due)s: %(reason)s")
-        % {"level": level, "due": c.legal_due, "reason": reason},
-    )
-    queue_complainant_notice(c, "extension", extension=extension)
-    return extension
+    return approval_file(c, actor, kind, reason)
 
 
 @transaction.atomic

@@ -32,7 +32,8 @@ for a period not yet over):
   happened by the deadline (the clock stopped in time). on-time rate =
   on time / concluded.
 - open at period end: received by "as of" and not ended by then.
-- overdue open: open at period end with deadline before "as of"; the ageing
+- overdue open: open at period end with deadline before "as of", its clock
+  not paused then (complaints.deadline_terms: the workbench's overdue); the ageing
   buckets split it by days past the deadline (1-5, 6-15, 16-30, over 30).
 - handling days: average and 90th percentile over the concluded.
 - within 15 / 30 / 60: concluded with handling_days at most 15, 30, 60
@@ -140,7 +141,13 @@ def _open_at_end(w: Window) -> Q:
 def _overdue_by(low: int, high: int | None) -> Callable[[Window], Q]:
     def q(w: Window) -> Q:
         days = w.as_of.toordinal()
-        cond = _open_at_end(w) & Q(statutory_due__lte=date.fromordinal(days - low))
+        # The workbench's "overdue" (complaints.deadline_terms): past the legal
+        # deadline, the clock not paused (a pause's days are not counted).
+        cond = (
+            _open_at_end(w)
+            & Q(statutory_due__lte=date.fromordinal(days - low))
+            & ~Q(paused_since__lte=w.as_of)
+        )
         if high is not None:
             cond &= Q(statutory_due__gte=date.fromordinal(days - high))
         return cond

@@ -4,15 +4,23 @@ and quality-check status, frequent causes. Each is a bounded number of queries."
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
+from complaints import deadline_terms as terms
 from complaints.models import OPEN_STATUSES, Complaint
 from organisations import permissions as P
 from organisations.models import Institution
-from reporting.models import QualityCheck, Rectification, RootCause
+from reporting.models import (
+    QUALITY_SCORE_MAX,
+    QualityCheck,
+    QualityScore,
+    Rectification,
+    RootCause,
+)
 from reporting.periods import Period
 from reporting.rates import percent
 from reporting.selectors.kpis import (
@@ -36,21 +44,25 @@ def report_roots(user: Actor) -> list[Institution]:
 
 # --- Handler -------------------------------------------------------------------
 def handler_work(*, user: Any, today: date | None = None) -> dict[str, Any]:
-    """The handler's open cases by how soon they are due (due_on: the binding
-    date the workbench alerts on), the cases after decision still needing a
-    step, and the unassigned new cases of the branches the handler serves."""
+    """The handler's open cases by how soon they are due, the cases after
+    decision still needing a step, and the unassigned new cases of the branches
+    the handler serves. "Overdue" is past the legal deadline, the other
+    buckets go by the earlier of the two dates (complaints.deadline_terms)."""
     today = today or timezone.localdate()
     mine = P.scope(Complaint.objects, user, P.VIEW).filter(
         handler=user, item_type=Complaint.ItemType.COMPLAINT
     )
     running = Q(status__in=OPEN_STATUSES)
+    not_overdue = running & ~terms.overdue_q(today)
     buckets = {
-        "overdue": running & Q(due_on__lt=today),
-        "today": running & Q(due_on=today),
-        "in_3_days": running & Q(due_on__gt=today, due_on__lte=today + timedelta(3)),
-        "in_7_days": running
+        "overdue": terms.overdue_q(today) & running,
+        "past_internal": terms.past_internal_target_q(today),
+        "today": not_overdue & Q(due_on=today),
+        "in_3_days": not_overdue
+        & Q(due_on__gt=today, due_on__lte=today + timedelta(3)),
+        "in_7_days": not_overdue
         & Q(due_on__gt=today + timedelta(3), due_on__lte=today + timedelta(7)),
-        "later": running & Q(due_on__gt=today + timedelta(7)),
+        "later": not_overdue & Q(due_on__gt=today + timedelta(7)),
         "after_decision": Q(status__in=AFTER_DECISION),
     }
     counts = mine.aggregate(**{k: Count("pk", filter=q) for k, q in buckets.items()})
@@ -59,6 +71,10 @@ def handler_work(*, user: Any, today: date | None = None) -> dict[str, Any]:
         .select_related("institution", "category", "channel")
         .order_by("due_on", "received_at")[:LIST_LIMIT]
     )
+    for c in open_cases:
+        c.is_overdue = terms.legal_deadline(c) is not None and (  # type: ignore[attr-defined]
+            terms.legal_deadline(c) < today and not c.paused_since  # type: ignore[operator]
+        )
     unassigned = list(
         P.scope(Complaint.objects, user, P.HANDLE)
         .filter(
@@ -194,7 +210,45 @@ def quality_summary(
         .annotate(n=Count("pk"))
         .order_by("-n", "rule")
     ]
-    return {"counts": counts, "by_rule": by_rule}
+    return {"counts": counts, "by_rule": by_rule, **_scores(qs)}
+
+
+def _scores(checks: QuerySet[QualityCheck]) -> dict[str, Any]:
+    """The checklist items' scores over `checks`: per item the cases scored,
+    the average and the cases short of full marks, in checklist order; and
+    the average over every score (two queries)."""
+    scores = QualityScore.objects.filter(check_record__in=checks.values("pk"))
+    full = Q(score=QUALITY_SCORE_MAX)
+    rows = {
+        r["rule"]: r
+        for r in scores.values("rule").annotate(
+            n=Count("pk"), avg=Avg("score"), short=Count("pk", filter=~full)
+        )
+    }
+    by_item = [
+        {
+            "rule": rule,
+            "label": label,
+            "n": rows[rule]["n"],
+            "avg": _one_place(rows[rule]["avg"]),
+            "short": rows[rule]["short"],
+        }
+        for rule, label in QualityCheck.Rule.choices
+        if rule in rows
+    ]
+    overall = scores.aggregate(avg=Avg("score"), n=Count("pk"))
+    return {
+        "by_item": by_item,
+        "score_avg": _one_place(overall["avg"]),
+        "scores": overall["n"],
+        "score_max": QUALITY_SCORE_MAX,
+    }
+
+
+def _one_place(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def complaints_for_sampling(

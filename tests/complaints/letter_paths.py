@@ -18,8 +18,10 @@ import time_machine
 from django.utils.html import strip_tags
 
 from complaints import services as svc
-from complaints.models import Complaint, Letter
+from complaints.models import ApprovalRequest, Complaint, Letter
+from tests.approval_steps import CHECKED, approve
 from tests.complaints.conftest import SHANGHAI, code
+from tests.complaints.test_services_transitions import TARGETS
 
 S = Complaint.Status
 K = Letter.Kind
@@ -60,11 +62,13 @@ class Walk:
         )
 
     def extend(self, level: int, reason: str, day: str) -> Walk:
+        """Requested by the handler, approved by the manager the same day."""
         h, m = self.p["handler"], self.p["manager"]
         return self.step(
             day,
-            lambda c: svc.complaint_extend(
-                complaint=c, actor=h, level=level, reason=reason, approver=m
+            lambda c: approve(
+                svc.complaint_extend(complaint=c, actor=h, level=level, reason=reason),
+                m,
             ),
         )
 
@@ -168,25 +172,36 @@ class Walk:
         h = self.p["handler"]
         return self.step(
             day,
-            lambda c: svc.complaint_decline(
-                complaint=c, actor=h, note="系投诉人邻居代为投诉，无授权委托书。"
+            lambda c: approve(
+                svc.complaint_decline(
+                    complaint=c,
+                    actor=h,
+                    standing_ground="not_the_consumer",
+                    checked=CHECKED,
+                    note="系投诉人邻居代为投诉，无授权委托书。",
+                ),
+                self.p["manager"],
             ),
         )
 
     def route(self, kind: str, day: str = "03-09", **extra: Any) -> Walk:
         h = self.p["handler"]
         reason = {"reclassified": "not_a_complaint"}.get(kind, kind)
-        return self.step(
-            day,
-            lambda c: svc.complaint_route(
+
+        def call(c: Complaint) -> Any:
+            done = svc.complaint_route(
                 complaint=c,
                 actor=h,
                 kind=kind,
                 reason=code("route_reason", reason),
                 note="经核实后处理",
-                **extra,
-            ),
-        )
+                **{**TARGETS.get(kind, {}), **extra},
+            )
+            if isinstance(done, ApprovalRequest):  # by an earlier decision
+                return approve(done, self.p["manager"])
+            return done
+
+        return self.step(day, call)
 
     def withdraw(self, day: str = "03-12") -> Walk:
         h = self.p["handler"]

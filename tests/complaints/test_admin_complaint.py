@@ -172,8 +172,8 @@ def test_each_filter(
     client: Any, register: Any, tianhe_handler: Any, gz_manager: Any, tree: Any
 ) -> None:
     overdue = register(
-        gz_manager, received_at=datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
-    )  # due 03-16
+        gz_manager, received_at=datetime(2026, 3, 1, 9, 0, tzinfo=SHANGHAI)
+    )  # legal deadline 03-16 (internal target 03-15): overdue on 03-17
     this_week = register(gz_manager)  # received 03-06, due 03-20
     later = register(
         gz_manager,
@@ -343,7 +343,10 @@ def test_history_readable_in_scope_404_outside_never_reverted(
     client.force_login(tianhe_handler)
     response = client.get(history)
     assert response.status_code == 200
-    assert "tianhe_handler" in response.content.decode()
+    # Changed by: the person's name (姓名), not the account name.
+    assert tianhe_handler.last_name + tianhe_handler.first_name in (
+        response.content.decode()
+    )
     assert client.get(version_url).status_code == 200
     assert client.post(version_url, {}).status_code == 403
     c.refresh_from_db()
@@ -378,8 +381,8 @@ def test_history_names_the_people_changed_with_no_query_per_change(
         return response.content.decode(), len(queries)
 
     page, few = page_after([gz_handler, tianhe_handler])
-    # the change names the new handler (history shows users by username)
-    assert "gz_handler" in page
+    # the change names the new handler by name (姓名), not by account
+    assert gz_handler.last_name + gz_handler.first_name in page
     _page, many = page_after([gz_handler, tianhe_handler, gz_handler, tianhe_handler])
     assert many == few
 

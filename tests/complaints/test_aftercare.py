@@ -318,6 +318,23 @@ def test_the_sweep_reminds_the_handler_then_the_managers(
     )
 
 
+def test_the_reminders_name_the_handler_family_name_first(
+    closed: Complaint, tianhe_handler: Any
+) -> None:
+    tianhe_handler.last_name, tianhe_handler.first_name = "陈", "晓峰"
+    tianhe_handler.save()
+    sweep(today=date(2026, 4, 30))  # due and three working days late
+    bodies = dict(
+        Notification.objects.filter(
+            complaint=closed, recipient=tianhe_handler
+        ).values_list("kind", "body")
+    )
+    assert set(bodies) == {"callback_due", "callback_overdue"}
+    for body in bodies.values():
+        assert "处理人 陈晓峰）" in body
+        assert tianhe_handler.username not in body
+
+
 def test_no_reminder_once_the_callback_is_made(
     closed: Complaint, tianhe_handler: Any
 ) -> None:

@@ -20,34 +20,59 @@ def _d(**kw: object) -> Deadline:
         "calendar_days_left": 7,
         "provisional": False,
         "paused": False,
+        "legal": date(2026, 12, 4),
+        "internal": date(2026, 12, 1),
+        "legal_days_left": 10,
     }
     return Deadline(**{**base, **kw})  # type: ignore[arg-type]
 
 
 def test_each_state_reads_as_the_handler_expects() -> None:
     with translation.override("en"):
-        assert deadline_badge(_d()) == (
+        green = deadline_badge(_d())
+        assert green.startswith(
             '<span class="cd-deadline" title="7 calendar days left">'
-            '<span class="cd-badge cd-green">2026-12-01</span>'
-            '<span class="cd-left cd-left-green">5 working days left</span></span>'
+            '<span class="cd-badge cd-green">5 working days left</span>'
         )
+        assert '<span class="cd-date-label">Legal deadline</span> 2026-12-04' in green
+        assert '<span class="cd-date-label">Internal target</span> 2026-12-01' in green
         red = deadline_badge(
-            _d(state="red", working_days_left=None, calendar_days_left=-1)
+            _d(
+                state="red",
+                working_days_left=None,
+                calendar_days_left=-4,
+                legal_days_left=-1,
+            )
         )
-        assert 'title="1 calendar day overdue"' in red
+        assert 'title="1 calendar day past the legal deadline"' in red
         assert ">overdue 1 day<" in red
+        past_target = deadline_badge(
+            _d(state="amber", calendar_days_left=-2, legal_days_left=1)
+        )
+        assert ">past the internal target by 2 days<" in past_target
+        assert "overdue" not in past_target
         assert ">due today<" in deadline_badge(_d(state="amber", working_days_left=0))
         assert ">clock paused<" in deadline_badge(_d(state="grey", paused=True))
         assert ">clock stopped<" in deadline_badge(_d(state="grey"))
-        none = deadline_badge(_d(due=None, provisional=True))
+        no_target = deadline_badge(_d(internal=None))
+        assert "Internal target" not in no_target
+        regulator = deadline_badge(_d(regulator_binds=True))
+        assert "regulator&#x27;s feedback date" in regulator
+        none = deadline_badge(_d(due=None, legal=None, provisional=True))
         assert none.startswith('<span class="cd-badge cd-none">—</span>')
         assert ">calendar missing<" in none
     with translation.override("zh-hans"):
         red = deadline_badge(
-            _d(state="red", working_days_left=None, calendar_days_left=-3)
+            _d(state="red", working_days_left=None, legal_days_left=-3)
         )
-        assert "已超期 3 个自然日" in red
+        assert "已超过法定期限 3 个自然日" in red
         assert "超期 3 天" in red
+        assert '<span class="cd-date-label">法定期限</span> 2026-12-04' in red
+        assert '<span class="cd-date-label">内部时限</span> 2026-12-01' in red
+        past_target = deadline_badge(
+            _d(state="amber", calendar_days_left=-2, legal_days_left=1)
+        )
+        assert "超内部时限 2 天" in past_target
 
 
 def _c(**kw: object) -> SimpleNamespace:

@@ -427,7 +427,12 @@ def test_manager_supervises_and_the_handler_sees_it(
     assert 'id="supervision"' in page
     assert "三日内联系投诉人并提出处理方案" in page
     counts = {c.key: c.count for c in worklists.casework_counts(user=tianhe_handler)}
-    assert counts == {"tasks_to_answer": 0, "tasks_awaiting_answer": 0, "supervised": 1}
+    assert counts == {
+        "tasks_to_answer": 0,
+        "tasks_awaiting_answer": 0,
+        "supervised": 1,
+        "callbacks_due": 0,
+    }
 
     ended = services.supervision_end(
         complaint=case, actor=gz_manager, note="已提出方案"

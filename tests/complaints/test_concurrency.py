@@ -29,8 +29,13 @@ postgres_only = pytest.mark.skipif(
 
 CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
     "accept": lambda c, a: svc.complaint_accept(complaint=c, actor=a),
-    "decline": lambda c, a: svc.complaint_decline(
-        complaint=c, actor=a, note="非消费者本人投诉"
+    "route": lambda c, a: svc.complaint_route(
+        complaint=c,
+        actor=a,
+        kind="forwarded",
+        reason=code("route_reason", "forwarded"),
+        note="保单由他司承保",
+        forwarded_to="华信财产保险股份有限公司广东分公司",
     ),
     "approve": lambda c, a: svc.complaint_approve(complaint=c, actor=a),
     "return_for_rework": lambda c, a: svc.complaint_return_for_rework(
@@ -39,7 +44,7 @@ CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
 }
 TARGET = {
     "accept": S.ACCEPTED,
-    "decline": S.DECLINED,
+    "route": S.ROUTED,
     "approve": S.DECIDED,
     "return_for_rework": S.INVESTIGATING,
 }
@@ -87,13 +92,13 @@ def slow_save(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("setup", "moves"),
     [
-        ([], [("accept", "tianhe_handler"), ("decline", "gz_handler")]),
+        ([], [("accept", "tianhe_handler"), ("route", "gz_handler")]),
         (
             ["accept", "assign", "propose"],
             [("approve", "gz_manager"), ("return_for_rework", "gd_manager")],
         ),
     ],
-    ids=["accept_vs_decline", "approve_vs_return"],
+    ids=["accept_vs_route", "approve_vs_return"],
 )
 def test_simultaneous_transitions_one_wins_the_other_is_refused(
     register: Any,
@@ -186,7 +191,12 @@ def test_stale_check_comes_before_any_other_answer(
     # not that declining is impossible in a state they never saw.
     with pytest.raises(StaleComplaint):
         svc.complaint_decline(
-            complaint=c, actor=gz_manager, note="非本人投诉", expected_version=version
+            complaint=c,
+            actor=gz_manager,
+            standing_ground="not_the_consumer",
+            checked="核对身份证件",
+            note="非本人投诉",
+            expected_version=version,
         )
     c.refresh_from_db()
     assert (c.status, c.route_note) == (S.ACCEPTED, "")

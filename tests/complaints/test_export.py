@@ -117,7 +117,7 @@ def test_csv_starts_with_bom_decodes_and_is_logged(
     client: Any, cases: Any, ho_compliance: Any
 ) -> None:
     client.force_login(ho_compliance)
-    response = client.get(f"{BASE}export/complaints.csv?status=registered")
+    response = client.get(f"{BASE}export/complaints.csv?status__exact=registered")
     content = b"".join(response.streaming_content)
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -129,7 +129,7 @@ def test_csv_starts_with_bom_decodes_and_is_logged(
     assert record.row_count == 2
     assert record.file_format == "csv"
     assert record.kind == "complaints"
-    assert "status=registered" in record.filters
+    assert "status__exact=registered" in record.filters
 
 
 def test_correspondence_export(

@@ -78,6 +78,7 @@ def test_every_notice_kind_has_its_letter() -> None:
     staff_only = {
         *("due_soon", "overdue", "callback_due", "callback_overdue"),
         *("task_sent", "task_answered", "supervised"),
+        *("approval_requested", "approval_decided"),
     }
     assert notices - staff_only == set(letters.LETTER_KINDS)
     for kind in letters.LETTER_KINDS:
@@ -156,8 +157,6 @@ def test_routing_letter_for_each_kind(
         extra["item_type"] = Complaint.ItemType.ENQUIRY
     if kind == "merged":
         extra["merged_into"] = register(people["handler"], phone="13900000000")
-    if kind == "already_decided":
-        extra["approver"] = people["manager"]
     w = walk().route(kind, **extra)
     letter = w.letter(K.ROUTED)
     text = assert_reads_well(letter)

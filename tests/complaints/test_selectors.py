@@ -229,12 +229,15 @@ def test_complaint_by_number_hides_out_of_scope(
 
 # --- Deadlines as shown ---------------------------------------------------------
 @pytest.mark.parametrize(
-    ("today", "state", "working", "calendar_days"),
+    ("today", "state", "working", "calendar_days", "overdue", "past_target"),
     [
-        (date(2026, 3, 9), "green", 9, 11),
-        (date(2026, 3, 13), "amber", 5, 7),
-        (date(2026, 3, 20), "amber", 0, 0),
-        (date(2026, 3, 23), "red", -1, -3),
+        (date(2026, 3, 9), "green", 9, 11, 0, 0),
+        (date(2026, 3, 13), "amber", 5, 7, 0, 0),
+        (date(2026, 3, 20), "amber", 0, 0, 0, 0),
+        # Past the internal target, not the legal deadline: a warning only.
+        (date(2026, 3, 23), "amber", -1, -3, 0, 3),
+        # Past the legal deadline (2026-03-23): overdue, counted from it.
+        (date(2026, 3, 25), "red", -3, -5, 2, 0),
     ],
 )
 def test_deadline_states(
@@ -244,12 +247,15 @@ def test_deadline_states(
     state: str,
     working: int,
     calendar_days: int,
+    overdue: int,
+    past_target: int,
 ) -> None:
-    c = register(tianhe_handler)  # due 2026-03-20 (internal target)
+    c = register(tianhe_handler)  # internal target 2026-03-20, legal 2026-03-23
     d = selectors.complaint_deadline(c, today=today, calendar=CAL_2026)
     assert (d.due, d.state) == (date(2026, 3, 20), state)
+    assert (d.legal, d.internal) == (date(2026, 3, 23), date(2026, 3, 20))
     assert (d.working_days_left, d.calendar_days_left) == (working, calendar_days)
-    assert d.overdue_days == max(-calendar_days, 0)
+    assert (d.overdue_days, d.internal_overdue_days) == (overdue, past_target)
 
 
 def test_deadline_grey_when_the_clock_stops(

@@ -13,8 +13,7 @@ import time_machine
 from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
-from complaints.models import CalendarDay, Complaint, Extension, Notification
-from organisations.permissions import NotFound
+from complaints.models import CalendarDay, Complaint, Notification
 from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -35,149 +34,8 @@ def accepted(register: Any, tianhe_handler: Any) -> Complaint:
     )
 
 
-def extend(c: Complaint, actor: Any, level: int, approver: Any) -> Extension:
-    return svc.complaint_extend(
-        complaint=c, actor=actor, level=level, reason=REASON, approver=approver
-    )
-
-
 def notices(c: Complaint, kind: str) -> list[Notification]:
     return list(Notification.objects.filter(complaint=c, kind=kind).order_by("channel"))
-
-
-@pytest.mark.parametrize("approver", ["gz_manager", "gd_manager", "senior"])
-def test_first_extension_to_30_days_approved_by_a_manager(
-    accepted: Any, tianhe_handler: Any, request: pytest.FixtureRequest, approver: str
-) -> None:
-    manager = request.getfixturevalue(approver)
-    before = accepted.history.count()
-
-    ext = extend(accepted, tianhe_handler, 1, manager)
-
-    c = Complaint.objects.get(pk=accepted.pk)
-    # 2026-03-06 + 30 = Sunday 04-05 in the Qingming holiday (04-04..04-06) -> 04-07.
-    assert (ext.level, ext.previous_due, ext.new_due) == (
-        1,
-        date(2026, 3, 23),
-        date(2026, 4, 7),
-    )
-    assert (ext.requested_by, ext.approved_by, ext.reason) == (
-        tianhe_handler,
-        manager,
-        REASON,
-    )
-    assert (c.extension_level, c.legal_due) == (1, date(2026, 4, 7))
-    assert (c.internal_due, c.due_on) == (date(2026, 4, 4), date(2026, 4, 4))
-    assert c.history.count() == before + 1
-    row = c.history.latest()
-    assert row.history_user == tianhe_handler
-    assert REASON[:20] in row.history_change_reason
-    assert ext.history.get().history_user == tianhe_handler
-    rows = notices(c, "extension")
-    assert [(r.channel, r.address) for r in rows] == [
-        ("email", c.email),
-        ("sms", c.phone),
-    ]
-    for row in rows:
-        assert "2026-04-07" in row.body
-        assert REASON in row.body
-
-
-@pytest.mark.parametrize("approver", ["tianhe_handler", "gz_handler", "gd_reviewer"])
-def test_first_extension_refused_without_a_manager(
-    accepted: Any, tianhe_handler: Any, request: pytest.FixtureRequest, approver: str
-) -> None:
-    user = request.getfixturevalue(approver)
-    with pytest.raises(ComplaintError) as exc:
-        extend(accepted, tianhe_handler, 1, user)
-    message = E.EXTENSION_APPROVER % {"user": user, "level": 1}
-    assert exc.value.message_dict == {"approver": [message]}
-    accepted.refresh_from_db()
-    assert (accepted.extension_level, accepted.legal_due) == (0, date(2026, 3, 23))
-    assert not notices(accepted, "extension")
-
-
-@pytest.mark.parametrize(
-    ("institution", "approver", "allowed"),
-    [
-        ("GDGZTH", "senior", True),  # head-office senior manager
-        ("GDGZTH", "gz_manager", True),  # GDGZ is the upper level of GDGZTH
-        ("GDGZ", "gd_manager", True),  # GD is the upper level of GDGZ
-        ("GDGZ", "senior", True),
-        ("GDGZ", "gz_manager", False),  # the branch's own manager
-        ("GDGZTH", "gd_reviewer", False),  # upper level, but no approval role
-    ],
-)
-def test_second_extension_needs_senior_or_upper_level_approval(
-    register: Any,
-    gz_handler: Any,
-    gz_manager: Any,
-    request: pytest.FixtureRequest,
-    institution: str,
-    approver: str,
-    allowed: bool,
-) -> None:
-    c = register(gz_handler, institution=institution)
-    extend(c, gz_handler, 1, gz_manager)
-    user = request.getfixturevalue(approver)
-    if not allowed:
-        with pytest.raises(ComplaintError) as exc:
-            extend(c, gz_handler, 2, user)
-        message = E.EXTENSION_APPROVER % {"user": user, "level": 2}
-        assert exc.value.message_dict == {"approver": [message]}
-        assert Complaint.objects.get(pk=c.pk).extension_level == 1
-        return
-    ext = extend(c, gz_handler, 2, user)
-    c.refresh_from_db()
-    # 30 + 30 days from receipt: 2026-05-05 is in the Labour Day holiday -> 05-06.
-    assert (ext.previous_due, ext.new_due, c.legal_due) == (
-        date(2026, 4, 7),
-        date(2026, 5, 6),
-        date(2026, 5, 6),
-    )
-    assert (c.extension_level, c.due_on) == (2, date(2026, 5, 4))
-    assert len(notices(c, "extension")) == 4
-    assert "2026-05-06" in notices(c, "extension")[-1].body
-
-
-def test_extensions_go_in_order_and_stop_at_the_second(
-    accepted: Any, tianhe_handler: Any, gz_manager: Any, senior: Any
-) -> None:
-    with pytest.raises(ComplaintError) as exc:
-        extend(accepted, tianhe_handler, 2, senior)
-    assert exc.value.message_dict == {"level": [E.EXTENSION_LEVEL % {"level": 1}]}
-    extend(accepted, tianhe_handler, 1, gz_manager)
-    extend(accepted, tianhe_handler, 2, senior)
-    for level in (2, 3):
-        with pytest.raises(ComplaintError) as exc:
-            extend(accepted, tianhe_handler, level, senior)
-        assert exc.value.message_dict == {"level": [str(E.EXTENSION_MAX)]}
-    assert Extension.objects.filter(complaint=accepted).count() == 2
-
-
-def test_extension_needs_a_reason_an_open_clock_and_scope(
-    accepted: Any, tianhe_handler: Any, gz_manager: Any, xihu_handler: Any
-) -> None:
-    with pytest.raises(ComplaintError) as exc:
-        svc.complaint_extend(
-            complaint=accepted,
-            actor=tianhe_handler,
-            level=1,
-            reason=" ",
-            approver=gz_manager,
-        )
-    assert exc.value.message_dict == {"reason": [str(E.REASON_REQUIRED)]}
-    with pytest.raises(NotFound):
-        extend(accepted, xihu_handler, 1, gz_manager)
-    svc.complaint_withdraw(
-        complaint=accepted,
-        actor=tianhe_handler,
-        received_on=date(2026, 3, 9),
-        note="撤回",
-    )
-    with pytest.raises(ComplaintError) as exc:
-        extend(accepted, tianhe_handler, 1, gz_manager)
-    assert exc.value.messages == [str(E.NOT_OPEN)]
 
 
 def test_pause_for_appraisal_shifts_the_deadline_by_the_paused_days(

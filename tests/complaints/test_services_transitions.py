@@ -20,6 +20,7 @@ from complaints.exceptions import TransitionRefused
 from complaints.models import Complaint, Notification
 from complaints.transitions import ACTION_LABELS
 from organisations.permissions import NotFound
+from tests.approval_steps import CHECKED, approve
 from tests.complaints.conftest import SHANGHAI, code
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +29,13 @@ NOTIFIED_AT = datetime(2026, 3, 18, 15, 0, tzinfo=SHANGHAI)
 
 CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
     "accept": lambda c, a: svc.complaint_accept(complaint=c, actor=a),
+    # A request: the walk has a manager approve it (tests/approval_steps.py).
     "decline": lambda c, a: svc.complaint_decline(
-        complaint=c, actor=a, note="系投诉人邻居代为投诉，无授权委托书"
+        complaint=c,
+        actor=a,
+        standing_ground="not_the_consumer",
+        checked=CHECKED,
+        note="系投诉人邻居代为投诉，无授权委托书",
     ),
     "route": lambda c, a: svc.complaint_route(
         complaint=c,
@@ -37,6 +43,7 @@ CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
         kind="forwarded",
         reason=code("route_reason", "forwarded"),
         note="保单由他司承保，已转交",
+        forwarded_to="华信财产保险股份有限公司广东分公司",
     ),
     "assign": lambda c, a: svc.complaint_assign(complaint=c, actor=a, handler=a),
     "propose_decision": lambda c, a: svc.complaint_propose_decision(
@@ -124,7 +131,6 @@ APPROVERS = {"gz_manager", "gd_manager", "senior"}
 # action -> (status it is tried from, personas allowed, target, notice kind owed)
 RULES: dict[str, tuple[str, set[str], str, str | None]] = {
     "accept": (S.REGISTERED, HANDLERS, S.ACCEPTED, "acceptance"),
-    "decline": (S.REGISTERED, HANDLERS, S.DECLINED, "decline"),
     "route": (S.REGISTERED, HANDLERS, S.ROUTED, "routed"),
     "assign": (S.ACCEPTED, HANDLERS, S.INVESTIGATING, None),  # taking the case
     "propose_decision": (
@@ -188,12 +194,27 @@ def walker(register: Any, persona: Any) -> Callable[..., Complaint]:
         if status == S.REGISTERED:
             return register(persona("tianhe_handler"), **fields)
         source, action, who = PATH[status]
-        return CALLS[action](walk(source, **fields), persona(who))
+        done = CALLS[action](walk(source, **fields), persona(who))
+        if action == "decline":  # takes effect when a manager approves it
+            return approve(done, persona("gz_manager"))
+        return done
 
     return walk
 
 
-def route(c: Complaint, actor: Any, kind: str, **extra: Any) -> Complaint:
+# The target each routing names (Measures: routing is not refusal).
+TARGETS: dict[str, dict[str, Any]] = {
+    "forwarded": {"forwarded_to": "华信财产保险股份有限公司广东分公司"},
+    "proceeding": {
+        "forum": "court",
+        "forum_name": "广州市天河区人民法院",
+        "case_number": "（2026）粤0106民初1234号",
+        "proceeding_on": date(2026, 3, 2),
+    },
+}
+
+
+def route(c: Complaint, actor: Any, kind: str, **extra: Any) -> Any:
     reason = {"reclassified": "not_a_complaint"}.get(kind, kind)
     return svc.complaint_route(
         complaint=c,
@@ -201,7 +222,7 @@ def route(c: Complaint, actor: Any, kind: str, **extra: Any) -> Complaint:
         kind=kind,
         reason=code("route_reason", reason),
         note="经核实后处理",
-        **extra,
+        **{**TARGETS.get(kind, {}), **extra},
     )
 
 
@@ -231,7 +252,9 @@ def test_allowed_transition_records_who_why_and_notices(
     source, _allowed, target, notice = RULES[action]
     c = at(source)
     actor, before = persona(who), c.history.count()
-    outbox = Notification.objects.count()
+    # Staff hear of work through their own notices (tests/complaints/test_notices.py).
+    to_complainant = Notification.objects.filter(audience="complainant")
+    outbox = to_complainant.count()
 
     c = CALLS[action](c, actor)
 
@@ -240,9 +263,9 @@ def test_allowed_transition_records_who_why_and_notices(
     assert_one_change(c, before, actor, target)
     if notice:
         assert_notice(c, notice)
-        assert Notification.objects.count() == outbox + 2
+        assert to_complainant.count() == outbox + 2
     else:
-        assert Notification.objects.count() == outbox
+        assert to_complainant.count() == outbox
 
 
 @pytest.mark.parametrize(("action", "who"), REFUSED)

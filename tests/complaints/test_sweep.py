@@ -36,10 +36,10 @@ from complaints.models import Complaint, Notification
 from complaints.services import (
     complaint_accept,
     complaint_assign,
-    complaint_extend,
     complaint_pause,
     complaint_withdraw,
 )
+from tests.approval_steps import extend
 from tests.complaints.conftest import SHANGHAI
 from tests.complaints.test_calendar import HEADER, year_rows
 
@@ -115,6 +115,21 @@ def test_reminders_overdue_and_escalation_day_by_day(complaint: Complaint) -> No
     assert escalation.sent_at is None
 
 
+def test_the_alerts_name_the_handler_family_name_first(
+    complaint: Complaint, people: dict[str, Any]
+) -> None:
+    handler = people["handler"]
+    handler.last_name, handler.first_name = "陈", "晓峰"
+    handler.save()
+    sweep(today=date(2026, 3, 19))  # due soon
+    sweep(today=date(2026, 3, 23))  # overdue
+    rows = Notification.objects.filter(complaint=complaint, recipient=handler)
+    assert sorted(rows.values_list("kind", flat=True)) == ["due_soon", "overdue"]
+    for body in rows.values_list("body", flat=True):
+        assert "处理人 陈晓峰）" in body
+        assert handler.username not in body
+
+
 def test_an_unassigned_complaint_reminds_the_nearest_managers(
     register: Any, people: dict[str, Any]
 ) -> None:
@@ -124,6 +139,7 @@ def test_an_unassigned_complaint_reminds_the_nearest_managers(
 
     assert result.due_soon == 1
     assert alerts(c) == [("due_soon", "gz_manager", f"due_soon:{c.pk}:{DUE}:5")]
+    assert "处理人 未分派）" in Notification.objects.get(complaint=c).body
 
 
 def test_a_late_first_sweep_sends_only_the_tightest_reminder(
@@ -198,13 +214,15 @@ def test_an_extension_earns_fresh_reminders(
     complaint: Complaint, people: dict[str, Any]
 ) -> None:
     sweep(today=date(2026, 3, 23))
-    complaint_extend(
-        complaint=complaint,
-        actor=people["handler"],
-        level=1,
-        reason="需调取交警事故认定书",
-        approver=people["gz_manager"],
-    )
+    # Requested and approved on the limit's last day, while it still runs.
+    with time_machine.travel(datetime(2026, 3, 23, 17, tzinfo=SHANGHAI), tick=False):
+        extend(
+            complaint,
+            people["handler"],
+            1,
+            people["gz_manager"],
+            "需调取交警事故认定书",
+        )
     complaint.refresh_from_db()
     new_due = complaint.due_on
     assert new_due == date(2026, 4, 4)  # internal target: receipt day + 29 days
@@ -261,7 +279,8 @@ def test_sweep_deadlines_command(complaint: Complaint) -> None:
         call_command("sweep_deadlines", stdout=out)
     assert out.getvalue().strip() == (
         "Deadline sweep: 1 complaints checked, 1 due soon, 0 overdue, 0 escalated, "
-        "0 callbacks due, 1 alerts queued, 0 markers adjusted."
+        "0 callbacks due, 0 investigation tasks overdue, 1 alerts queued, "
+        "0 markers adjusted."
     )
     out = io.StringIO()
     call_command("sweep_deadlines", "--today", "2026-03-13", stdout=out)

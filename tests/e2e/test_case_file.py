@@ -84,12 +84,16 @@ def test_letters_templates_tasks_and_supervision(
     c = services.complaint_assign(
         complaint=c, actor=tianhe_handler, handler=tianhe_handler
     )
-    services.complaint_extend(
-        complaint=c,
-        actor=tianhe_handler,
-        level=1,
-        reason="案情复杂，需调取理赔档案。",
-        approver=gz_manager,
+    services.approval_decide(
+        request=services.complaint_extend(
+            complaint=c,
+            actor=tianhe_handler,
+            level=1,
+            reason="案情复杂，需调取理赔档案。",
+        ),
+        actor=gz_manager,
+        approve=True,
+        note="同意延期",
     )
     services.reply_template_save(
         actor=ho_compliance,

@@ -11,7 +11,9 @@ import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from organisations.admin_site import LOCKED_OUT
@@ -258,3 +260,27 @@ def test_a_new_sign_in_restarts_both_clocks(
         assert sign_in(client, "gz_manager", PASSWORD).status_code == 302
     # 70 minutes after the first sign-in, 20 after the second.
     assert get_at(client, later + timedelta(minutes=20)).status_code == 200
+
+
+def test_the_idle_clock_costs_no_session_write(client: Client, signed_in: Any) -> None:
+    """The clock moves in a signed cookie: a page opened minutes later runs no
+    query on the session table (issue 19: the session write added 3–4)."""
+    get_at(client, signed_in + timedelta(minutes=5))
+    with CaptureQueriesContext(connection) as queries:
+        assert get_at(client, signed_in + timedelta(minutes=12)).status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "django_session" in q["sql"]
+        and not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert writes == []
+
+
+def test_a_session_without_its_clock_cookie_counts_from_sign_in(
+    client: Client, signed_in: Any
+) -> None:
+    """Dropping or forging the cookie can only end a session sooner."""
+    assert get_at(client, signed_in + timedelta(minutes=25)).status_code == 200
+    client.cookies["cd_seen"] = "last=99999999999"
+    assert get_at(client, signed_in + timedelta(minutes=40)).status_code == 302

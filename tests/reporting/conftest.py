@@ -40,8 +40,6 @@ from complaints.services import (
     complaint_assign,
     complaint_close,
     complaint_complete_review,
-    complaint_decline,
-    complaint_extend,
     complaint_notify_decision,
     complaint_propose_decision,
     complaint_record_callback,
@@ -54,6 +52,7 @@ from complaints.services import (
 )
 from organisations.models import Membership
 from reporting import periods
+from tests.approval_steps import decline, extend
 from tests.complaints.conftest import SHANGHAI, code
 from tests.complaints.conftest import register as register  # noqa: F401
 
@@ -108,13 +107,7 @@ class Walker:
 
     def extend(self, c: Complaint, day: date, level: int, approver: Any) -> Complaint:
         with at(day):
-            complaint_extend(
-                complaint=c,
-                actor=self.handler,
-                level=level,
-                reason="需调取外部材料",
-                approver=approver,
-            )
+            extend(c, self.handler, level, approver, reason="需调取外部材料")
         return Complaint.objects.get(pk=c.pk)
 
 
@@ -238,9 +231,7 @@ def quarter(
 
     j = register(gd_handler, "GD01", received_at=received(date(2026, 8, 10)))
     with at(date(2026, 8, 11)):
-        cases["J"] = complaint_decline(
-            complaint=j, actor=gd_handler, note="非消费者本人且无授权"
-        )
+        cases["J"] = decline(j, gd_handler, gd_manager, note="非消费者本人且无授权")
 
     k = register(
         gd_handler,

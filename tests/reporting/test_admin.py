@@ -106,3 +106,41 @@ def test_compliance_draws_a_sample_in_the_admin(
     page = client.get(f"{ADMIN}/qualitysample/{sample.pk}/change/")
     assert page.status_code == 200
     assert "/admin/complaints/complaint/" in page.content.decode()
+
+
+def test_a_rectification_names_only_the_complaints_the_reader_may_see(
+    client: Any,
+    quarter: dict[str, Complaint],
+    gd_manager: Any,
+    senior: Any,
+    tree: dict[str, Any],
+) -> None:
+    """A head office's item owned by 广东 that also covers a 浙江 complaint: a
+    广东 manager reads the item without learning the 浙江 number."""
+    from datetime import date
+
+    from reporting.services import rectification_create
+
+    gd_case, zj_case = quarter["C"], quarter["H"]
+    item = rectification_create(
+        actor=senior,
+        owner_institution=tree["GD"],
+        title="规范销售话术",
+        measure="统一话术",
+        due_on=date(2026, 12, 31),
+        complaints=[gd_case],
+    )
+    # Linked as a head office's item may (the 浙江 case need not be decided for
+    # what the page shows).
+    item.complaints.add(zj_case)
+    client.force_login(gd_manager)
+    page = client.get(f"{ADMIN}/rectification/{item.pk}/change/").content.decode()
+    assert gd_case.number in page
+    assert zj_case.number not in page
+    listing = client.get(f"{ADMIN}/rectification/")
+    (row,) = listing.context["cl"].result_list
+    covered = listing.context["cl"].list_display[-1]
+    assert covered(row) == 1
+    client.force_login(senior)
+    page = client.get(f"{ADMIN}/rectification/{item.pk}/change/").content.decode()
+    assert zj_case.number in page

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organisations', '0005_manage_templates_permission'),
-        ('reporting', '0004_initial_regulator_lines'),
+        ('reporting', '0005_initial_regulator_lines'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -48,7 +48,7 @@ def load(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reporting", "0003_regulator_basis"),
-        ("complaints", "0025_regulator_transfer"),
+        ("reporting", "0004_regulator_basis"),
+        ("complaints", "0030_regulator_transfer"),
     ]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

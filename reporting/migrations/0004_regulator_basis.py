@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0025_regulator_transfer'),
-        ('reporting', '0002_initial_root_causes'),
+        ('complaints', '0030_regulator_transfer'),
+        ('reporting', '0003_quality_score'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
