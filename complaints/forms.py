@@ -85,6 +85,16 @@ ID_NUMBER_HELP = _(
 
 # --- Registration ---------------------------------------------------------
 class ComplaintRegistrationForm(forms.ModelForm):
+    # Not a complaint column: complaints.models.RegulatorTransfer keeps it.
+    regulator_received_on = forms.DateField(
+        label=_("received by the regulator on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_(
+            "The regulator's own receipt date: its quarterly notice counts by it."
+        ),
+    )
+
     """What is taken down at intake; the service numbers it and starts the clock."""
 
     class Meta:
@@ -123,6 +133,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "amount_in_dispute",
             "regulator_reference",
             "regulator_office",
+            "regulator_received_on",
             "regulator_due",
             "is_group",
             "is_vulnerable",

@@ -44,6 +44,7 @@ REGULATOR_COLUMNS: dict[str, str] = {
     "转送机构": "regulator_office",
     "转送日期": "received_at",
     "监管反馈期限": "regulator_due",
+    "监管接收日期": "regulator_received_on",
     "责任机构代码": "institution",
     "投诉人姓名": "complainant_name",
     "证件号码": "id_number",
@@ -55,6 +56,7 @@ REGULATOR_COLUMNS: dict[str, str] = {
     "保单号": "policy_number",
     "证件类型": "id_type",
 }
+DATE_FIELDS = ("regulator_due", "regulator_received_on")
 REQUIRED_COLUMNS = (
     "监管转送编号",
     "转送日期",
@@ -300,7 +302,7 @@ def _row_values(
         if not text:
             if column in REQUIRED_COLUMNS:
                 bad(column, REQUIRED)
-            values.setdefault(name, "" if name not in ("regulator_due",) else None)
+            values.setdefault(name, "" if name not in DATE_FIELDS else None)
             continue
         if "\x00" in text:
             bad(column, NUL)
@@ -324,6 +326,14 @@ def _row_values(
             else:
                 day = timezone.localdate(values[name])
                 _in_window(bad, column, day, today - OLDEST_TRANSFER, today)
+        elif name == "regulator_received_on":
+            # The regulator's own receipt: never after today; the service
+            # refuses it after the insurer's receipt (complaint_register).
+            values[name] = _parse_date(raw.get(column))
+            if values[name] is None:
+                bad(column, BAD_DATE, value=text)
+            else:
+                _in_window(bad, column, values[name], today - OLDEST_TRANSFER, today)
         elif name == "regulator_due":
             values[name] = _parse_date(raw.get(column))
             if values[name] is None:

@@ -332,6 +332,14 @@ COMPLAINT_RETENTION_YEARS = env.int("COMPLAINT_RETENTION_YEARS", default=5)
 # after a case closes; the deadline sweep reminds the handler from that day.
 # The rules set no period: 5 is the product's default; 0 schedules none.
 COMPLAINT_CALLBACK_WORKING_DAYS = env.int("COMPLAINT_CALLBACK_WORKING_DAYS", default=5)
+# The regulator's normalised rates (reporting.basis; DOMAIN.md §7): what kind
+# of insurer this is (property, life, health: 万人次 is published for life and
+# health insurers only), which premium (original: 原保险保费收入, scale: 规模保费)
+# and which policy count (new: written in the period, in_force: at its end)
+# the rates divide by. The regulator does not publish its choice: set yours.
+COMPLAINT_INSURER_TYPE = env.str("COMPLAINT_INSURER_TYPE", default="property")
+COMPLAINT_PREMIUM_BASIS = env.str("COMPLAINT_PREMIUM_BASIS", default="original")
+COMPLAINT_POLICY_BASIS = env.str("COMPLAINT_POLICY_BASIS", default="new")
 
 # --- Intake API ---------------------------------------------------------------
 # Channel clients authenticate with their own tokens (intake.authentication);

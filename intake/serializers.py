@@ -238,6 +238,11 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
     regulator_reference = _optional(60)
     regulator_office = _optional(100)
     regulator_due = serializers.DateField(required=False, allow_null=True)
+    regulator_received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("The regulator's own receipt date of a transfer."),
+    )
     is_group = BooleanField(default=False)
     is_vulnerable = BooleanField(default=False)
 

@@ -1,10 +1,12 @@
 """Spreadsheet import of business volumes (django-import-export).
 
 Columns (Chinese, as the statistics staff's sheets have them): 机构代码,
-期间 (2026Q3, 2026-07, 2026 or a day range), 保费收入（元）, 保单件数, 承保人次,
-备注. A row for an institution and period that exists already replaces its
-figures. The admin shows a preview, lists every bad row with its line and
-reason, and imports nothing unless every row is valid.
+期间 (2026Q3, 2026-07, 2026 or a day range), 保费收入（元） (原保险保费收入),
+保单件数 (new policies), 承保人次, 备注, and optionally 规模保费（元） and
+有效保单件数 (policies in force at the period's end) for the other bases.
+A row for an institution and period that exists already replaces its figures.
+The admin shows a preview, lists every bad row with its line and reason, and
+imports nothing unless every row is valid.
 """
 
 from __future__ import annotations
@@ -184,8 +186,16 @@ class BusinessVolumeResource(resources.ModelResource):
         column_name="保费收入（元）",
         widget=AmountWidget(),
     )
+    scale_premium = fields.Field(
+        attribute="scale_premium", column_name="规模保费（元）", widget=AmountWidget()
+    )
     policies = fields.Field(
         attribute="policies", column_name="保单件数", widget=CountWidget()
+    )
+    policies_in_force = fields.Field(
+        attribute="policies_in_force",
+        column_name="有效保单件数",
+        widget=CountWidget(),
     )
     insured_persons = fields.Field(
         attribute="insured_persons",
@@ -203,7 +213,9 @@ class BusinessVolumeResource(resources.ModelResource):
             "period_start",
             "period_end",
             "premium",
+            "scale_premium",
             "policies",
+            "policies_in_force",
             "insured_persons",
             "note",
         )

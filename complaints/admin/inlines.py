@@ -66,7 +66,7 @@ REGISTRATION_FIELDSETS = _fieldsets(
     ),
     (
         _("Flags"),
-        "regulator_reference regulator_office regulator_due"
+        "regulator_reference regulator_office | regulator_received_on regulator_due"
         " | is_group is_vulnerable media_risk is_repeat is_major",
     ),
 )

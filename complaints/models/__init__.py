@@ -22,6 +22,7 @@ from complaints.models.records import Notification as Notification
 from complaints.models.records import Pause as Pause
 from complaints.models.records import Recusal as Recusal
 from complaints.models.reply_templates import ReplyTemplate as ReplyTemplate
+from complaints.models.transfer import RegulatorTransfer as RegulatorTransfer
 from complaints.models.workbench import CaseWatch as CaseWatch
 from complaints.models.workbench import InternalNote as InternalNote
 from complaints.models.workbench import SavedView as SavedView

@@ -58,6 +58,7 @@ class ExportRecord(models.Model):
         COMPLAINTS = "complaints", _("Complaints")
         CORRESPONDENCE = "correspondence", _("Correspondence")
         DATA_ACCESS = "data_access", _("Data-access request")
+        REGULATOR_FEEDBACK = "regulator_feedback", _("Feedback to the regulator")
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "xlsx"

@@ -513,6 +513,7 @@ PINNED_LAYOUTS = {
     "complaints.historicalapprovalrequest": "74cc620674bae59b",
     "complaints.historicalrouting": "b986b4e69d3cc334",
     "complaints.historicalnotification": "a2306a7726c9cd9b",
+    "complaints.historicalregulatortransfer": "afec20336201af68",
 }
 
 
