@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from complaints import widgets
 from complaints.forms import attach_service_error
 from complaints.models import Complaint
 from organisations import permissions as P
@@ -312,8 +313,8 @@ class RectificationForm(forms.ModelForm):
             "completed_on",
         ]
         widgets = {
-            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_on": widgets.date_widget(),
+            "completed_on": widgets.date_widget(),
         }
         help_texts = {
             "completed_on": _("When it was done; today when left empty."),

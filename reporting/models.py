@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organisations.models import Institution
+from organisations.text import VisibleText
 
 
 class Dashboard(models.Model):
@@ -115,7 +116,7 @@ class RootCause(models.Model):
         return self.label
 
 
-class ComplaintRootCause(models.Model):
+class ComplaintRootCause(VisibleText, models.Model):
     """The root cause found for one decided complaint."""
 
     complaint = models.OneToOneField(
@@ -149,7 +150,7 @@ class ComplaintRootCause(models.Model):
         return f"{self.complaint}: {self.root_cause}"
 
 
-class Rectification(models.Model):
+class Rectification(VisibleText, models.Model):
     """A rectification item (整改) that may cover many complaints (R61)."""
 
     class Status(models.TextChoices):
@@ -247,7 +248,7 @@ class QualitySample(models.Model):
         return f"{self.institution.code} {self.period_start}~{self.period_end}"
 
 
-class QualityCheck(models.Model):
+class QualityCheck(VisibleText, models.Model):
     """The finding on one sampled complaint."""
 
     class Result(models.TextChoices):

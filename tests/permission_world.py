@@ -42,6 +42,7 @@ from rest_framework.test import APIClient
 from complaints import exports, services
 from complaints.calendar_service import calendar_import_record, calendar_set_day
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     CalendarDay,
     Code,
@@ -365,6 +366,7 @@ def _walk(
             "facts": f"{side} 车辆被追尾，理赔金额低于定损金额。",
         },
         format="json",
+        HTTP_IDEMPOTENCY_KEY=f"world-{side}",
     )
     assert response.status_code == 201, response.content
     c = Complaint.objects.get(number=response.json()["number"])
@@ -515,6 +517,7 @@ def _walk(
         Letter: Letter.objects.filter(complaint=c).order_by("pk")[0],
         InvestigationTask: task,
         Supervision: supervision,
+        ApprovalRequest: ApprovalRequest.objects.filter(complaint=c).order_by("pk")[0],
         ReplyTemplate: template,
         Department: department,
     }

@@ -183,6 +183,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_complaint_import_regulator_template": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
     # An import's result page: its importer's only.
     "admin:complaints_complaint_import_regulator_done": {"*": "404", "ho.compliance": "200", "signed-out": "login"},
+    "admin:complaints_complaint_import_job": {"*": "404", "ho.compliance": "200", "signed-out": "login"},
     "admin:complaints_complaint_import_organisation [institutions]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_import_organisation [memberships]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_act [correspondence]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
@@ -202,6 +203,24 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_complaint_casework [supervise]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_casework [end_supervision]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_reply_template": {"*": "404|404", "th.handler gz.handler gd.handler th.manager gz.manager gd.manager": "200|404", "ho.manager superuser": "200|200", "xh.handler": "404|200", "signed-out": "login|login"},
+    "admin:autocomplete [routing.complaint]": {"*": "200", "outsider sysadmin": "403", "signed-out": "login"},
+    "admin:autocomplete [routing.reason]": {"*": "200", "outsider": "403", "signed-out": "login"},
+    "admin:complaints_approvalrequest_simple_history": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "403|403", "signed-out": "login|login"},
+    "admin:complaints_approvalrequest_changelist": {"*": "200", "outsider sysadmin": "403", "signed-out": "login"},
+    "admin:complaints_approvalrequest_add": {"*": "403", "signed-out": "login"},
+    "admin:complaints_approvalrequest_history": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "403|403", "signed-out": "login|login"},
+    "admin:complaints_approvalrequest_delete": {"*": "403|403", "signed-out": "login|login"},
+    "admin:complaints_approvalrequest_change": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
+    "route:admin/complaints/approvalrequest/<path:object_id>/": {"*": "302|302", "signed-out": "login|login"},
+    # Work that finds the person (issue 15): one's own notices, following a case,
+    # internal notes, the one-click claim and saved views (POST only but the note).
+    "admin:complaints_staffnotice_changelist": {"*": "200", "signed-out": "login"},
+    "admin:complaints_staffnotice_open": {"*": "404", "signed-out": "login"},
+    "admin:complaints_staffnotice_read": {"*": "405", "signed-out": "login"},
+    "admin:complaints_complaint_claim": {"*": "405|405", "signed-out": "login|login"},
+    "admin:complaints_complaint_saved_view": {"*": "405", "signed-out": "login"},
+    "admin:complaints_complaint_watch": {"*": "405|405", "signed-out": "login|login"},
+    "admin:complaints_complaint_note": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_investigationtask_simple_history": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "403|403", "signed-out": "login|login"},
     "admin:complaints_investigationtask_changelist": {"*": "200", "outsider sysadmin": "403", "signed-out": "login"},
     "admin:complaints_investigationtask_add": {"*": "403", "signed-out": "login"},
@@ -344,6 +363,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "intake:complaint-callback": {"*": "401|401", "api.th": "400|404", "api.xh": "403|403"},
     "intake:callbacks-due": {"*": "401", "api.th": "200", "api.xh": "403"},
     "intake:status-lookup": {"*": "200|200"},
+    # Public: the same answer whether the number exists (a code goes to the
+    # phone on record only).
+    "intake:status-lookup-code": {"*": "202"},
     "intake:unknown": {"*": "404"},
     # --- Downloads and printable notices --------------------------------------
     "complaints:attachment_download": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
@@ -374,6 +396,9 @@ def world(
         LANGUAGE_CODE="en",
         INTAKE_RATE_LIMIT_PER_MINUTE=100_000,
         INTAKE_STATUS_LOOKUP_PER_MINUTE=100_000,
+        LOOKUP_FREE_FAILURES=100_000,
+        LOOKUP_CODE_INTERVAL_SECONDS=0,
+        LOOKUP_CODES_PER_DAY=100_000,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     clock = time_machine.travel(NOW, tick=False)

@@ -10,6 +10,7 @@ from complaints.models.codes import Code as Code
 from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES
 from complaints.models.complaint import Complaint as Complaint
 from complaints.models.exchange import ExportRecord as ExportRecord
+from complaints.models.exchange import ImportJob as ImportJob
 from complaints.models.exchange import ImportRecord as ImportRecord
 from complaints.models.letters import Letter as Letter
 from complaints.models.privacy import LIST_SURFACES as LIST_SURFACES

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from complaints import evidence, identifiers
 from complaints import exceptions as E
-from complaints import identifiers
 from complaints.exceptions import ComplaintError
 from complaints.models import Code, Complaint, NumberCounter
 from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
@@ -126,6 +126,7 @@ def complaint_register(
     """
     permissions.require(actor, permission, institution)
     received_at = received_at or timezone.now()
+    evidence.not_in_future(received_at, "received_at", _("The receipt"))
     complaint = Complaint(
         institution=institution,
         channel=channel,

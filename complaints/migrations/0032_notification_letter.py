@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0024_reply_template'),
+        ('complaints', '0031_import_job'),
     ]
 
     operations = [
