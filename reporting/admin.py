@@ -459,6 +459,8 @@ class QualityCheckInlineForm(forms.ModelForm):
     class Meta:
         model = QualityCheck
         fields = ["result", "rule", "note"]
+        # Narrow enough that the score and the checker stay readable beside it.
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
     def clean(self) -> Any:
         data = super().clean() or {}
