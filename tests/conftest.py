@@ -214,3 +214,12 @@ def zj_viewer(make_member: Callable[..., Any]) -> Any:
 @pytest.fixture
 def outsider(db: Any) -> Any:
     return UserFactory(username="outsider")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the header's counts and saved views
+    are kept there per user id, and ids repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -4,11 +4,11 @@ complaints.services.notices; these views hand it the user's input."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -149,7 +149,7 @@ class ComplaintDeskViews(admin.ModelAdmin):
         """Save the list's current filters under a name, or delete a view."""
         changelist = reverse("admin:complaints_complaint_changelist")
         delete = request.POST.get("delete", "")
-        request.session.pop(VIEWS_KEY, None)
+        cache.delete(_views_key(request.user))
         try:
             if delete.isdigit():
                 SV.saved_view_delete(user=request.user, pk=int(delete))
@@ -265,17 +265,21 @@ def saved_views_cached(request: HttpRequest) -> list[dict[str, Any]]:
     """The person's saved views for the list's bar, read at most once a
     minute per session (the list keeps its query budget); saving or deleting
     one here forgets the copy at once."""
-    now = time.time()
-    cached = request.session.get(VIEWS_KEY)
-    if cached and 0 <= now - cached[1] < VIEWS_FRESH_SECONDS:
-        return list(cached[0])
     user: Any = request.user
+    cached = cache.get(_views_key(user))
+    if cached is not None:
+        return list(cached)
     rows = [
         {"pk": v.pk, "name": v.name, "url": SV.saved_view_url(v)}
         for v in SavedView.objects.filter(user=user)
     ]
-    request.session[VIEWS_KEY] = [rows, now]
+    cache.set(_views_key(user), rows, VIEWS_FRESH_SECONDS)
     return rows
+
+
+def _views_key(user: Any) -> str:
+    # In the cache, not the session: a session write adds queries (issue 19).
+    return f"{VIEWS_KEY}:{user.pk}"
 
 
 FOLLOWING = _("You follow %(number)s: you will hear of its events.")

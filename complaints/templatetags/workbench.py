@@ -3,18 +3,23 @@ page's "my work" (the admin index)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django import template
+from django.core.cache import cache
 
 register = template.Library()
 
-# The header's count is read at most this often per session: a list page
+# The header's count is read at most this often per person: a list page
 # keeps its query budget, and new work shows within a minute. Reading or
-# opening notices forgets it at once (complaints.services.notices).
+# opening notices forgets it at once (complaints.services.notices). Kept in
+# the cache, not the session: a session write would add queries to the page
+# (issue 19).
 UNREAD_FRESH_SECONDS = 60
-SESSION_KEY = "cd_unread"
+
+
+def _unread_key(user: Any) -> str:
+    return f"cd_unread:{user.pk}"
 
 
 @register.simple_tag(takes_context=True)
@@ -25,22 +30,19 @@ def unread_notices(context: Any) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    session = getattr(request, "session", None)
-    now = time.time()
-    cached = session.get(SESSION_KEY) if session is not None else None
-    if cached and 0 <= now - cached[1] < UNREAD_FRESH_SECONDS:
-        return int(cached[0])
+    cached = cache.get(_unread_key(user))
+    if cached is not None:
+        return int(cached)
     count = notices_unread_count(user=user)
-    if session is not None:
-        session[SESSION_KEY] = [count, now]
+    cache.set(_unread_key(user), count, UNREAD_FRESH_SECONDS)
     return count
 
 
 def forget_unread(request: Any) -> None:
     """After the person read notices: the header counts again."""
-    session = getattr(request, "session", None)
-    if session is not None:
-        session.pop(SESSION_KEY, None)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        cache.delete(_unread_key(user))
 
 
 @register.simple_tag(takes_context=True)

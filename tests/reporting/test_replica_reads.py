@@ -91,7 +91,7 @@ def test_manager_dashboard_figures_come_from_the_replica(
     ):
         assert not reads_of(table, q.replica), table
     # The session's clocks ride in a signed cookie: no session write at all.
-    assert not any("django_session" in s for s in writes(q.primary))
+    assert not any("django_session" in s for s in writes(q.primary)), writes(q.primary)
     assert reads_of("organisations_institutiongroupobjectpermission", q.primary)
 
 
