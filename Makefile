@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 # Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
-PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 # Local development only: debug on, throwaway key. Production sets its own.
 DEV_ENV := DJANGO_DEBUG=true
 

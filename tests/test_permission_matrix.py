@@ -98,6 +98,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:autocomplete [personaldataaccess.export]": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
     "admin:autocomplete [intakesubmission.client]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:autocomplete [historicalrectification_complaints.rectification]": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    # The import log (ImportRecord) through the background import's link to it:
+    # whoever reads the import log in the admin.
+    "admin:autocomplete [importjob.record]": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
     "admin:autocomplete [qualityscore.check_record]": {"*": "403", "reports superuser": "200", "signed-out": "login"},
     "admin:autocomplete [department.institution]": {"*": "200", "outsider": "403", "signed-out": "login"},
     "admin:autocomplete [department.members]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
