@@ -50,20 +50,21 @@ def queue_complainant_notice(
         rows.append(N(channel=N.Channel.SMS, address=mobile))
     if not rows:
         rows.append(N(channel=N.Channel.LETTER, address=complaint.address))
-    for row in rows:
-        row.complaint = complaint
-        row.kind = kind
-        row.audience = N.Audience.COMPLAINANT
-        row.subject = subject
-        row.body = body
-        row.save()
-    letter_store(
+    letter = letter_store(
         complaint=complaint,
         kind=kind,
         notices=rows,
         actor=getattr(complaint, "_history_user", None),
         **context,
     )
+    for row in rows:
+        row.complaint = complaint
+        row.kind = kind
+        row.audience = N.Audience.COMPLAINANT
+        row.subject = subject
+        row.body = body
+        row.letter = letter
+        row.save()
     return rows
 
 

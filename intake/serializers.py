@@ -238,6 +238,11 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
     regulator_reference = _optional(60)
     regulator_office = _optional(100)
     regulator_due = serializers.DateField(required=False, allow_null=True)
+    regulator_received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("The regulator's own receipt date of a transfer."),
+    )
     is_group = BooleanField(default=False)
     is_vulnerable = BooleanField(default=False)
 
@@ -345,7 +350,32 @@ class StatusLookupSerializer(serializers.Serializer):
     phone_last4 = RegexField(
         r"^[0-9]{4}$",
         max_length=4,
+        required=False,
         help_text=_("The last four digits of the phone number given at registration."),
+    )
+    code = RegexField(
+        r"^[0-9]{6}$",
+        max_length=6,
+        required=False,
+        help_text=_(
+            "Instead of the phone digits: the one-time code sent by SMS to the "
+            "phone on record (status-lookup/code/), accepted even while the "
+            "number is locked after failed tries."
+        ),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("phone_last4") and not attrs.get("code"):
+            raise serializers.ValidationError(
+                {"phone_last4": _("Give the last four phone digits or a code.")},
+                code="required",
+            )
+        return attrs
+
+
+class StatusCodeRequestSerializer(serializers.Serializer):
+    number = StringField(
+        max_length=20, help_text=_("The complaint number, e.g. TS2026-000123.")
     )
 
 

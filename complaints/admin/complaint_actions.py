@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
-from complaints import selectors, services
+from complaints import refusals, selectors, services
 from complaints.approvals import WHO_APPROVES
 from complaints.exceptions import STALE
 from complaints.forms import (
@@ -266,6 +266,9 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "form": form,
             "action": action,
             "offered": offered,
+            "refusal": ""
+            if offered
+            else refusals.refusal(action, complaint, request.user),
             "change_url": self._change_url(complaint),
             "media": self.media + form.media,
         }

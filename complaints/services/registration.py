@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from complaints import evidence, identifiers
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
-from complaints.models import Code, Complaint, NumberCounter
+from complaints.models import Code, Complaint, NumberCounter, RegulatorTransfer
 from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
 from complaints.services._common import refresh_deadlines, save
 from organisations import permissions
@@ -116,6 +116,7 @@ def complaint_register(
     received_at: datetime | None = None,
     subject_institution: Institution | None = None,
     permission: str = permissions.HANDLE,
+    regulator_received_on: date | None = None,
     **fields: Any,
 ) -> Complaint:
     """Register a complaint in its initial state; every channel comes through here.
@@ -149,8 +150,24 @@ def complaint_register(
     if in_person and complaint.complainant_count >= MAJOR_COMPLAINANTS:
         complaint.is_major = True
     _validate(complaint)
+    _validate_regulator_receipt(complaint, regulator_received_on)
     refresh_deadlines(complaint)
     complaint.number = next_number(complaint.received_on.year)
+    saved = _save_registered(complaint, actor)
+    if regulator_received_on is not None:
+        transfer = RegulatorTransfer(
+            complaint=saved,
+            regulator_received_on=regulator_received_on,
+            recorded_by=actor,
+        )
+        transfer._history_user = actor  # type: ignore[attr-defined]
+        transfer._change_reason = _("Registered")  # type: ignore[attr-defined]
+        transfer.full_clean()
+        transfer.save()
+    return saved
+
+
+def _save_registered(complaint: Complaint, actor: Any) -> Complaint:
     if not complaint.regulator_reference:
         return save(complaint, actor, _("Registered"))
     try:
@@ -165,3 +182,25 @@ def complaint_register(
         raise ComplaintError(
             {"regulator_reference": REGULATOR_REFERENCE_TAKEN}
         ) from exc
+
+
+def _validate_regulator_receipt(c: Complaint, day: date | None) -> None:
+    """The regulator received a transfer before the insurer did, and never on a
+    day to come (dates of real events are evidence)."""
+    if day is None:
+        return
+    if not c.regulator_reference:
+        raise ComplaintError(
+            {"regulator_received_on": E.REGULATOR_RECEIPT_WITHOUT_REFERENCE}
+        )
+    if day > timezone.localdate():
+        raise ComplaintError({"regulator_received_on": E.REGULATOR_RECEIPT_IN_FUTURE})
+    if day > c.received_on:
+        raise ComplaintError(
+            {
+                "regulator_received_on": ComplaintError(
+                    E.REGULATOR_RECEIPT_AFTER_OURS,
+                    params={"received": c.received_on.isoformat()},
+                )
+            }
+        )

@@ -22,6 +22,7 @@ from complaints.models import (
     Extension,
     Letter,
     Notification,
+    StaffNotice,
 )
 from complaints.selectors import person_name
 from complaints.services import approvals as approval_service
@@ -32,6 +33,7 @@ from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 K = ApprovalRequest.Kind
+QUEUE = "/admin/complaints/approvalrequest/"
 R = Membership.Role
 
 
@@ -95,7 +97,10 @@ def test_first_extension_takes_effect_only_when_a_manager_approves(
     assert not complainant_notices(c, "extension")
     assert list(approvals.pending_for(manager)) == [req]
     assert not approvals.pending_for(tianhe_handler).exists()
-    alert = Notification.objects.get(kind="approval_requested", recipient=manager)
+    notice = StaffNotice.objects.get(recipient=manager, complaint=c)
+    assert (notice.kind, notice.url) == ("approval", f"{QUEUE}{req.pk}/change/")
+    assert not StaffNotice.objects.filter(recipient=tianhe_handler).exists()
+    alert = Notification.objects.get(kind="staff_approval", recipient=manager)
     assert c.number in alert.subject
 
     before = c.history.count()
@@ -214,6 +219,7 @@ def test_a_conflicted_manager_approves_nothing(
         ("GD", "gd_senior", False),  # senior_manager held at a province, not HO
         ("GD", "gd_manager", False),
         ("GD", "senior", True),
+        ("GDGZ", "gd_senior", False),  # nor is it a manager of the upper level
     ],
 )
 def test_second_extension_by_the_upper_level_or_head_office_senior_manager(

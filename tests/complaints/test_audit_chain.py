@@ -509,9 +509,11 @@ PINNED_LAYOUTS = {
     "complaints.historicalletter": "e7793a2ae38c3584",
     "complaints.historicalinvestigationtask": "2c96588ba81b843d",
     "complaints.historicalsupervision": "e557f84eeb9bb300",
+    "complaints.historicalinternalnote": "97c01eb897977415",
     "complaints.historicalapprovalrequest": "74cc620674bae59b",
     "complaints.historicalrouting": "b986b4e69d3cc334",
     "complaints.historicalnotification": "a2306a7726c9cd9b",
+    "complaints.historicalregulatortransfer": "afec20336201af68",
 }
 
 

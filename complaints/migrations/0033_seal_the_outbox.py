@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0029_regulator_reference_message'),
+        ('complaints', '0032_notification_letter'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
