@@ -339,7 +339,9 @@ class _Seeder:
         c = (
             svc.complaint_assign(complaint=c, actor=cast.manager, handler=h)
             if (h != cast.manager and rng.random() < 0.3)
-            else svc.complaint_assign(complaint=c, actor=h, handler=h)
+            else svc.complaint_assign(
+                complaint=c, actor=h, handler=h, declares_no_conflict=True
+            )
         )
         if target == S.ROUTED:
             return self.route(c, cast)

@@ -352,6 +352,21 @@ class RouteForm(ActionForm):
 
 class AssignForm(ActionForm):
     handler = UserChoiceField(label=_("Handler"), queryset=None)
+    declares_no_conflict = forms.BooleanField(
+        label=_("I have no conflict of interest in this complaint (回避)"),
+        required=False,
+        help_text=_("Required when you take the case yourself."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        handler = data.get("handler")
+        takes = handler is not None and handler.pk == self.actor.pk
+        if takes and not data.get("declares_no_conflict"):
+            from complaints.services.lifecycle import E_DECLARE_NO_CONFLICT
+
+            self.add_error("declares_no_conflict", E_DECLARE_NO_CONFLICT)
+        return data
 
     def setup(self) -> None:
         choices = selectors.eligible_handlers(complaint=self.complaint)

@@ -94,10 +94,10 @@ def queue_staff_alert(
         for user in users
         if user.email
     ]
-    return _save_each(rows)
+    return save_outbox_rows(rows)
 
 
-def _save_each(rows: list[Notification]) -> int:
+def save_outbox_rows(rows: list[Notification]) -> int:
     """Save each row, so each is sealed into the case file's history; a row
     whose dedup key exists already is skipped (in its own savepoint, for a
     concurrent sweep). How many were queued."""
@@ -130,4 +130,4 @@ def queue_mailbox_alert(
         body=body,
         dedup_key=f"{dedup}:mailbox",
     )
-    return _save_each([row])
+    return save_outbox_rows([row])

@@ -137,6 +137,7 @@ VARIANTS: dict[str, list[str]] = {
     "admin:app_list": ["auth", "organisations", "complaints", "reporting", "intake"],
     "admin:complaints_complaint_act": [
         "correspondence",
+        "new_facts",
         "record_redress",
         "record_callback",
     ],

@@ -190,6 +190,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_complaint_import_organisation [institutions]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_import_organisation [memberships]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
     "admin:complaints_complaint_act [correspondence]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
+    "admin:complaints_complaint_act [new_facts]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_act [record_redress]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_act [record_callback]": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
     "admin:complaints_complaint_simple_history": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints import deadlines, evidence
 from complaints import exceptions as E
@@ -53,6 +54,13 @@ from organisations import permissions
 C = Complaint
 P = permissions
 K = StaffNotice.Kind
+
+
+E_DECLARE_NO_CONFLICT = gettext_lazy(
+    "Taking a case, you declare that you have no conflict of interest in it "
+    "(回避). If you have one, declare it instead (申明回避): a colleague or a "
+    "manager takes the case."
+)
 
 
 def _require_text(text: str, field: str = "note") -> None:
@@ -192,9 +200,18 @@ def conflict_problem(c: C, user: Any) -> str:
 
 @transaction.atomic
 def complaint_assign(
-    *, complaint: C, actor: Any, handler: Any, expected_version: datetime | None = None
+    *,
+    complaint: C,
+    actor: Any,
+    handler: Any,
+    declares_no_conflict: bool | None = None,
+    expected_version: datetime | None = None,
 ) -> C:
-    """Give the case to `handler` (a handler may take it; a manager assigns)."""
+    """Give the case to `handler` (a handler may take it; a manager assigns).
+
+    A handler taking the case declares they have no conflict of interest in it
+    (回避, C12): the admin asks for it, `False` is refused, and the declaration
+    is recorded in the history row of the assignment."""
     c = lock(complaint, expected_version=expected_version)
     # Taking an unassigned case is a handler's own act; giving it to someone else or
     # taking it from a colleague is re-assignment, a manager's (DESIGN.md).
@@ -205,13 +222,16 @@ def complaint_assign(
     if problem:
         raise ComplaintError({"handler": problem})
     require_may_act(c, actor, "assign")
+    if handler == actor and declares_no_conflict is False:
+        raise ComplaintError({"declares_no_conflict": E_DECLARE_NO_CONFLICT})
     c.assign()
     c.handler = handler
-    save(
-        c,
-        actor,
-        _("Assigned to %(user)s") % {"user": handler.get_full_name() or handler},
-    )
+    reason = _("Assigned to %(user)s") % {"user": handler.get_full_name() or handler}
+    if handler == actor and declares_no_conflict:
+        reason = _("Taken by %(user)s, who declared no conflict of interest") % {
+            "user": handler.get_full_name() or handler
+        }
+    save(c, actor, reason)
     notify_staff(complaint=c, kind=K.ASSIGNED, users=[handler], actor=actor)
     return c
 

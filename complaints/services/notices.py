@@ -31,7 +31,7 @@ from complaints.models import (
     Recusal,
     StaffNotice,
 )
-from complaints.notifications import render_notice
+from complaints.notifications import render_notice, save_outbox_rows
 from organisations import permissions as P
 
 K = StaffNotice.Kind
@@ -161,7 +161,8 @@ def _email(complaint: Complaint, notices: list[StaffNotice]) -> None:
             "staff_notice",
             {"complaint": complaint, "notice": n, "label": K(n.kind).label},
         )
-        Notification.objects.bulk_create(
+        # Saved one by one: each outbox row is sealed into the case's chain.
+        save_outbox_rows(
             [
                 Notification(
                     complaint=complaint,
@@ -174,8 +175,7 @@ def _email(complaint: Complaint, notices: list[StaffNotice]) -> None:
                     body=body,
                     dedup_key=f"notice:{n.dedup_key}",
                 )
-            ],
-            ignore_conflicts=True,
+            ]
         )
 
 

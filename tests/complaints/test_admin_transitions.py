@@ -328,7 +328,9 @@ def test_assigning_a_recused_handler_is_refused(
         complaint=c, actor=tianhe_handler, user=tianhe_handler, reason="亲属"
     )
     client.force_login(tianhe_handler)
-    response = act(client, c, "assign", handler=tianhe_handler.pk)
+    response = act(
+        client, c, "assign", handler=tianhe_handler.pk, declares_no_conflict="on"
+    )
     assert response.status_code == 200
     message = translated(response, E.HANDLER_RECUSED) % {"user": tianhe_handler}
     assert response.context["form"].errors["handler"] == [message]

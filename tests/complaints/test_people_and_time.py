@@ -561,3 +561,32 @@ def test_marking_new_facts_is_refused_to_a_conflicted_person(
     with pytest.raises(PermissionDenied):
         svc.correspondence_mark_new_facts(complaint=c, actor=m, entry=entry)
     assert trace(c) == before
+
+
+# --- Taking a case is a declaration of no conflict -----------------------------
+def test_taking_a_case_records_the_declaration_of_no_conflict(
+    at: Any, persona: Any, client: Any
+) -> None:
+    from tests.complaints.test_admin_transitions import act
+
+    h = persona("tianhe_handler")
+    c = at(S.ACCEPTED)
+    before = trace(c)
+    with pytest.raises(ValidationError) as refused:
+        svc.complaint_assign(
+            complaint=c, actor=h, handler=h, declares_no_conflict=False
+        )
+    assert "declares_no_conflict" in refused.value.message_dict
+    assert trace(c) == before
+    client.force_login(h)
+    response = act(client, c, "assign", handler=h.pk)
+    assert response.status_code == 200
+    assert response.context["form"].errors["declares_no_conflict"]
+    assert trace(c) == before
+    response = act(client, c, "assign", handler=h.pk, declares_no_conflict="on")
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.handler == h
+    assert (
+        "declared no conflict of interest" in c.history.latest().history_change_reason
+    )

@@ -94,7 +94,12 @@ def test_complaint_from_registration_to_notice(
     # --- Accept, take the case, draft the decision ---------------------------
     perform(page, "accept")
     assert status_on_page(page) == S.ACCEPTED
-    perform(page, "assign")  # the handler is offered as the default
+    # The handler is offered as the default and declares no conflict (回避).
+    page.click("#action-assign")
+    page.wait_for_url(re.compile(r"/act/assign/$"))
+    page.check("#id_declares_no_conflict")
+    page.click("#perform")
+    page.wait_for_url(re.compile(r"/change/$"))
     assert status_on_page(page) == S.INVESTIGATING
     page.goto(f"{admin}my-work/")
     assert page.locator(f"#work-{c.pk}").count() == 1

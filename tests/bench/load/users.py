@@ -337,6 +337,7 @@ class Handler(Person):
         data = dict(form.fields)
         if action == "assign":
             data["handler"] = str(self.me.pk)
+            data["declares_no_conflict"] = "on"
         elif action == "propose_decision":
             data["outcome"] = self.rnd.choice(["supported", "partly", "not_supported"])
             causes = [v for v in form.options.get("cause", []) if v]
