@@ -116,7 +116,9 @@ def read_seen(request: HttpRequest) -> dict[str, float]:
 def write_seen(
     request: HttpRequest, response: HttpResponse, seen: dict[str, float]
 ) -> None:
-    if not request.user.is_authenticated or not request.session.session_key:
+    # After the view: the API (DRF) may have replaced request.user with None.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.session.session_key:
         return
     response.set_signed_cookie(
         SEEN_COOKIE,

@@ -153,6 +153,9 @@ class DashboardAdmin(admin.ModelAdmin):
             path("drilldown/", wrap(views.drilldown), name="reporting_drilldown"),
             path("regulator/", wrap(views.regulator_page), name="reporting_regulator"),
             path(
+                "disclosure/", wrap(views.disclosure_page), name="reporting_disclosure"
+            ),
+            path(
                 "regulator-feedback/",
                 wrap(views.feedback_export),
                 name="reporting_feedback",

@@ -29,7 +29,9 @@ from config.routers import on_replica
 from organisations import permissions as P
 from organisations.models import Institution, Membership
 from reporting import basis, charts, feedback, periods, selectors
+from reporting.disclosure import write_disclosure
 from reporting.selectors.comparison import regulator_comparison
+from reporting.selectors.disclosure import annual_disclosure
 from reporting.selectors.kpis import DIMENSIONS, METRICS, window
 from reporting.selectors.regulator import regulator_rates
 from reporting.workbook import write_regulator_workbook
@@ -106,6 +108,7 @@ def _page(request: HttpRequest, title: str, template: str, **context: Any) -> An
             ("manager", _("Branch KPIs")),
             ("compliance", _("Compliance")),
             ("regulator", _("Regulator basis")),
+            ("disclosure", _("Annual disclosure")),
         ]
     return TemplateResponse(
         request,
@@ -373,6 +376,36 @@ def feedback_export(request: HttpRequest) -> FileResponse:
         as_attachment=True,
         filename=f"regulator-feedback-{suffix}.xlsx",
         content_type=XLSX,
+    )
+
+
+@on_replica
+def disclosure_page(request: HttpRequest) -> HttpResponse:
+    """The annual disclosure pack: a printable page, or ?format=xlsx."""
+    f = _filters(request)
+    year = periods.year(f["period"].start.year)
+    d = annual_disclosure(user=request.user, institution=f["root"], period=year)
+    if request.GET.get("format") == "xlsx":
+        buffer = io.BytesIO()
+        write_disclosure(d, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        name = f"disclosure-{f['root'].code}-{year}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return _page(
+        request,
+        _("Annual disclosure"),
+        "admin/reporting/disclosure.html",
+        active="disclosure",
+        **{**f, "period": year, "query": f"institution={f['root'].code}&period={year}"},
+        d=d,
+        sections=[
+            (_("Product lines (as the regulator lists them)"), d.lines),
+            (_("Property / life"), d.sectors),
+            (_("Business category"), d.categories),
+            (_("Cause"), d.causes),
+            (_("Region"), d.regions),
+        ],
     )
 
 

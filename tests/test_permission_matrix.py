@@ -283,6 +283,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:reporting_compliance": {"*": "403|403", "gd-reports": "200|404", "ho-reports superuser": "200|200", "signed-out": "login|login"},
     "admin:reporting_drilldown": {"*": "403|403", "gd-reports": "200|404", "ho-reports superuser": "200|200", "signed-out": "login|login"},
     "admin:reporting_workbook": {"*": "403|403", "gd-reports": "200|404", "ho-reports superuser": "200|200", "signed-out": "login|login"},
+    "admin:reporting_disclosure": {"*": "403|403", "gd-reports": "200|404", "ho-reports superuser": "200|200", "signed-out": "login|login"},
     "admin:reporting_feedback": {"*": "403|403", "th.manager gz.manager gd.manager gd.senior": "403|404", "gd.compliance": "200|404", "ho.compliance superuser": "200|200", "signed-out": "login|login"},
     "admin:reporting_regulator": {"*": "403|403", "gd-reports": "200|404", "ho-reports superuser": "200|200", "signed-out": "login|login"},
     # --- Reporting records ----------------------------------------------------

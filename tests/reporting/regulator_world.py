@@ -44,12 +44,18 @@ class World:
 
 
 def make(
-    tree: Any, actor: Any, name: str, line: str, day: date, **extra: Any
+    tree: Any,
+    actor: Any,
+    name: str,
+    line: str,
+    day: date,
+    institution: str = "GDGZTH",
+    **extra: Any,
 ) -> Complaint:
     transfer = "regulator_reference" in extra
     return complaint_register(
         actor=actor,
-        institution=tree["GDGZTH"],
+        institution=tree[institution],
         channel=code("channel", "regulator" if transfer else "hotline"),
         complainant_name="林小雨",
         product_line=code("product_line", line),
