@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.filters import FieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
@@ -116,7 +117,9 @@ class LookupRule(admin.ModelAdmin):  # type: ignore[type-arg]
             return False
         if touches_personal(self.model, lookup) and not may_use_personal(request.user):
             return False
-        return lookup in offered_parameters(self, request)
+        return lookup in offered_parameters(self, request) or _popup_choice(
+            self.model, lookup, value
+        )
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -134,6 +137,16 @@ class LookupRule(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[Any]:
         return strict(super().get_changelist(request, **kwargs))
+
+
+def _popup_choice(model: type[Model], lookup: str, value: Any) -> bool:
+    """A raw-id popup's fixed `limit_choices_to` condition (Django allows it
+    for the same reason): an exact value set by the code, not a search."""
+    for condition in model._meta.related_fkey_lookups:  # type: ignore[attr-defined]
+        fixed = condition() if callable(condition) else condition
+        if (lookup, value) in widgets.url_params_from_lookup_dict(fixed).items():
+            return True
+    return False
 
 
 def _order_path(model_admin: Any, name: Any) -> str | None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from complaints import widgets
 from complaints.forms import attach_service_error
@@ -70,6 +71,27 @@ def _covered_columns(request: HttpRequest) -> tuple[Any, Any]:
 
     request._covered_columns = (covered, covered_complaints)  # type: ignore[attr-defined]
     return covered, covered_complaints
+
+
+class CoveredInScope(HistoricalRecordContextHelper):
+    """A rectification's history with the covered complaints the reader may
+    see: another branch's complaint is neither named nor counted."""
+
+    def __init__(self, model: Any, record: Any, *, user: Any) -> None:
+        super().__init__(model, record)
+        self.user = user
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        shown = super().prepare_delta_change_value(change, value)
+        if change.field != "complaints":
+            return shown
+        ids = [getattr(c, "pk", c) for c in shown]
+        visible = set(
+            P.scope(
+                Complaint.objects.filter(pk__in=ids), self.user, P.VIEW
+            ).values_list("pk", flat=True)
+        )
+        return [c for c in shown if getattr(c, "pk", c) in visible]
 
 
 def _reports_anywhere(request: HttpRequest) -> bool:
@@ -364,6 +386,11 @@ class RectificationAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
 
     def get_list_display(self, request: HttpRequest) -> Any:
         return [*self.list_display, _covered_columns(request)[0]]
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return CoveredInScope(self.model, historical_record, user=request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _reports_anywhere(request)

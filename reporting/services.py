@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from complaints.models import Complaint
 from organisations import permissions as P
@@ -182,8 +182,19 @@ def rectification_cover(
     new = [c for c in covered if not item.complaints.filter(pk=c.pk).exists()]
     if new:
         item.complaints.add(*new)
-        numbers = ", ".join(c.number for c in new)
-        _save(item, actor, _("Covers %(numbers)s") % {"numbers": numbers})
+        # The count, not the numbers: the history is read by the owner's
+        # branch, which may not see every covered complaint (the diff lists
+        # them, filtered per reader by the admin).
+        _save(
+            item,
+            actor,
+            ngettext(
+                "Covers %(count)d more complaint",
+                "Covers %(count)d more complaints",
+                len(new),
+            )
+            % {"count": len(new)},
+        )
     return item
 
 

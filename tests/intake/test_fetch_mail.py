@@ -237,3 +237,21 @@ def test_parsing_is_forgiving_and_safe() -> None:
     assert parsed.message_id.startswith("<sha256-")
     broken = mail_module.mail_parse(b"Date: yesterday\r\n\r\n\x00body", now=now)
     assert (broken.sent_at, broken.subject, broken.body) == (now, "", "body")
+
+
+def test_invisible_characters_are_stripped_from_mail(mailbox: Any) -> None:
+    """The mail door stores names and texts as they read (organisations.text)."""
+    mailbox.deliver(
+        message(
+            subject="投诉：理赔\u200b金额\u202e偏低",
+            body="车辆被追尾\u2066，要求赔付。\ufeff",
+            message_id="<spoofed.20260306@mail.example.com>",
+            sender=Address("林\u202e小雨", addr_spec="lin.xiaoyu@example.com"),
+        )
+    )
+    assert fetch(mailbox).startswith("fetch_mail: 1 registered")
+    complaint = Complaint.objects.get()
+    assert complaint.complainant_name == "林小雨"
+    assert complaint.request == "投诉：理赔金额偏低"
+    assert "\u2066" not in complaint.facts
+    assert "\ufeff" not in complaint.facts

@@ -137,6 +137,10 @@ def test_a_rectification_names_only_the_complaints_the_reader_may_see(
     page = client.get(f"{ADMIN}/rectification/{item.pk}/change/").content.decode()
     assert gd_case.number in page
     assert zj_case.number not in page
+    history = client.get(f"{ADMIN}/rectification/{item.pk}/history/")
+    assert history.status_code == 200
+    assert gd_case.number in history.content.decode()
+    assert zj_case.number not in history.content.decode()
     listing = client.get(f"{ADMIN}/rectification/")
     (row,) = listing.context["cl"].result_list
     covered = listing.context["cl"].list_display[-1]
@@ -144,3 +148,5 @@ def test_a_rectification_names_only_the_complaints_the_reader_may_see(
     client.force_login(senior)
     page = client.get(f"{ADMIN}/rectification/{item.pk}/change/").content.decode()
     assert zj_case.number in page
+    history = client.get(f"{ADMIN}/rectification/{item.pk}/history/")
+    assert zj_case.number in history.content.decode()
