@@ -91,8 +91,12 @@ def is_eligible(user: Any, kind: str, complaint: Complaint) -> bool:
 
 
 def is_conflicted(user: Any, complaint: Complaint) -> bool:
+    """The one test of services._common (recusal, the staff member
+    complained about by record or by name)."""
+    from complaints.services._common import is_subject
+
     return (
-        complaint.subject_staff_user_id == user.pk
+        is_subject(complaint, user)
         or Recusal.objects.filter(complaint=complaint, user=user).exists()
     )
 

@@ -27,12 +27,20 @@ from complaints.models import (
     Complaint,
     Extension,
     Routing,
+    StaffNotice,
 )
 from complaints.notifications import queue_complainant_notice, queue_staff_alert
 from complaints.selectors import person_name
 from complaints.services import routing as routing_service
-from complaints.services._common import lock, refresh_deadlines, refuse_unless, save
+from complaints.services._common import (
+    lock,
+    refresh_deadlines,
+    refuse_unless,
+    require_may_act,
+    save,
+)
 from complaints.services.aftercare import schedule_callback
+from complaints.services.notices import notify_staff
 from organisations import permissions as P
 
 C = Complaint
@@ -160,6 +168,7 @@ def approval_request(
     record.)"""
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "request_approval")
     if kind not in (K.EXTENSION_1, K.EXTENSION_2, K.REFUSE_MEDIATION):
         raise ComplaintError({"kind": REASON_REQUIRED})
     return approval_file(c, actor, kind, reason)
@@ -177,6 +186,8 @@ def approval_decide(
     req.complaint = c
     if not P.has(actor, P.VIEW, c.institution):
         raise P.NotFound(P.NOT_FOUND)
+    # The one guard (frozen file, withdrawal, 回避) before the approval rules.
+    require_may_act(c, actor, "decide_approval")
     problem = approvals.decide_problem(actor, req)
     if problem:
         raise PermissionDenied(problem)
@@ -265,8 +276,6 @@ def _refuse_mediation(c: C, req: ApprovalRequest, approver: Any) -> None:
 def notify_approvers(req: ApprovalRequest) -> int:
     """In the application and by e-mail (the workbench's staff notices), with
     the link to the request's page where it is decided."""
-    from complaints.models import StaffNotice
-    from complaints.services.notices import notify_staff
 
     written = notify_staff(
         complaint=req.complaint,

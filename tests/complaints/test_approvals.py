@@ -24,6 +24,7 @@ from complaints.models import (
     Notification,
     StaffNotice,
 )
+from complaints.selectors import person_name
 from complaints.services import approvals as approval_service
 from organisations.models import Membership
 from organisations.permissions import NotFound
@@ -199,7 +200,9 @@ def test_a_conflicted_manager_approves_nothing(
     before = snapshot(accepted)
     with pytest.raises(PermissionDenied) as exc:
         svc.approval_decide(request=req, actor=gz_manager, approve=True, note="同意")
-    assert str(exc.value) == str(approvals.CONFLICTED)
+    # The one guard on every act (services._common) refuses it, saying why.
+    assert str(exc.value).startswith(person_name(gz_manager))
+    assert "回避" in str(exc.value)
     assert snapshot(accepted) == before
 
 
@@ -383,6 +386,8 @@ def test_a_rejection_returns_the_request_with_the_reason(
 
 
 # --- Refusing mediation: compliance approves ------------------------------------
+# After the decision notice (2026-03-18): dates are evidence.
+@time_machine.travel(datetime(2026, 3, 19, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_refusing_mediation_needs_compliance_approval(
     at: Any, tianhe_handler: Any, gz_manager: Any, ho_compliance: Any
 ) -> None:
@@ -391,7 +396,7 @@ def test_refusing_mediation_needs_compliance_approval(
         complaint=c,
         actor=tianhe_handler,
         body="广东保险纠纷调解中心",
-        referred_on=date(2026, 3, 10),
+        referred_on=date(2026, 3, 19),
     )
     req = svc.complaint_record_mediation_outcome(
         complaint=c, actor=tianhe_handler, outcome="declined", note="该纠纷已由法院立案"
