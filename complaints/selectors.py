@@ -157,31 +157,6 @@ def eligible_handlers(*, complaint: Complaint) -> QuerySet[Any]:
     return _users(Q(pk__in=P.users_with(P.HANDLE, complaint.institution).values("pk")))
 
 
-def decision_approvers(*, complaint: Complaint) -> QuerySet[Any]:
-    return _users(Q(pk__in=P.users_with(P.APPROVE, complaint.institution).values("pk")))
-
-
-def extension_approvers(*, complaint: Complaint) -> QuerySet[Any]:
-    """Level 1: the branch's approvers; level 2: a further-extension approver or
-    an approver of the upper level (services.may_approve_extension decides)."""
-    inst = complaint.institution
-    grant = Q(pk__in=P.users_with(P.APPROVE, inst).values("pk")) | Q(
-        pk__in=P.users_with(P.APPROVE_FURTHER, inst).values("pk")
-    )
-    if inst.parent is not None:
-        grant |= Q(pk__in=P.users_with(P.APPROVE, inst.parent).values("pk"))
-    return _users(grant)
-
-
-def compliance_officers(*, complaint: Complaint) -> QuerySet[Any]:
-    """Compliance officers over the complaint's institution (mediation refusals)."""
-    members = Membership.objects.filter(
-        role=Membership.Role.COMPLIANCE,
-        institution__path__in=P.ancestor_paths(complaint.institution.path),
-    )
-    return _users(Q(pk__in=members.values("user_id")))
-
-
 def staff_in_scope_of(*, complaint: Complaint) -> QuerySet[Any]:
     """People who can see the complaint (who may have to recuse themselves)."""
     return _users(Q(pk__in=P.users_with(P.VIEW, complaint.institution).values("pk")))

@@ -16,7 +16,7 @@ from organisations import permissions as P
 
 ACTION_LABELS = {
     "accept": _("Accept"),
-    "decline": _("Decline (not lodged by the consumer)"),
+    "decline": _("Request decline (not lodged by the consumer)"),
     "route": _("Route elsewhere"),
     "assign": _("Assign handler"),
     "propose_decision": _("Draft decision"),
@@ -31,7 +31,7 @@ ACTION_LABELS = {
     "close": _("Close"),
     "withdraw": _("Record withdrawal"),
     "archive": _("Archive"),
-    "extend": _("Extend deadline"),
+    "extend": _("Request an extension"),
     "pause": _("Pause clock (appraisal)"),
     "resume": _("Resume clock"),
     "recuse": _("Declare conflict of interest"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -37,6 +38,9 @@ CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
         note="保单由他司承保",
         forwarded_to="华信财产保险股份有限公司广东分公司",
     ),
+    "withdraw": lambda c, a: svc.complaint_withdraw(
+        complaint=c, actor=a, received_on=date(2026, 3, 9), note="投诉人来电撤回"
+    ),
     "approve": lambda c, a: svc.complaint_approve(complaint=c, actor=a),
     "return_for_rework": lambda c, a: svc.complaint_return_for_rework(
         complaint=c, actor=a, note="请补充理赔依据"
@@ -45,6 +49,7 @@ CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
 TARGET = {
     "accept": S.ACCEPTED,
     "route": S.ROUTED,
+    "withdraw": S.WITHDRAWN,
     "approve": S.DECIDED,
     "return_for_rework": S.INVESTIGATING,
 }
@@ -92,13 +97,13 @@ def slow_save(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("setup", "moves"),
     [
-        ([], [("accept", "tianhe_handler"), ("route", "gz_handler")]),
+        ([], [("route", "tianhe_handler"), ("withdraw", "gz_handler")]),
         (
             ["accept", "assign", "propose"],
             [("approve", "gz_manager"), ("return_for_rework", "gd_manager")],
         ),
     ],
-    ids=["accept_vs_route", "approve_vs_return"],
+    ids=["route_vs_withdraw", "approve_vs_return"],
 )
 def test_simultaneous_transitions_one_wins_the_other_is_refused(
     register: Any,
@@ -147,9 +152,13 @@ def test_simultaneous_transitions_one_wins_the_other_is_refused(
     assert list(new_rows.values_list("status", flat=True)) == [TARGET[winner]]
     # Only the winner's notices were queued; the loser left no trace.
     new = Notification.objects.exclude(pk__in=outbox)
-    expected_kinds = {"accept": {"acceptance"}, "decline": {"decline"}}
+    expected_kinds = {
+        "route": {"routed"},
+        "withdraw": {"withdrawal"},
+        "return_for_rework": {"staff_returned"},
+    }
     assert set(new.values_list("kind", flat=True)) == expected_kinds.get(winner, set())
-    if winner == "accept":
+    if winner == "withdraw":
         assert (c.route_note, c.route_reason) == ("", None)
 
 
