@@ -4,10 +4,10 @@ Each count is `queryset.count()` of the very queryset its list shows
 (`desk_list(user=..., key=...)`), so a count and its list cannot disagree.
 Approvals and returned drafts come first: they block someone else's work.
 
-"Overdue", "due today" and "due this week" read the binding date a case is
-shown with everywhere (`due_on`, the earlier of the legal deadline and the
-internal target; `review_due` while under review), with its clock running:
-a complaint (not an enquiry), open, not paused.
+"Overdue", "due today" and "due this week" mean what they mean on every page
+(complaints.deadline_terms): overdue is past the legal deadline (法定期限);
+due today / this week is by the earlier of the legal deadline and the
+internal target (内部时限); the clock running (a complaint, open, not paused).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from complaints import deadline_terms as terms
 from complaints.models import OPEN_STATUSES, Complaint, Recusal
 from organisations import permissions as P
 
@@ -76,19 +77,12 @@ def week_end(today: date) -> date:
 
 
 def _due(qs: QuerySet[Complaint], when: str, today: date) -> QuerySet[Complaint]:
-    """Filter on the binding date without annotating (the list annotates once)."""
-    lookup = {
-        "overdue": {"lt": today},
-        "today": {"exact": today},
-        "week": {"gte": today, "lte": week_end(today)},
-    }[when]
-    review = Q(
-        status=S.UNDER_REVIEW, **{f"review_due__{k}": v for k, v in lookup.items()}
-    )
-    decision = ~Q(status=S.UNDER_REVIEW) & Q(
-        **{f"due_on__{k}": v for k, v in lookup.items()}
-    )
-    return qs.filter(review | decision)
+    """The words of complaints.deadline_terms: overdue is past the legal
+    deadline; due today / this week is by the earlier date (due_on)."""
+    if when == "overdue":
+        return qs.filter(terms.overdue_q(today))
+    last = today if when == "today" else week_end(today)
+    return qs.filter(terms.due_between_q(today, last))
 
 
 def _returned(user: Any) -> QuerySet[Complaint]:
@@ -165,12 +159,14 @@ LINES: tuple[Line, ...] = (
     ),
     Line("returned", _("Returned to me for rework"), False, lambda u, d: _returned(u)),
     Line("review", _("Reviews (核查) waiting"), False, lambda u, d: _reviews(u)),
-    Line("overdue", _("Overdue"), False, lambda u, d: _due(_mine(u), "overdue", d)),
+    Line("overdue", terms.OVERDUE, False, lambda u, d: _due(_mine(u), "overdue", d)),
     Line("today", _("Due today"), False, lambda u, d: _due(_mine(u), "today", d)),
     Line("week", _("Due this week"), False, lambda u, d: _due(_mine(u), "week", d)),
     Line("new", _("New to me"), False, lambda u, d: _new_to_me(u)),
     Line("unassigned", _("Not yet taken"), False, lambda u, d: _unassigned(u)),
-    Line("team_overdue", _("Overdue"), True, lambda u, d: _due(_team(u), "overdue", d)),
+    Line(
+        "team_overdue", terms.OVERDUE, True, lambda u, d: _due(_team(u), "overdue", d)
+    ),
     Line("team_today", _("Due today"), True, lambda u, d: _due(_team(u), "today", d)),
     Line("team_week", _("Due this week"), True, lambda u, d: _due(_team(u), "week", d)),
     Line("team_unassigned", _("Not yet taken"), True, lambda u, d: _team_unassigned(u)),
@@ -228,4 +224,20 @@ def desk_counts(*, user: Any, today: date | None = None) -> list[Count]:
                 line.team,
             )
         )
+        if line.key == "approve":
+            counts.append(approval_requests_count(user))
     return counts
+
+
+def approval_requests_count(user: Any) -> Count:
+    """Requests (extensions, declines, routings, refusing mediation) waiting
+    for the user's decision: the approvers' queue (complaints.approvals)."""
+    from complaints.approvals import pending_for
+
+    queue = reverse("admin:complaints_approvalrequest_changelist")
+    return Count(
+        "approval_requests",
+        _("Requests waiting for my approval"),
+        pending_for(user).order_by().count(),
+        f"{queue}?for=me",
+    )

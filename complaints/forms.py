@@ -85,6 +85,16 @@ ID_NUMBER_HELP = _(
 
 # --- Registration ---------------------------------------------------------
 class ComplaintRegistrationForm(forms.ModelForm):
+    # Not a complaint column: complaints.models.RegulatorTransfer keeps it.
+    regulator_received_on = forms.DateField(
+        label=_("received by the regulator on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_(
+            "The regulator's own receipt date: its quarterly notice counts by it."
+        ),
+    )
+
     """What is taken down at intake; the service numbers it and starts the clock."""
 
     class Meta:
@@ -123,6 +133,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "amount_in_dispute",
             "regulator_reference",
             "regulator_office",
+            "regulator_received_on",
             "regulator_due",
             "is_group",
             "is_vulnerable",
@@ -521,6 +532,32 @@ class CorrespondenceForm(ActionForm):
         self.fields["occurred_at"].initial = timezone.now()
 
 
+class NewFactsForm(ActionForm):
+    """Mark an inbound entry already in the file as bringing new facts."""
+
+    entry = forms.ModelChoiceField(
+        label=_("What the complainant sent"),
+        queryset=Correspondence.objects.none(),
+        help_text=_(
+            "The decision clock restarts from the day this was received "
+            "(Measures art. 18)."
+        ),
+    )
+
+    def setup(self) -> None:
+        self.fields["entry"].queryset = Correspondence.objects.filter(  # type: ignore[attr-defined]
+            complaint=self.complaint,
+            direction=Correspondence.Direction.INBOUND,
+            new_facts=False,
+        ).order_by("-occurred_at")
+        self.fields["entry"].label_from_instance = _entry_label  # type: ignore[attr-defined]
+
+
+def _entry_label(entry: Correspondence) -> str:
+    when = timezone.localtime(entry.occurred_at)
+    return f"{when:%Y-%m-%d %H:%M} {entry.get_method_display()}: {entry.summary[:60]}"
+
+
 class AttachmentForm(ActionForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
     upload = forms.FileField(label=_("File"))
@@ -655,6 +692,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "recuse": RecuseForm,
     "correspondence": CorrespondenceForm,
     "attachment": AttachmentForm,
+    "new_facts": NewFactsForm,
     "record_redress": RedressForm,
     "record_callback": CallbackForm,
     "record_proceeding_outcome": ProceedingOutcomeForm,

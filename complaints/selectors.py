@@ -117,7 +117,7 @@ def complaint_my_work(*, user: Any) -> QuerySet[Complaint]:
                 output_field=DateField(),
             ),
         )
-        .select_related("institution", "handler")
+        .select_related("institution", "handler", "category")
         .order_by(F("work_due").asc(nulls_last=True), "received_at")
     )
 

@@ -151,6 +151,12 @@ class DashboardAdmin(admin.ModelAdmin):
                 name="reporting_compliance",
             ),
             path("drilldown/", wrap(views.drilldown), name="reporting_drilldown"),
+            path("regulator/", wrap(views.regulator_page), name="reporting_regulator"),
+            path(
+                "regulator-feedback/",
+                wrap(views.feedback_export),
+                name="reporting_feedback",
+            ),
             path(
                 "regulator-workbook/",
                 wrap(views.regulator_workbook),
@@ -753,3 +759,6 @@ class QualitySampleAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
                     rule=data.get("rule", ""),
                     note=data.get("note", ""),
                 )
+
+
+from reporting import admin_regulator as admin_regulator  # noqa: E402, F401

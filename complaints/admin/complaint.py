@@ -18,10 +18,13 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from complaints import badges, desk, selectors, services, worklists
+from complaints import deadline_terms as terms
+from complaints.admin.bulk import ComplaintBulkActions, may_claim
 from complaints.admin.casework import ComplaintCaseworkViews
 from complaints.admin.changelist import (
     BoundedPaginator,
@@ -30,7 +33,7 @@ from complaints.admin.changelist import (
 )
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
 from complaints.admin.complaint_exchange import ComplaintExchangeViews
-from complaints.admin.desk import ComplaintDeskViews
+from complaints.admin.desk import ComplaintDeskViews, saved_views_cached
 from complaints.admin.filters import (
     ActiveCodeFilter,
     DeadlineFilter,
@@ -57,11 +60,13 @@ WORK_LABELS = {
     "review": _("Review (核查)"),
 }
 MY_WORK_LIMIT = 200
+REQUEST_SUMMARY_CHARS = 40
 Surface = PersonalDataAccess.Surface
 
 
 @admin.register(Complaint)
 class ComplaintAdmin(
+    ComplaintBulkActions,
     ComplaintDeskViews,
     ComplaintCaseworkViews,
     ComplaintWorkbenchViews,
@@ -70,7 +75,7 @@ class ComplaintAdmin(
     ComplaintFormLayout,
     AuditedHistoryAdmin,
 ):
-    list_display = ["number", "received", "institution_and_handler", "status"]
+    list_display = ["number", "received", "status"]  # see get_list_display
     list_filter = [
         "status",
         MineFilter,
@@ -93,7 +98,7 @@ class ComplaintAdmin(
         "claim number, plate number, or the regulator's reference (whole, or the "
         "part after 〔year〕 such as 123号)."
     )
-    list_select_related = ["institution", "handler"]
+    list_select_related = ["institution", "handler", "category"]
     list_per_page = 100
     # The unfiltered total is another COUNT over the whole scope: not worth it.
     show_full_result_count = False
@@ -137,6 +142,11 @@ class ComplaintAdmin(
                 "import-regulator/done/<str:record_id>/",
                 wrap(self.import_regulator_done_view),
                 name="{}_{}_import_regulator_done".format(*info),
+            ),
+            path(
+                "import-job/<str:job_id>/",
+                wrap(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
             ),
             path(
                 "import-organisation/<str:kind>/",
@@ -264,6 +274,7 @@ class ComplaintAdmin(
             "can_export": can_export,
             "can_import": P.has_anywhere(user, P.IMPORT),
             "can_request_data_access": may_request_data_access(user),
+            "saved_views": saved_views_cached(request),
         }
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", None) or {}
@@ -284,15 +295,38 @@ class ComplaintAdmin(
             return cached
         user, today, calendar = request.user, timezone.localdate(), DatabaseCalendar()
 
-        @admin.display(description=_("complainant"), ordering="complainant_name")
+        # Who complains and what about, in one column (the list fits a laptop).
+        @admin.display(
+            description=format_html("{} / {}", _("complainant"), _("about")),
+            ordering="complainant_name",
+        )
         def complainant(obj: Complaint) -> str:
             name, phone = selectors.complainant_shown(user, obj)
-            return format_html('{}<br><span class="cd-muted">{}</span>', name, phone)
+            return format_html(
+                '{}<br><span class="cd-muted">{}</span><br>{}',
+                name,
+                phone,
+                about_cell(user, obj),
+            )
 
-        @admin.display(description=_("deadline"), ordering="due_on")
-        def deadline(obj: Complaint) -> str:
-            return badges.deadline_badge(
-                selectors.complaint_deadline(obj, today=today, calendar=calendar)
+        # The handler's name, or the one-click claim where nobody has the case.
+        @admin.display(
+            description=_("institution / handler"), ordering="institution__path"
+        )
+        def institution_and_handler(obj: Complaint) -> str:
+            handler: str
+            if may_claim(user, obj):
+                handler = format_html(
+                    '<button type="submit" form="cd-claim-form" class="button '
+                    'cd-claim" id="claim-{}" formaction="{}">{}</button>',
+                    obj.pk,
+                    reverse("admin:complaints_complaint_claim", args=[obj.pk]),
+                    _("Claim case"),
+                )
+            else:
+                handler = selectors.person_name(obj.handler) or "—"
+            return format_html(
+                '{}<br><span class="cd-muted">{}</span>', obj.institution.name, handler
             )
 
         # The labels once, not get_status_display's dict of every choice per row.
@@ -306,11 +340,28 @@ class ComplaintAdmin(
                 badges.flags(obj),
             )
 
+        legal_label, internal_label = terms.LEGAL_DEADLINE, terms.INTERNAL_TARGET
+
+        # The binding date's badge, and under it both limits with their labels.
+        @admin.display(description=_("deadline"), ordering="due_on")
+        def deadline(obj: Complaint) -> str:
+            return format_html(
+                '{}<span class="cd-due-pair"><span class="cd-due-legal">{} {}</span>'
+                '<br><span class="cd-due-internal">{} {}</span></span>',
+                badges.deadline_badge(
+                    selectors.complaint_deadline(obj, today=today, calendar=calendar)
+                ),
+                capfirst(legal_label),
+                _day(terms.legal_deadline(obj)),
+                capfirst(internal_label),
+                _day(terms.internal_target(obj)),
+            )
+
         columns = [
             "number",
             "received",
             complainant,
-            "institution_and_handler",
+            institution_and_handler,
             status_and_flags,
             deadline,
         ]
@@ -320,13 +371,6 @@ class ComplaintAdmin(
     @admin.display(description=_("received"), ordering="received_at")
     def received(self, obj: Complaint) -> str:
         return obj.received_on.isoformat()
-
-    @admin.display(description=_("institution / handler"), ordering="institution__path")
-    def institution_and_handler(self, obj: Complaint) -> str:
-        handler = selectors.person_name(obj.handler) or "—"
-        return format_html(
-            '{}<br><span class="cd-muted">{}</span>', obj.institution.name, handler
-        )
 
     # --- My work: what is on the user's desk, the most urgent first -------------
     def my_work_view(self, request: HttpRequest) -> HttpResponse:
@@ -362,6 +406,10 @@ class ComplaintAdmin(
                         c, today=today, calendar=calendar
                     ),
                     "supervision": supervised.get(c.pk),
+                    "about": about_cell(user, c),
+                    "handler": selectors.person_name(c.handler),
+                    "legal_due": _day(terms.legal_deadline(c)),
+                    "internal_due": _day(terms.internal_target(c)),
                 }
             )
         callbacks = []
@@ -382,6 +430,8 @@ class ComplaintAdmin(
             "opts": self.opts,
             "title": _title(shown),
             "shown": shown,
+            "legal_label": terms.LEGAL_DEADLINE,
+            "internal_label": terms.INTERNAL_TARGET,
             "rows": rows,
             "limit": MY_WORK_LIMIT,
             # Investigation tasks, supervision and callbacks due
@@ -404,6 +454,27 @@ class ComplaintAdmin(
             "media": self.media,
         }
         return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)
+
+
+def _day(day: Any) -> str:
+    return day.isoformat() if day else "—"
+
+
+def about_cell(user: Any, obj: Complaint) -> str:
+    """What the case is about: its category and the request's first line
+    (the request is personal text: masked without the permission)."""
+    request = (obj.request or "").strip().splitlines()[0:1]
+    summary = request[0] if request else ""
+    if not selectors.can_see_personal_data(user, obj):
+        summary = selectors.masked("request", summary)
+    if len(summary) > REQUEST_SUMMARY_CHARS:
+        summary = summary[: REQUEST_SUMMARY_CHARS - 1] + "…"
+    return format_html(
+        '{}<br><span class="cd-request" title="{}">{}</span>',
+        obj.category or "—",
+        summary,
+        summary,
+    )
 
 
 def _title(shown: desk.Line | None) -> Any:

@@ -4,6 +4,7 @@ complaints.services.notices; these views hand it the user's input."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import admin, messages
@@ -23,6 +24,7 @@ from complaints.forms import InternalNoteForm, attach_service_error
 from complaints.models import Complaint, InternalNote, SavedView, StaffNotice
 from complaints.services import notices as N
 from complaints.services import saved_views as SV
+from complaints.templatetags.workbench import forget_unread
 from organisations import permissions as P
 
 NOTICES_SHOWN = 200
@@ -71,7 +73,8 @@ class ComplaintDeskViews(admin.ModelAdmin):
         extra: dict[str, Any] = {}
         if complaint is not None and request.method in ("GET", "HEAD"):
             user = request.user
-            N.notices_mark_read(user=user, complaint=complaint)
+            if N.notices_mark_read(user=user, complaint=complaint):
+                forget_unread(request)
             info = self.opts.app_label, self.opts.model_name
             extra = {
                 "internal_notes": list(
@@ -146,6 +149,7 @@ class ComplaintDeskViews(admin.ModelAdmin):
         """Save the list's current filters under a name, or delete a view."""
         changelist = reverse("admin:complaints_complaint_changelist")
         delete = request.POST.get("delete", "")
+        request.session.pop(VIEWS_KEY, None)
         try:
             if delete.isdigit():
                 SV.saved_view_delete(user=request.user, pk=int(delete))
@@ -238,6 +242,7 @@ class StaffNoticeAdmin(admin.ModelAdmin):
         if notice is None:
             raise Http404(P.NOT_FOUND)
         N.notices_mark_read(user=request.user, pks=[notice.pk])
+        forget_unread(request)
         url = notice.url
         if not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
             url = reverse("admin:complaints_staffnotice_changelist")
@@ -247,12 +252,30 @@ class StaffNoticeAdmin(admin.ModelAdmin):
         pks = [int(v) for v in request.POST.getlist("notice") if v.isdigit()]
         every = request.POST.get("all") == "1"
         n = N.notices_mark_read(user=request.user, pks=None if every else pks)
+        forget_unread(request)
         messages.success(request, MARKED_READ % {"n": n})
         return redirect("admin:complaints_staffnotice_changelist")
 
 
-def saved_views_for(user: Any) -> list[SavedView]:
-    return list(SavedView.objects.filter(user=user)) if user.is_authenticated else []
+VIEWS_KEY = "cd_saved_views"
+VIEWS_FRESH_SECONDS = 60
+
+
+def saved_views_cached(request: HttpRequest) -> list[dict[str, Any]]:
+    """The person's saved views for the list's bar, read at most once a
+    minute per session (the list keeps its query budget); saving or deleting
+    one here forgets the copy at once."""
+    now = time.time()
+    cached = request.session.get(VIEWS_KEY)
+    if cached and 0 <= now - cached[1] < VIEWS_FRESH_SECONDS:
+        return list(cached[0])
+    user: Any = request.user
+    rows = [
+        {"pk": v.pk, "name": v.name, "url": SV.saved_view_url(v)}
+        for v in SavedView.objects.filter(user=user)
+    ]
+    request.session[VIEWS_KEY] = [rows, now]
+    return rows
 
 
 FOLLOWING = _("You follow %(number)s: you will hear of its events.")

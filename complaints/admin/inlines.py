@@ -66,7 +66,7 @@ REGISTRATION_FIELDSETS = _fieldsets(
     ),
     (
         _("Flags"),
-        "regulator_reference regulator_office regulator_due"
+        "regulator_reference regulator_office | regulator_received_on regulator_due"
         " | is_group is_vulnerable media_risk is_repeat is_major",
     ),
 )
@@ -261,11 +261,19 @@ class ExtensionInline(ReadOnlyInline):
         "previous_due",
         "new_due",
         "reason",
-        "requested_by",
-        "approved_by",
+        "requester",
+        "approver",
         "created_at",
     ]
     select_related = ("requested_by", "approved_by")
+
+    @admin.display(description=_("requested by"))
+    def requester(self, obj: Extension) -> str:
+        return selectors.person_name(obj.requested_by)
+
+    @admin.display(description=_("approved by"))
+    def approver(self, obj: Extension) -> str:
+        return selectors.person_name(obj.approved_by)
 
 
 class PauseInline(ReadOnlyInline):
@@ -402,7 +410,7 @@ class ApprovalInline(ReadOnlyInline):
     masked_reason = _masked("reason", ApprovalRequest, selectors.mask_text)
     masked_note = _masked("decision_note", ApprovalRequest, selectors.mask_text)
 
-    @admin.display(description=_("request"))
+    @admin.display(description=_("approval"))
     def open_request(self, obj: ApprovalRequest) -> str:
         if not obj.pk:
             return ""

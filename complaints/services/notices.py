@@ -225,21 +225,19 @@ def is_watching(*, complaint: Complaint, user: Any) -> bool:
 
 
 # --- Internal notes and mentions ---------------------------------------------------
-MENTION = re.compile(r"@([\w.\-\u4e00-\u9fff]{1,40})")
-
-
 def mentioned(complaint: Complaint, text: str) -> list[Any]:
     """The people an internal note names as @username or @姓名 (Chinese order,
-    e.g. @陈晓敏), among the staff who may see the case."""
+    e.g. @陈晓敏, which may run straight into the sentence: "@陈晓敏请看"), among
+    the staff who may see the case."""
     from complaints.selectors import person_name, staff_in_scope_of
 
-    words = set(MENTION.findall(text))
-    if not words:
+    if "@" not in text:
         return []
     found = []
     for user in staff_in_scope_of(complaint=complaint):
         name = person_name(user)
-        if user.username in words or (name and name in words):
+        by_username = re.search(rf"@{re.escape(user.username)}(?![\w.\-])", text)
+        if by_username or (name and f"@{name}" in text):
             found.append(user)
     return found
 

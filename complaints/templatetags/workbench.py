@@ -3,11 +3,18 @@ page's "my work" (the admin index)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django import template
 
 register = template.Library()
+
+# The header's count is read at most this often per session: a list page
+# keeps its query budget, and new work shows within a minute. Reading or
+# opening notices forgets it at once (complaints.services.notices).
+UNREAD_FRESH_SECONDS = 60
+SESSION_KEY = "cd_unread"
 
 
 @register.simple_tag(takes_context=True)
@@ -18,7 +25,22 @@ def unread_notices(context: Any) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return notices_unread_count(user=user)
+    session = getattr(request, "session", None)
+    now = time.time()
+    cached = session.get(SESSION_KEY) if session is not None else None
+    if cached and 0 <= now - cached[1] < UNREAD_FRESH_SECONDS:
+        return int(cached[0])
+    count = notices_unread_count(user=user)
+    if session is not None:
+        session[SESSION_KEY] = [count, now]
+    return count
+
+
+def forget_unread(request: Any) -> None:
+    """After the person read notices: the header counts again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(SESSION_KEY, None)
 
 
 @register.simple_tag(takes_context=True)

@@ -148,10 +148,11 @@ def test_changelist_sorts_by_deadline(
         tianhe_handler, received_at=datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
     )
     client.force_login(tianhe_handler)
-    response = client.get(LIST, {"o": "5"})  # the deadline column, ascending
+    # The deadline column, ascending (column 0 is the bulk actions' checkbox).
+    response = client.get(LIST, {"o": "6"})
     assert [c.pk for c in response.context["cl"].result_list] == [early.pk, late.pk]
     assert 'class="sortable column-deadline' in response.content.decode()
-    response = client.get(LIST, {"o": "-5"})
+    response = client.get(LIST, {"o": "-6"})
     assert [c.pk for c in response.context["cl"].result_list] == [late.pk, early.pk]
 
 

@@ -91,7 +91,7 @@ def at(
                     complaint=c,
                     actor=h,
                     method="phone",
-                    occurred_at=datetime(2026, 3, 16, 15, 0, tzinfo=SHANGHAI),
+                    occurred_at=datetime(2026, 3, 17, 8, 0, tzinfo=SHANGHAI),
                     summary="电话告知",
                 ),
             ),

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 
 from complaints import desk
-from complaints.models import Complaint
+from complaints.models import ApprovalRequest, Complaint
 from complaints.services import (
+    approval_request,
     complaint_accept,
     complaint_approve,
     complaint_assign,
@@ -85,6 +86,13 @@ def world(
     cases["review"] = complaint_request_review(
         complaint=decided, actor=h, applied_on=date(2026, 3, 20), note="申请核查"
     )
+    # An extension waits in the approvers' queue (complaints.approvals).
+    approval_request(
+        complaint=cases["later"],
+        actor=h,
+        kind=ApprovalRequest.Kind.EXTENSION_1,
+        reason="需要外部鉴定",
+    )
     time_machine.move_to(TODAY)
     return cases
 
@@ -150,9 +158,12 @@ def test_landing_counts_per_role_each_equal_to_its_list(
         # Approvals and returned drafts first.
         assert list(complaint_counts)[:2] == ["approve", "returned"]
         for key, (url, n) in found.items():
-            listed = client.get(url.replace("&amp;", "&")).content.decode()
+            listed = client.get(url.replace("&amp;", "&"))
             if key in desk.BY_KEY:
-                assert listed.count('<tr id="work-') == n, (who, key)
+                assert listed.content.decode().count('<tr id="work-') == n, (who, key)
+            elif key == "approval_requests":
+                assert len(listed.context["cl"].result_list) == n, (who, key)
+        assert found["approval_requests"][1] == (1 if who == "gz_manager" else 0)
     client.force_login(persona("tianhe_handler"))
     listed = client.get("/admin/complaints/complaint/my-work/?show=overdue")
     assert [r["complaint"].pk for r in listed.context["rows"]] == [world["overdue"].pk]

@@ -160,7 +160,7 @@ def test_mentions_tell_the_named_colleagues_in_scope(
     note = note_add(
         complaint=c,
         actor=tianhe_handler,
-        text="@陈晓敏 请看定损单；@xihu_handler 也看看；@tianhe_handler",
+        text="@陈晓敏请看定损单；@xihu_handler 也看看；@tianhe_handler；@gz_manager2",
     )
     # xihu is outside the case's scope; the author is not told of their own note.
     assert told() == [("gz_manager", K.MENTION)]
