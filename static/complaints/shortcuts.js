@@ -109,7 +109,10 @@
           if (onList && chosen >= 0 && rows()[chosen]) { caseLink(rows()[chosen]).click(); } else { return; }
           break;
         case "c":
-          if (!click(['[data-shortcut="claim"]', "#action-claim", "#action-assign"])) { return; }
+          var row = onList && chosen >= 0 ? rows()[chosen] : null;
+          var own = row ? row.querySelector(".cd-claim") : null;
+          if (own) { own.click(); break; }
+          if (onList || !click(['[data-shortcut="claim"]', ".cd-claim", "#action-claim", "#action-assign"])) { return; }
           break;
         case "n":
           if (!click(['[data-shortcut="note"]', "#add-note"])) { return; }

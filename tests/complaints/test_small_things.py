@@ -56,9 +56,10 @@ def test_every_kind_written_has_a_label() -> None:
 
 
 def test_the_missing_calendar_is_drawn_as_a_problem(
-    client: Any, register: Any, tianhe_handler: Any
+    client: Any, register: Any, tianhe_handler: Any, time_machine: Any
 ) -> None:
     # Received late in 2026: the limit runs into 2027, whose calendar is not loaded.
+    time_machine.move_to(datetime(2026, 12, 29, 9, 0, tzinfo=SHANGHAI))
     c = register(
         tianhe_handler, received_at=datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI)
     )
