@@ -11,7 +11,7 @@ PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 # Local development only: debug on, throwaway key. Production sets its own.
 DEV_ENV := DJANGO_DEBUG=true
 
-.PHONY: run install install-dev system-packages migrate seed serve test test-fast test-e2e \
+.PHONY: run install install-dev system-packages migrate seed serve worker test test-fast test-e2e \
         lint format typecheck messages check-deploy bench load ci clean
 
 $(VENV)/bin/python:
@@ -39,8 +39,15 @@ migrate: install
 seed: migrate
 	$(DEV_ENV) $(MANAGE) seed_demo
 
+# The task worker (large imports) runs beside the server and stops with it.
 serve:
+	$(DEV_ENV) $(MANAGE) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(MANAGE) runserver $(HOST)
+
+## worker: the background-task worker alone (django-tasks, queue in the database)
+worker: install
+	$(DEV_ENV) $(MANAGE) db_worker
 
 ## run: install, migrate, load the demo insurer and serve on SQLite
 run: seed serve

@@ -75,9 +75,10 @@ def is_eligible(user: Any, kind: str, complaint: Complaint) -> bool:
     if kind == K.EXTENSION_2:
         # Measures art. 18: approved by the upper-level institution or by a
         # senior manager of head office. A manager at the case's own institution
-        # is not upper-level; a senior_manager role held at a provincial branch
-        # is not head office.
-        if any(_covers(h, inst) and h.path != inst.path for h in _held(user, MANAGERS)):
+        # is not upper-level; a senior_manager role held below head office is
+        # neither (nor is it a manager role of the upper level).
+        upper = _held(user, [Role.MANAGER])
+        if any(_covers(h, inst) and h.path != inst.path for h in upper):
             return True
         return any(
             h.parent_id is None and _covers(h, inst)
@@ -90,8 +91,12 @@ def is_eligible(user: Any, kind: str, complaint: Complaint) -> bool:
 
 
 def is_conflicted(user: Any, complaint: Complaint) -> bool:
+    """The one test of services._common (recusal, the staff member
+    complained about by record or by name)."""
+    from complaints.services._common import is_subject
+
     return (
-        complaint.subject_staff_user_id == user.pk
+        is_subject(complaint, user)
         or Recusal.objects.filter(complaint=complaint, user=user).exists()
     )
 
@@ -122,6 +127,7 @@ def pending_for(user: Any) -> QuerySet[ApprovalRequest]:
     """The pending requests `user` may decide: in their subtree, of the kinds
     their roles approve, not their own, not on a case they are conflicted in."""
     managers = [h.path for h in _held(user, MANAGERS)]
+    upper_managers = [h.path for h in _held(user, [Role.MANAGER])]
     head_seniors = [
         h.path for h in _held(user, [Role.SENIOR_MANAGER]) if h.parent_id is None
     ]
@@ -129,7 +135,7 @@ def pending_for(user: Any) -> QuerySet[ApprovalRequest]:
     wanted: list[Q] = []
     for kinds, paths, strictly in (
         (BRANCH_MANAGER_KINDS, managers, False),
-        ((K.EXTENSION_2,), managers, True),
+        ((K.EXTENSION_2,), upper_managers, True),
         ((K.EXTENSION_2,), head_seniors, False),
         ((K.REFUSE_MEDIATION,), compliance, False),
     ):
@@ -160,7 +166,7 @@ def eligible_approvers(request: ApprovalRequest) -> QuerySet[Any]:
     if kind in BRANCH_MANAGER_KINDS:
         q = Q(role__in=MANAGERS, institution__path__in=above)
     elif kind == K.EXTENSION_2:
-        q = Q(role__in=MANAGERS, institution__path__in=above[:-1]) | Q(
+        q = Q(role=Role.MANAGER, institution__path__in=above[:-1]) | Q(
             role=Role.SENIOR_MANAGER, institution__parent__isnull=True
         )
     else:

@@ -57,8 +57,10 @@ SEALED_MODELS = (
 )
 # Case-file tables created since, sealed from their first row: the letters as
 # sent, the investigation tasks, the supervisions (督办), the approval requests,
-# the routing records (refusal and routing with their targets) and the
-# internal notes.
+# the routing records (refusal and routing with their targets), the internal
+# notes, the outbox (issue 14: what was queued to whom belongs to the case
+# file; rows queued before it was sealed have no history) and the regulator's
+# own receipt of a transfer (issue 17).
 SEALED_LATER = (
     "letter",
     "investigationtask",
@@ -66,6 +68,8 @@ SEALED_LATER = (
     "approvalrequest",
     "routing",
     "internalnote",
+    "notification",
+    "regulatortransfer",
 )
 # Not hashed as values: the database's id and the seal columns themselves.
 NOT_HASHED = frozenset(
@@ -115,6 +119,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "approvalrequest": ("reason", "decision_note"),
     "routing": ("note", "checked", "proceeding_outcome"),
     "internalnote": ("text",),
+    "notification": ("address", "subject", "body"),
+    "regulatortransfer": (),
 }
 # Columns added to a sealed model after SEAL_VERSION 1, by the version that added
 # them: a row hashes only the columns that existed when it was sealed. A new

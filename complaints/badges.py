@@ -22,17 +22,7 @@ from complaints.selectors import Deadline
 def deadline_badge(d: Deadline) -> SafeString:
     """The clock's state, then both dates, each with its label
     (complaints.deadline_terms): the same words on every page."""
-    provisional = (
-        format_html(
-            '<span class="cd-badge cd-provisional" title="{}">{}</span>',
-            gettext(
-                "The due date crosses a year whose calendar is not loaded; it may move."
-            ),
-            gettext("calendar missing"),
-        )
-        if d.provisional
-        else ""
-    )
+    provisional = provisional_badge() if d.provisional else ""
     if not (d.due or d.legal):
         return format_html('<span class="cd-badge cd-none">—</span>{}', provisional)
     return format_html(
@@ -43,6 +33,17 @@ def deadline_badge(d: Deadline) -> SafeString:
         _left(d),
         dates(d),
         provisional,
+    )
+
+
+def provisional_badge() -> SafeString:
+    """The warning that a due date crosses a year with no calendar loaded."""
+    return format_html(
+        '<span class="cd-badge cd-provisional" title="{}">⚠ {}</span>',
+        gettext(
+            "The due date crosses a year whose calendar is not loaded; it may move."
+        ),
+        gettext("calendar missing"),
     )
 
 

@@ -17,8 +17,6 @@ be edited inside a loaded year.
 from __future__ import annotations
 
 import calendar as std_calendar
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +29,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints import deadlines
+from complaints import deadlines, spreadsheets
 from complaints.models import CalendarDay, ImportRecord
 from complaints.services import recompute_open_deadlines
 
@@ -60,8 +58,7 @@ INCOMPLETE_YEAR = _(
 )
 MISSING_COLUMNS = _("The header row must name the columns date, is_workday and name.")
 NO_ROWS = _("The file holds no calendar rows.")
-BAD_FILE_TYPE = _("Upload an .xlsx or a .csv file.")
-UNREADABLE_FILE = _("The file cannot be read: %(error)s")
+BAD_FILE_TYPE = spreadsheets.BAD_FILE_TYPE
 ROW_ERROR = _("Line %(line)d: %(message)s")
 
 # Accepted spellings, compared after strip() and lower().
@@ -398,56 +395,23 @@ def _parse_workday(value: Any) -> bool | None:
 
 # --- Files ----------------------------------------------------------------------
 def calendar_file_rows(*, filename: str, content: bytes) -> list[Sequence[Any]]:
-    """The lines of an uploaded .xlsx or .csv file, in order, header included.
+    """The lines of an uploaded .xlsx or .csv file, in order, header included,
+    within the import limits (complaints.spreadsheets).
 
     CSV may be UTF-8 (with or without BOM) or GB18030/GBK, which is what Excel
     on Chinese Windows writes. Raises CalendarError if the file is unreadable.
     """
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if suffix == "xlsx":
-        return _xlsx_rows(content)
-    if suffix == "csv":
-        try:
-            return list(csv.reader(io.StringIO(decode_csv(content), newline="")))
-        except csv.Error as exc:  # e.g. a cell over csv.field_size_limit()
-            raise CalendarError(
-                UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
-            ) from exc
-    raise CalendarError(BAD_FILE_TYPE, code="bad_file_type")
+    try:
+        return list(
+            spreadsheets.file_rows(filename=filename, content=content, header=False)
+        )
+    except spreadsheets.SpreadsheetError as exc:
+        raise CalendarError(exc.messages[0], code=exc.code) from exc
 
 
 def decode_csv(content: bytes) -> str:
     """Text of an uploaded CSV: UTF-8 (with or without BOM), else GB18030/GBK."""
-    # utf-8-sig also reads UTF-8 without a BOM; GBK bytes with Chinese text are
-    # practically never valid UTF-8, so the fallback is safe.
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise CalendarError(
-            UNREADABLE_FILE, code="unreadable", params={"error": exc.reason}
-        ) from exc
-
-
-def _xlsx_rows(content: bytes) -> list[Sequence[Any]]:
-    from openpyxl import load_workbook  # only needed for uploads
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise CalendarError(
-            UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # Read-only sheets are parsed while iterating: a damaged sheet fails here.
-        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
-    except Exception as exc:
-        raise CalendarError(
-            UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
-        ) from exc
-    finally:
-        workbook.close()
+        return spreadsheets.decode_csv(content)
+    except spreadsheets.SpreadsheetError as exc:
+        raise CalendarError(exc.messages[0], code=exc.code) from exc

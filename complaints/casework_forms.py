@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors, worklists
+from complaints import selectors, widgets, worklists
 from complaints.forms import UserChoiceField
 from complaints.models import Complaint
 from organisations.models import Department
@@ -25,8 +25,7 @@ from organisations.models import Department
 DEFAULT_ANSWER_DAYS = 5
 
 
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_date_widget = widgets.date_widget
 
 
 def _text_area(rows: int) -> forms.Textarea:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -379,10 +380,13 @@ class _Seeder:
                 cause=c.cause,
                 redress_amount=c.redress_amount,
             )
-        c = svc.complaint_approve(complaint=c, actor=cast.approver)
         if target == S.DECIDED:
-            return c
+            return svc.complaint_approve(complaint=c, actor=cast.approver)
         notified = self.decision_day(c, level, age)
+        # Decided on the morning of the day it is notified: a notice is never
+        # dated before its decision (dates are evidence).
+        with self.clock(notified, time(9, 0)):
+            c = svc.complaint_approve(complaint=c, actor=cast.approver)
         c = svc.complaint_notify_decision(
             complaint=c,
             actor=h,
@@ -396,13 +400,9 @@ class _Seeder:
             c = self.review(c, cast, notified)
             if target == S.UNDER_REVIEW:
                 return c
-            c = svc.complaint_complete_review(
-                complaint=c,
-                actor=cast.reviewer,
-                result=rng.choice(["upheld", "upheld", "varied", "overturned"]),
-                text="经核查，原处理程序及时限符合规定，处理结果"
-                + rng.choice(["并无不当，予以维持。", "部分调整，补足差额。"]),
-            )
+            reviewed = (c.review_applied_on or notified) + DAY
+            with self.clock(reviewed, time(9, 0)):
+                c = self._complete_review(c, cast)
             if target == S.REVIEWED:
                 return c
             if target == S.CLOSED and rng.random() < 0.7:
@@ -421,6 +421,29 @@ class _Seeder:
             lapsed = (self.today - notified).days > 30
             note = "核查申请期限届满，结案" if lapsed else "投诉人来电表示接受处理结果"
             return svc.complaint_close(complaint=c, actor=h, note=note)
+        return self.mediate(c, cast, target, notified)
+
+    def _complete_review(self, c: Complaint, cast: Cast) -> Complaint:
+        rng = self.rng
+        return svc.complaint_complete_review(
+            complaint=c,
+            actor=cast.reviewer,
+            result=rng.choice(["upheld", "upheld", "varied", "overturned"]),
+            text="经核查，原处理程序及时限符合规定，处理结果"
+            + rng.choice(["并无不当，予以维持。", "部分调整，补足差额。"]),
+        )
+
+    def clock(self, day: date, at: time) -> Any:
+        """Take the steps inside on `day` at `at` (never later than now): the
+        demo's cases are walked on their own dates, so a notice it dates in
+        the past follows the decision it notifies."""
+        moment = min(self.now, timezone.make_aware(datetime.combine(day, at)))
+        return mock.patch.object(timezone, "now", return_value=moment)
+
+    def mediate(
+        self, c: Complaint, cast: Cast, target: str, notified: date
+    ) -> Complaint:
+        rng, h = self.rng, cast.handler
         referred = min(self.today, notified + rng.randint(3, 20) * DAY)
         c = svc.complaint_refer_to_mediation(
             complaint=c,

@@ -83,3 +83,15 @@ MEDIATION_REFUSAL = _(
     "(2022 consumer-protection Measures art. 16)."
 )
 WITHDRAWAL_DATE = _("The withdrawal cannot be dated before the complaint was received.")
+# The regulator's own receipt of a transfer (DOMAIN.md §7; issue 17).
+REGULATOR_RECEIPT_WITHOUT_REFERENCE = _(
+    "The regulator's receipt date belongs to a transfer: give the regulator's "
+    "reference too."
+)
+REGULATOR_RECEIPT_IN_FUTURE = _(
+    "The regulator's receipt date cannot be a day that has not come yet."
+)
+REGULATOR_RECEIPT_AFTER_OURS = _(
+    "The regulator received the complaint before it reached the insurer: its "
+    "receipt date cannot be after %(received)s."
+)

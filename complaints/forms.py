@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors
+from complaints import selectors, widgets
 from complaints.exceptions import STALE
 from complaints.identifiers import DOCUMENT_FIELDS, IDENTIFIER_FIELDS, normalise_fields
 from complaints.models import Attachment, Code, Complaint, Correspondence, Routing
@@ -26,16 +26,9 @@ from complaints.services.registration import identifier_labels
 from organisations import permissions as P
 
 C = Complaint
-DATE = {"type": "date"}
-DATETIME_LOCAL = {"type": "datetime-local"}
-
-
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
-
-
-def _datetime_widget() -> forms.DateTimeInput:
-    return forms.DateTimeInput(attrs=DATETIME_LOCAL, format="%Y-%m-%dT%H:%M")
+# YYYY-MM-DD and 24-hour time whatever the browser's language (widgets).
+_date_widget = widgets.date_widget
+_datetime_widget = widgets.datetime_widget
 
 
 def _text_area(rows: int = 4) -> forms.Textarea:
@@ -92,6 +85,16 @@ ID_NUMBER_HELP = _(
 
 # --- Registration ---------------------------------------------------------
 class ComplaintRegistrationForm(forms.ModelForm):
+    # Not a complaint column: complaints.models.RegulatorTransfer keeps it.
+    regulator_received_on = forms.DateField(
+        label=_("received by the regulator on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_(
+            "The regulator's own receipt date: its quarterly notice counts by it."
+        ),
+    )
+
     """What is taken down at intake; the service numbers it and starts the clock."""
 
     class Meta:
@@ -130,6 +133,7 @@ class ComplaintRegistrationForm(forms.ModelForm):
             "amount_in_dispute",
             "regulator_reference",
             "regulator_office",
+            "regulator_received_on",
             "regulator_due",
             "is_group",
             "is_vulnerable",
@@ -528,6 +532,32 @@ class CorrespondenceForm(ActionForm):
         self.fields["occurred_at"].initial = timezone.now()
 
 
+class NewFactsForm(ActionForm):
+    """Mark an inbound entry already in the file as bringing new facts."""
+
+    entry = forms.ModelChoiceField(
+        label=_("What the complainant sent"),
+        queryset=Correspondence.objects.none(),
+        help_text=_(
+            "The decision clock restarts from the day this was received "
+            "(Measures art. 18)."
+        ),
+    )
+
+    def setup(self) -> None:
+        self.fields["entry"].queryset = Correspondence.objects.filter(  # type: ignore[attr-defined]
+            complaint=self.complaint,
+            direction=Correspondence.Direction.INBOUND,
+            new_facts=False,
+        ).order_by("-occurred_at")
+        self.fields["entry"].label_from_instance = _entry_label  # type: ignore[attr-defined]
+
+
+def _entry_label(entry: Correspondence) -> str:
+    when = timezone.localtime(entry.occurred_at)
+    return f"{when:%Y-%m-%d %H:%M} {entry.get_method_display()}: {entry.summary[:60]}"
+
+
 class AttachmentForm(ActionForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Attachment.Kind.choices)
     upload = forms.FileField(label=_("File"))
@@ -662,6 +692,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "recuse": RecuseForm,
     "correspondence": CorrespondenceForm,
     "attachment": AttachmentForm,
+    "new_facts": NewFactsForm,
     "record_redress": RedressForm,
     "record_callback": CallbackForm,
     "record_proceeding_outcome": ProceedingOutcomeForm,

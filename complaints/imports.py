@@ -19,11 +19,11 @@ Every confirmation is logged as an ImportRecord, committed or refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
@@ -31,15 +31,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints import identifiers, import_values
-from complaints.calendar_service import calendar_file_rows
+from complaints import identifiers, import_values, spreadsheets
 from complaints.models import Code, Complaint, ImportRecord
 from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
 from complaints.services import complaint_register
 from complaints.services.registration import REGULATOR_CHANNEL
 from organisations import permissions as P
-
-DEFAULT_MAX_MB = 10
 
 # Stable Chinese headers of the regulator-transfer sheet -> complaint field.
 REGULATOR_COLUMNS: dict[str, str] = {
@@ -47,6 +44,7 @@ REGULATOR_COLUMNS: dict[str, str] = {
     "转送机构": "regulator_office",
     "转送日期": "received_at",
     "监管反馈期限": "regulator_due",
+    "监管接收日期": "regulator_received_on",
     "责任机构代码": "institution",
     "投诉人姓名": "complainant_name",
     "证件号码": "id_number",
@@ -58,6 +56,7 @@ REGULATOR_COLUMNS: dict[str, str] = {
     "保单号": "policy_number",
     "证件类型": "id_type",
 }
+DATE_FIELDS = ("regulator_due", "regulator_received_on")
 REQUIRED_COLUMNS = (
     "监管转送编号",
     "转送日期",
@@ -76,9 +75,9 @@ REQUIRED_COLUMNS = (
 OLDEST_TRANSFER = timedelta(days=2 * 366)
 REGULATOR_DUE_WINDOW = timedelta(days=2 * 366)
 
-FILE_TOO_LARGE = _("The file is larger than %(max)d MB.")
-EMPTY_FILE = _("The file holds no rows.")
-MISSING_HEADERS = _("The header row lacks the columns: %(columns)s.")
+FILE_TOO_LARGE = spreadsheets.FILE_TOO_LARGE
+EMPTY_FILE = spreadsheets.EMPTY_FILE
+MISSING_HEADERS = spreadsheets.MISSING_HEADERS
 REQUIRED = _("This column is required.")
 BAD_DATE = _("“%(value)s” is not a date (write it as YYYY-MM-DD).")
 DATE_OUT_OF_RANGE = _("%(value)s is not between %(first)s and %(last)s.")
@@ -91,26 +90,17 @@ NOT_VALID = _("The file has invalid rows: nothing was imported.")
 CONCURRENT = _("Another import registered one of these references meanwhile.")
 
 
-class ImportFileError(ValidationError):
-    """The file as a whole was refused (size, format, header)."""
+# Rows between two progress reports of a background import.
+PROGRESS_EVERY = 500
 
-
-def max_bytes() -> int:
-    return int(getattr(settings, "COMPLAINT_IMPORT_MAX_MB", DEFAULT_MAX_MB)) << 20
+ImportFileError = spreadsheets.SpreadsheetError
+max_bytes = spreadsheets.max_bytes
 
 
 def read_rows(*, filename: str, content: bytes) -> list[tuple[Any, ...]]:
-    """The rows of an uploaded file, header first; refuses oversized files."""
-    limit = max_bytes()
-    if len(content) > limit:
-        raise ImportFileError(
-            FILE_TOO_LARGE, code="too_large", params={"max": limit >> 20}
-        )
-    read = calendar_file_rows(filename=filename, content=content)
-    rows = [tuple(r) for r in read if any(cell_text(c) for c in r)]
-    if not rows:
-        raise ImportFileError(EMPTY_FILE, code="empty")
-    return rows
+    """The non-blank rows of an uploaded file, header first, within the
+    import limits (complaints.spreadsheets)."""
+    return spreadsheets.file_rows(filename=filename, content=content)
 
 
 @dataclass(frozen=True)
@@ -186,15 +176,20 @@ def _parse_moment(value: Any) -> datetime | None:
     return moment
 
 
-def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> Preview:
-    """Validate every row and say what confirming would do (writes nothing)."""
-    header = [cell_text(c) for c in rows[0]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ImportFileError(
-            MISSING_HEADERS, code="headers", params={"columns": "、".join(missing)}
-        )
-    index = {name: header.index(name) for name in REGULATOR_COLUMNS if name in header}
+def regulator_transfers_preview(
+    *,
+    actor: Any,
+    rows: list[tuple[Any, ...]],
+    progress: Callable[[int], None] | None = None,
+) -> Preview:
+    """Validate every row and say what confirming would do (writes nothing).
+    `progress` hears the number of rows checked now and then (a background
+    import's page shows it)."""
+    index = spreadsheets.header_index(
+        [cell_text(c) for c in rows[0]],
+        known=list(REGULATOR_COLUMNS),
+        required=REQUIRED_COLUMNS,
+    )
     institutions = import_values.Institutions(actor)
     codes = code_lists()
     references = [
@@ -204,6 +199,8 @@ def regulator_transfers_preview(*, actor: Any, rows: list[tuple[Any, ...]]) -> P
     existing, taken = _references_on_file(actor, references)
     preview, seen = Preview(), dict[str, int]()
     for line, row in enumerate(rows[1:], start=2):
+        if progress is not None and line % PROGRESS_EVERY == 0:
+            progress(line - 1)
         raw = {name: row[i] if i < len(row) else None for name, i in index.items()}
         values, problems = _row_values(
             actor, raw, line, institutions=institutions, codes=codes
@@ -305,7 +302,7 @@ def _row_values(
         if not text:
             if column in REQUIRED_COLUMNS:
                 bad(column, REQUIRED)
-            values.setdefault(name, "" if name not in ("regulator_due",) else None)
+            values.setdefault(name, "" if name not in DATE_FIELDS else None)
             continue
         if "\x00" in text:
             bad(column, NUL)
@@ -329,6 +326,14 @@ def _row_values(
             else:
                 day = timezone.localdate(values[name])
                 _in_window(bad, column, day, today - OLDEST_TRANSFER, today)
+        elif name == "regulator_received_on":
+            # The regulator's own receipt: never after today; the service
+            # refuses it after the insurer's receipt (complaint_register).
+            values[name] = _parse_date(raw.get(column))
+            if values[name] is None:
+                bad(column, BAD_DATE, value=text)
+            else:
+                _in_window(bad, column, values[name], today - OLDEST_TRANSFER, today)
         elif name == "regulator_due":
             values[name] = _parse_date(raw.get(column))
             if values[name] is None:

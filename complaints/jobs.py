@@ -42,6 +42,7 @@ from complaints.models import (
     StaffNotice,
 )
 from complaints.notifications import queue_mailbox_alert, queue_staff_alert
+from complaints.services.letters import letter_attachment
 from complaints.services.notices import notify_staff
 from complaints.sms import SmsBackend, get_sms_backend
 from complaints.workdays import DatabaseCalendar
@@ -559,7 +560,7 @@ def deliver(
             if not claim(pk, seen_claimed_at, clock()):
                 result.lost_claims += 1
                 continue
-            row = Notification.objects.get(pk=pk)
+            row = Notification.objects.select_related("letter__complaint").get(pk=pk)
             try:
                 sender.send(row)
             except Exception as exc:  # any failure of any gateway is retried
@@ -606,13 +607,16 @@ class _Sender:
             if self._mail is None:
                 self._mail = mail.get_connection()
                 self._mail.open()  # one SMTP session for the run, not one per row
-            mail.EmailMessage(
+            message = mail.EmailMessage(
                 subject=row.subject,
                 body=row.body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[row.address],
                 connection=self._mail,
-            ).send()
+            )
+            if row.letter is not None:  # the formal letter goes with its notice
+                message.attach(*letter_attachment(letter=row.letter))
+            message.send()
         elif row.channel == Notification.Channel.SMS:
             if self._sms is None:
                 self._sms = get_sms_backend()

@@ -188,14 +188,19 @@ def render_pdf(letter: Letter) -> bytes:
         from weasyprint import CSS, HTML
     except OSError as exc:  # Pango is missing: the admin still runs.
         raise PdfUnavailable(str(exc)) from exc
-    html = render_to_string(
-        "complaints/letters/pdf.html",
-        {"letter": letter, "content": mark_safe(letter.content)},  # noqa: S308
-    )
+    html = render_html_file(letter)
     stylesheet = finders.find("complaints/letter.css")
     sheets = [CSS(filename=stylesheet)] if stylesheet else []
     pdf: bytes = HTML(string=html).write_pdf(stylesheets=sheets)
     return pdf
+
+
+def render_html_file(letter: Letter) -> str:
+    """The stored letter as a standalone HTML page (the PDF's own page)."""
+    return render_to_string(
+        "complaints/letters/pdf.html",
+        {"letter": letter, "content": mark_safe(letter.content)},  # noqa: S308
+    )
 
 
 def pdf_filename(letter: Letter) -> str:

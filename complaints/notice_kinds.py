@@ -28,14 +28,32 @@ KIND_LABELS = {
     "supervised": _("Supervision (督办) instruction"),
     "task_sent": _("Investigation task sent"),
     "task_answered": _("Investigation task answered"),
+    "task_overdue": _("Investigation task overdue"),
+    "approval_requested": _("Approval requested"),
+    "approval_decided": _("Approval decided"),
 }
+# Staff notices go out by e-mail as "staff_<StaffNotice.Kind>".
+STAFF_PREFIX = "staff_"
 OTHER = _("Other notice")
 
 
 def kind_label(kind: str) -> str:
     """The label of a notice kind ("Other notice" for one not listed)."""
-    return str(KIND_LABELS.get(kind, OTHER))
+    if kind in KIND_LABELS:
+        return str(KIND_LABELS[kind])
+    if kind.startswith(STAFF_PREFIX):
+        from complaints.models import StaffNotice
+
+        staff = dict(StaffNotice.Kind.choices).get(kind[len(STAFF_PREFIX) :])
+        if staff is not None:
+            return str(staff)
+    return str(OTHER)
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, str(label)) for kind, label in KIND_LABELS.items()]
+    from complaints.models import StaffNotice
+
+    staff = [
+        (f"{STAFF_PREFIX}{k}", str(label)) for k, label in StaffNotice.Kind.choices
+    ]
+    return [(kind, str(label)) for kind, label in KIND_LABELS.items()] + staff

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -49,20 +50,21 @@ def queue_complainant_notice(
         rows.append(N(channel=N.Channel.SMS, address=mobile))
     if not rows:
         rows.append(N(channel=N.Channel.LETTER, address=complaint.address))
-    for row in rows:
-        row.complaint = complaint
-        row.kind = kind
-        row.audience = N.Audience.COMPLAINANT
-        row.subject = subject
-        row.body = body
-        row.save()
-    letter_store(
+    letter = letter_store(
         complaint=complaint,
         kind=kind,
         notices=rows,
         actor=getattr(complaint, "_history_user", None),
         **context,
     )
+    for row in rows:
+        row.complaint = complaint
+        row.kind = kind
+        row.audience = N.Audience.COMPLAINANT
+        row.subject = subject
+        row.body = body
+        row.letter = letter
+        row.save()
     return rows
 
 
@@ -92,9 +94,24 @@ def queue_staff_alert(
         for user in users
         if user.email
     ]
-    before = Notification.objects.filter(complaint=complaint).count()
-    Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedup))
-    return Notification.objects.filter(complaint=complaint).count() - before
+    return _save_each(rows)
+
+
+def _save_each(rows: list[Notification]) -> int:
+    """Save each row, so each is sealed into the case file's history; a row
+    whose dedup key exists already is skipped (in its own savepoint, for a
+    concurrent sweep). How many were queued."""
+    queued = 0
+    for row in rows:
+        if row.dedup_key and N.objects.filter(dedup_key=row.dedup_key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:  # a concurrent sweep queued it first
+            continue
+        queued += 1
+    return queued
 
 
 def queue_mailbox_alert(
@@ -113,6 +130,4 @@ def queue_mailbox_alert(
         body=body,
         dedup_key=f"{dedup}:mailbox",
     )
-    before = Notification.objects.filter(complaint=complaint).count()
-    Notification.objects.bulk_create([row], ignore_conflicts=True)
-    return Notification.objects.filter(complaint=complaint).count() - before
+    return _save_each([row])

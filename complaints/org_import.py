@@ -29,8 +29,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from complaints import spreadsheets
 from complaints.imports import (
-    MISSING_HEADERS,
     NUL,
     REQUIRED,
     TOO_LONG,
@@ -107,15 +107,12 @@ def may_import(user: Any) -> bool:
 
 
 def _index(kind: str, rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    header = [cell_text(c) for c in rows[0]]
-    missing = [c for c in REQUIRED_COLUMNS[kind] if c not in header]
-    if kind == INSTITUTIONS and "上级机构代码" not in header:
-        missing.append("上级机构代码")
-    if missing:
-        raise ImportFileError(
-            MISSING_HEADERS, code="headers", params={"columns": "、".join(missing)}
-        )
-    return {name: header.index(name) for name in COLUMNS[kind] if name in header}
+    required: tuple[str, ...] = REQUIRED_COLUMNS[kind]
+    if kind == INSTITUTIONS:
+        required = (*required, "上级机构代码")
+    return spreadsheets.header_index(
+        [cell_text(c) for c in rows[0]], known=COLUMNS[kind], required=required
+    )
 
 
 def _raw(row: tuple[Any, ...], index: dict[str, int]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 Every kind of event of the case file, merged and in order: the complaint's own
 history (registration, each state change with its reason, approvals,
 assignments), contacts with the complainant (calls, letters, e-mails),
-attachments, extensions, pauses and resumptions, recusals, notices sent, the
+attachments, approval requests and decisions, extensions, pauses and
+resumptions, recusals, internal notes, notices sent, the
 letters as sent, investigation tasks and supervision. Labels and values are
 translated, people shown by name (organisations.names), times local to the
 minute. A fixed number of queries however long the file is (one per source).
@@ -22,10 +23,12 @@ from django.utils.translation import gettext as _
 
 from complaints import notice_kinds, selectors, worklists
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     Complaint,
     Correspondence,
     Extension,
+    InternalNote,
     Notification,
     Pause,
     Recusal,
@@ -141,6 +144,41 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 % {"person": display_name(r.user)},
                 display_name(r.declared_by),
                 r.reason,
+            )
+        )
+    for q in ApprovalRequest.objects.filter(complaint=complaint).select_related(
+        "requested_by", "decided_by"
+    ):
+        events.append(
+            TimelineEvent(
+                q.requested_at,
+                "approval",
+                _("Approval requested: %(kind)s") % {"kind": q.get_kind_display()},
+                display_name(q.requested_by),
+                q.reason,
+            )
+        )
+        if q.decided_at is not None:
+            events.append(
+                TimelineEvent(
+                    q.decided_at,
+                    "approval",
+                    _("%(kind)s: %(status)s")
+                    % {"kind": q.get_kind_display(), "status": q.get_status_display()},
+                    display_name(q.decided_by),
+                    q.decision_note,
+                )
+            )
+    for note in InternalNote.objects.filter(complaint=complaint).select_related(
+        "author"
+    ):
+        events.append(
+            TimelineEvent(
+                note.created_at,
+                "note",
+                _("Internal note"),
+                display_name(note.author),
+                text(note.text),
             )
         )
     events += _notices(complaint)

@@ -59,6 +59,10 @@ _PERM = {
 }
 
 
+# Read by complaints.refusals to say who can take a step instead.
+ACTION_PERMISSIONS = _PERM
+
+
 def available_actions(complaint: Complaint, user: Any) -> list[str]:
     actions = []
     for name, perm in _PERM.items():

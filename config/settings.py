@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "organisations",
     "complaints",
     "reporting",
@@ -160,6 +162,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its `next` is refused (another host, a scheme):
+# the workbench, not Django's default /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login throttling (django-axes): failures are counted per username and address
 # together, so one attacker cannot lock a colleague out from elsewhere.
@@ -275,7 +280,29 @@ COMPLAINT_DUPLICATE_LOOKBACK_DAYS = env.int(
 )
 COMPLAINT_ATTACHMENT_MAX_MB = env.int("COMPLAINT_ATTACHMENT_MAX_MB", default=20)
 # The largest spreadsheet an import accepts.
+# Import limits (complaints.spreadsheets; README "Spreadsheets"): a file past
+# one is refused before it is parsed, or as soon as reading reaches the limit.
 COMPLAINT_IMPORT_MAX_MB = env.int("COMPLAINT_IMPORT_MAX_MB", default=10)
+COMPLAINT_IMPORT_MAX_UNPACKED_MB = env.int(
+    "COMPLAINT_IMPORT_MAX_UNPACKED_MB", default=200
+)
+COMPLAINT_IMPORT_MAX_ROWS = env.int("COMPLAINT_IMPORT_MAX_ROWS", default=50_000)
+COMPLAINT_IMPORT_MAX_CELL_CHARS = env.int(
+    "COMPLAINT_IMPORT_MAX_CELL_CHARS", default=10_000
+)
+# A file of more data rows than this is read, checked and imported by the task
+# worker (`manage.py db_worker`), with its progress on the import's page.
+COMPLAINT_IMPORT_INLINE_ROWS = env.int("COMPLAINT_IMPORT_INLINE_ROWS", default=1_000)
+
+# Where export_regulator_statistics writes its workbooks (without --output).
+COMPLAINT_REPORTS_DIR = env.path("DJANGO_REPORTS_DIR", default=BASE_DIR / "reports")
+# Where backup_data writes (README "Backups"): outside the checkout in
+# production, on another disk or mounted store.
+COMPLAINT_BACKUP_DIR = env.path("DJANGO_BACKUP_DIR", default=BASE_DIR / "backups")
+
+# Background tasks (django-tasks): the queue is a table of this database, so the
+# worker needs no other service (README "Background tasks").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 COMPLAINT_ATTACHMENT_EXTENSIONS = env.list(
     "COMPLAINT_ATTACHMENT_EXTENSIONS",
     default=[
@@ -305,6 +332,14 @@ COMPLAINT_RETENTION_YEARS = env.int("COMPLAINT_RETENTION_YEARS", default=5)
 # after a case closes; the deadline sweep reminds the handler from that day.
 # The rules set no period: 5 is the product's default; 0 schedules none.
 COMPLAINT_CALLBACK_WORKING_DAYS = env.int("COMPLAINT_CALLBACK_WORKING_DAYS", default=5)
+# The regulator's normalised rates (reporting.basis; DOMAIN.md §7): what kind
+# of insurer this is (property, life, health: 万人次 is published for life and
+# health insurers only), which premium (original: 原保险保费收入, scale: 规模保费)
+# and which policy count (new: written in the period, in_force: at its end)
+# the rates divide by. The regulator does not publish its choice: set yours.
+COMPLAINT_INSURER_TYPE = env.str("COMPLAINT_INSURER_TYPE", default="property")
+COMPLAINT_PREMIUM_BASIS = env.str("COMPLAINT_PREMIUM_BASIS", default="original")
+COMPLAINT_POLICY_BASIS = env.str("COMPLAINT_POLICY_BASIS", default="new")
 
 # --- Intake API ---------------------------------------------------------------
 # Channel clients authenticate with their own tokens (intake.authentication);
@@ -333,6 +368,11 @@ SPECTACULAR_SETTINGS = {
 # Requests per minute per channel client, and the largest request body accepted.
 INTAKE_RATE_LIMIT_PER_MINUTE = env.int("INTAKE_RATE_LIMIT_PER_MINUTE", default=120)
 INTAKE_STATUS_LOOKUP_PER_MINUTE = env.int("INTAKE_STATUS_LOOKUP_PER_MINUTE", default=10)
+# The status lookup's lockout per complaint number (intake.lookup_guard): free
+# failures, then a lock doubling from the base up to the cap (seconds).
+LOOKUP_FREE_FAILURES = env.int("LOOKUP_FREE_FAILURES", default=5)
+LOOKUP_LOCK_SECONDS = env.int("LOOKUP_LOCK_SECONDS", default=60)
+LOOKUP_LOCK_MAX_SECONDS = env.int("LOOKUP_LOCK_MAX_SECONDS", default=86_400)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
     "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440
 )

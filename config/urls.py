@@ -9,6 +9,9 @@ admin.site.site_title = _("Complaint back office")
 admin.site.index_title = _("My work")
 # A lost database connection answers 503 "temporarily unavailable", not 500.
 handler500 = "config.errors.server_error"
+# Refusals and missing pages inside the admin's frame, in the user's language.
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -214,11 +214,18 @@ def mail_ingest(*, client: ChannelClient, mail: ParsedMail) -> Outcome:
         raise
 
 
+CASE_ENDED = (Complaint.Status.WITHDRAWN, Complaint.Status.ARCHIVED)
+
+
 def _ingest(client: ChannelClient, mail: ParsedMail) -> Outcome:
     if MailMessage.objects.filter(client=client, message_id=mail.message_id).exists():
         return Outcome.DUPLICATE
     actor = client.service_user
     complaint = _thread_target(client, mail)
+    if complaint is not None and complaint.status in CASE_ENDED:
+        # Handling of that case ended for good (withdrawn) or its file is
+        # archived: the message is a new submission.
+        complaint = None
     entry = None
     if complaint is not None:
         summary = f"{mail.subject}\n\n{mail.body}".strip() or _("(empty message)")
@@ -227,7 +234,8 @@ def _ingest(client: ChannelClient, mail: ParsedMail) -> Outcome:
             actor=actor,
             direction=Correspondence.Direction.INBOUND,
             method=Correspondence.Method.EMAIL,
-            occurred_at=mail.sent_at,
+            # A Date header before the complaint's receipt is not evidence.
+            occurred_at=max(mail.sent_at, complaint.received_at),
             summary=summary,
         )
         outcome = Outcome.THREADED
@@ -303,7 +311,7 @@ def _attach(complaint: Complaint, actor: Any, mail: ParsedMail) -> None:
                 actor=actor,
                 direction=Correspondence.Direction.INBOUND,
                 method=Correspondence.Method.EMAIL,
-                occurred_at=mail.sent_at,
+                occurred_at=max(mail.sent_at, complaint.received_at),
                 summary=_("Attachment “%(name)s” was not stored: %(reason)s")
                 % {"name": name, "reason": " ".join(exc.messages)},
             )

@@ -223,3 +223,24 @@ class MailMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class LookupGuard(models.Model):
+    """Failed public status lookups of one complaint number, and the one-time
+    code that lets the complainant past a lockout (intake.lookup_guard).
+
+    Kept for any well-formed number, known or not, so a locked number answers
+    the same whether the complaint exists."""
+
+    number = models.CharField(_("complaint number"), max_length=20, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    codes_sent_on = models.DateField(null=True, blank=True)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.number

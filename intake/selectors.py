@@ -51,6 +51,10 @@ def client_complaint(*, client: ChannelClient, number: str) -> Complaint:
     return complaint
 
 
+def is_complaint_number(number: str) -> bool:
+    return bool(_NUMBER.match(number))
+
+
 def complaint_for_lookup(*, number: str, phone_last4: str) -> Complaint | None:
     """The complaint a complainant may look up, or None.
 

@@ -162,7 +162,9 @@ def _recent(value: Any) -> Any:
         raise serializers.ValidationError(
             TOO_OLD % {"days": MAX_BACKDATE.days}, code="too_old"
         )
-    return value
+    # Within the skew the sender's clock is ahead: the event happened now at
+    # the latest (the services refuse any future time).
+    return min(value, now)
 
 
 def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
@@ -236,6 +238,11 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
     regulator_reference = _optional(60)
     regulator_office = _optional(100)
     regulator_due = serializers.DateField(required=False, allow_null=True)
+    regulator_received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("The regulator's own receipt date of a transfer."),
+    )
     is_group = BooleanField(default=False)
     is_vulnerable = BooleanField(default=False)
 
@@ -279,6 +286,14 @@ class CorrespondenceCreateSerializer(serializers.Serializer):
         required=False, help_text=_("When the complainant sent it; now when omitted.")
     )
     method = serializers.ChoiceField(ContactMethod.choices, required=False)
+    new_facts = BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The message brings new facts or grounds: the decision limit restarts "
+            "from the day it was received (Measures art. 18)."
+        ),
+    )
 
     def validate_occurred_at(self, value: Any) -> Any:
         return _recent(value)
@@ -335,7 +350,32 @@ class StatusLookupSerializer(serializers.Serializer):
     phone_last4 = RegexField(
         r"^[0-9]{4}$",
         max_length=4,
+        required=False,
         help_text=_("The last four digits of the phone number given at registration."),
+    )
+    code = RegexField(
+        r"^[0-9]{6}$",
+        max_length=6,
+        required=False,
+        help_text=_(
+            "Instead of the phone digits: the one-time code sent by SMS to the "
+            "phone on record (status-lookup/code/), accepted even while the "
+            "number is locked after failed tries."
+        ),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("phone_last4") and not attrs.get("code"):
+            raise serializers.ValidationError(
+                {"phone_last4": _("Give the last four phone digits or a code.")},
+                code="required",
+            )
+        return attrs
+
+
+class StatusCodeRequestSerializer(serializers.Serializer):
+    number = StringField(
+        max_length=20, help_text=_("The complaint number, e.g. TS2026-000123.")
     )
 
 

@@ -55,5 +55,10 @@ urlpatterns = [
     path("callbacks/", views.CallbackListView.as_view(), name="callbacks-due"),
     # Public: complainants look up a status by number and phone factor.
     path("status-lookup/", views.StatusLookupView.as_view(), name="status-lookup"),
+    path(
+        "status-lookup/code/",
+        views.StatusCodeView.as_view(),
+        name="status-lookup-code",
+    ),
     re_path(r"^.*$", views.unknown_endpoint, name="unknown"),
 ]

@@ -37,7 +37,7 @@ from complaints.services import (
     personal_data_shown,
     validate_upload,
 )
-from intake import selectors
+from intake import lookup_guard, selectors
 from intake.errors import NOT_FOUND, TOO_LARGE, PayloadTooLarge, error
 from intake.models import ChannelClient, IntakeSubmission
 from intake.parsers import SafeJSONParser
@@ -65,6 +65,7 @@ from intake.serializers import (
     CorrespondenceCreateSerializer,
     CorrespondenceSerializer,
     ListQuerySerializer,
+    StatusCodeRequestSerializer,
     StatusLookupResultSerializer,
     StatusLookupSerializer,
 )
@@ -74,8 +75,22 @@ from intake.throttling import ClientRateThrottle, StatusLookupThrottle
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 BAD_KEY = _("Use 1 to 255 visible ASCII characters, e.g. a UUID.")
+KEY_REQUIRED = _(
+    "Every POST needs an Idempotency-Key header (1 to 255 visible ASCII "
+    "characters, e.g. a new UUID per operation, the same one on each retry), "
+    "so that a retried request is not registered twice."
+)
 REPLAYED_HEADER = "Idempotent-Replayed"
 UNKNOWN_PARAMETER = _("Unknown query parameter.")
+LOCKED = _(
+    "Too many failed lookups of this complaint number: try again later, or ask "
+    "for a one-time code sent by SMS to the phone given at registration."
+)
+CODE_WAIT = _("A code was sent a moment ago: wait before asking for another.")
+CODE_SENT = _(
+    "If the complaint number is known, a code was sent by SMS to the phone "
+    "given at registration. It is valid for 10 minutes."
+)
 
 # How the complainant's message reached the channel, when the client does not say.
 CHANNEL_METHODS = {
@@ -110,6 +125,8 @@ class IntakeView(APIView):
             length = 0
         if length > self.max_body():
             raise PayloadTooLarge(TOO_LARGE % {"max": self.max_body()})
+        if request.method == "POST":
+            idempotency_key(request)
         unknown = sorted(set(request.query_params) - self.query_parameters)
         if unknown:
             raise exceptions.ValidationError(
@@ -132,16 +149,10 @@ class IntakeView(APIView):
 
     def run_once(self, kind: str, action: Any) -> Response:
         """Run `action` once per Idempotency-Key and answer with its result."""
-        key = self.request.headers.get(IDEMPOTENCY_HEADER)
-        # fullmatch: "$" would also let a trailing newline through (256 chars).
-        if key is not None and not _KEY.fullmatch(key):
-            raise exceptions.ValidationError(
-                {IDEMPOTENCY_HEADER: [exceptions.ErrorDetail(BAD_KEY, code="invalid")]}
-            )
         submission, replayed = submission_run(
             client=self.client,
             kind=kind,
-            key=key or "",
+            key=idempotency_key(self.request),
             fingerprint=_fingerprint(self.request),
             status=status.HTTP_201_CREATED,
             action=action,
@@ -151,6 +162,26 @@ class IntakeView(APIView):
             status=submission.response_status,
             headers={REPLAYED_HEADER: "true" if replayed else "false"},
         )
+
+
+def idempotency_key(request: Request) -> str:
+    """The request's Idempotency-Key; a POST without a valid one is refused
+    (a client that forgot it registered duplicates on every retry)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        raise exceptions.ValidationError(
+            {
+                IDEMPOTENCY_HEADER: [
+                    exceptions.ErrorDetail(KEY_REQUIRED, code="required")
+                ]
+            }
+        )
+    # fullmatch: "$" would also let a trailing newline through (256 chars).
+    if not _KEY.fullmatch(key):
+        raise exceptions.ValidationError(
+            {IDEMPOTENCY_HEADER: [exceptions.ErrorDetail(BAD_KEY, code="invalid")]}
+        )
+    return key
 
 
 def _fingerprint(request: Request) -> str:
@@ -272,6 +303,7 @@ class CorrespondenceCreateView(IntakeView):
                 method=data.get("method") or default,
                 occurred_at=data.get("occurred_at") or timezone.now(),
                 summary=data["summary"],
+                new_facts=data.get("new_facts", False),
             )
             return complaint, dict(CorrespondenceSerializer(entry).data)
 
@@ -451,9 +483,14 @@ class StatusLookupView(IntakeView):
         )
         if not decision.allowed:
             raise exceptions.Throttled(wait=decision.retry_after)
-        complaint = selectors.complaint_for_lookup(
-            number=number, phone_last4=form.validated_data["phone_last4"]
+        outcome = lookup_guard.lookup(
+            number=number,
+            phone_last4=form.validated_data.get("phone_last4", ""),
+            code=form.validated_data.get("code", ""),
         )
+        if outcome.retry_after is not None:
+            raise exceptions.Throttled(wait=outcome.retry_after, detail=str(LOCKED))
+        complaint = outcome.complaint
         if complaint is None:
             raise exceptions.NotFound(NOT_FOUND)
         notified = complaint.notified_at
@@ -465,6 +502,36 @@ class StatusLookupView(IntakeView):
             "decision_notified_on": timezone.localdate(notified) if notified else None,
         }
         return Response(StatusLookupResultSerializer(result).data)
+
+
+class StatusCodeView(IntakeView):
+    """Public: send a one-time lookup code to the phone on record."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [StatusLookupThrottle]
+
+    @extend_schema(
+        operation_id="status_lookup_code",
+        summary="Send a one-time status lookup code by SMS (for complainants)",
+        description=(
+            "Sends a six-digit code to the phone given at registration; it "
+            "opens the status lookup even while the number is locked after "
+            "failed tries. The answer is the same for an unknown number."
+        ),
+        request=StatusCodeRequestSerializer,
+        responses={202: None, **error_responses(400, 413, 415, 429)},
+        auth=[],
+        tags=["public"],
+    )
+    def post(self, request: Request) -> Response:
+        form = StatusCodeRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        number = form.validated_data["number"].strip().upper()
+        wait = lookup_guard.send_code(number=number)
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait, detail=str(CODE_WAIT))
+        return Response({"detail": str(CODE_SENT)}, status=status.HTTP_202_ACCEPTED)
 
 
 def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

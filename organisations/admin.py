@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from organisations import permissions
+from organisations.history_display import ReadableHistoryHelper
 from organisations.history_related import attach_related
 from organisations.models import Department, Institution, Membership, TwoFactorDevice
 from organisations.services import (
@@ -58,6 +60,11 @@ class AuditedHistoryAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         self._require_in_scope(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return ReadableHistoryHelper(self.model, historical_record)
 
     def get_history_queryset(
         self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any

@@ -9,6 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from organisations.text import VisibleText
+
 PATH_SEPARATOR = "/"
 
 
@@ -42,7 +44,7 @@ def level_error(*, parent: Institution | None, level: int) -> str:
     return ""
 
 
-class Institution(models.Model):
+class Institution(VisibleText, models.Model):
     """A node of the insurer's organisation tree.
 
     `path` is a materialised path of codes ("/HO/GD/GZ/"), so "this node and
@@ -186,7 +188,7 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.institution.name}"
 
 
-class Department(models.Model):
+class Department(VisibleText, models.Model):
     """A department or team of an institution that answers handlers' questions
     during an investigation (claims, underwriting, an agent's team). Its members
     receive the investigation tasks sent to it."""

@@ -54,3 +54,5 @@ def install() -> None:
     user_model: Any = get_user_model()
     user_model.__str__ = display_name
     user_model.get_full_name = display_name
+    # The admin's "欢迎，…" greets by the short name: the whole name here.
+    user_model.get_short_name = display_name

@@ -150,8 +150,9 @@ def _verify_code(device: TOTPDevice, code: str) -> str:
 
 @transaction.atomic
 def two_factor_enrol(*, user: Any) -> TOTPDevice:
-    """The device to show on the enrolment page: created on the first visit and
-    kept until confirmed, so reloading the page does not change the QR code."""
+    """The device to show on the enrolment page: created when the user starts
+    (a POST) and kept until confirmed, so reloading the page does not change
+    the QR code."""
     if TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists():
         raise ValidationError(TWO_FACTOR_ALREADY_ON, code="already_on")
     device = (
@@ -165,6 +166,15 @@ def two_factor_enrol(*, user: Any) -> TOTPDevice:
         device.full_clean()
         device.save()
     return device
+
+
+def two_factor_pending(*, user: Any) -> TOTPDevice | None:
+    """The device set up and not yet confirmed, if any (a read: no write)."""
+    return (
+        TOTPDevice.objects.filter(user_id=user.pk, confirmed=False)
+        .order_by("pk")
+        .first()
+    )
 
 
 def two_factor_confirm(*, user: Any, code: str) -> TOTPDevice:

@@ -33,8 +33,14 @@ def two_factor(request: HttpRequest, admin_context: dict[str, Any]) -> HttpRespo
     device = confirmed_device(user)
     if device is not None:
         return TemplateResponse(request, TEMPLATE, {**context, "device": device})
+    if request.method == "POST" and "start" in request.POST:
+        # The secret is made on an explicit request, never by opening the page
+        # (a GET must not write: prefetching or a stray link made devices).
+        services.two_factor_enrol(user=user)
+        return redirect("admin:two_factor")
+    pending = services.two_factor_pending(user=user)
     form = TwoFactorConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and pending is not None and form.is_valid():
         try:
             device = services.two_factor_confirm(
                 user=user, code=form.cleaned_data["code"]
@@ -45,7 +51,9 @@ def two_factor(request: HttpRequest, admin_context: dict[str, Any]) -> HttpRespo
             otp_login(request, device)
             messages.success(request, TWO_FACTOR_TURNED_ON)
             return redirect("admin:index")
-    pending = services.two_factor_enrol(user=user)
+    context = {**context, "required": settings.OTP_REQUIRED_FOR_STAFF}
+    if pending is None:
+        return TemplateResponse(request, TEMPLATE, {**context, "start": True})
     return TemplateResponse(
         request,
         TEMPLATE,
@@ -54,6 +62,5 @@ def two_factor(request: HttpRequest, admin_context: dict[str, Any]) -> HttpRespo
             "form": form,
             "qr_code": qr_code_svg(pending),
             "secret": secret_for_typing(pending),
-            "required": settings.OTP_REQUIRED_FOR_STAFF,
         },
     )

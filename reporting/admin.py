@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
+from complaints import widgets
 from complaints.forms import attach_service_error
 from complaints.models import Complaint
 from organisations import permissions as P
@@ -150,6 +151,12 @@ class DashboardAdmin(admin.ModelAdmin):
                 name="reporting_compliance",
             ),
             path("drilldown/", wrap(views.drilldown), name="reporting_drilldown"),
+            path("regulator/", wrap(views.regulator_page), name="reporting_regulator"),
+            path(
+                "regulator-feedback/",
+                wrap(views.feedback_export),
+                name="reporting_feedback",
+            ),
             path(
                 "regulator-workbook/",
                 wrap(views.regulator_workbook),
@@ -312,8 +319,8 @@ class RectificationForm(forms.ModelForm):
             "completed_on",
         ]
         widgets = {
-            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_on": widgets.date_widget(),
+            "completed_on": widgets.date_widget(),
         }
         help_texts = {
             "completed_on": _("When it was done; today when left empty."),
@@ -752,3 +759,6 @@ class QualitySampleAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
                     rule=data.get("rule", ""),
                     note=data.get("note", ""),
                 )
+
+
+from reporting import admin_regulator as admin_regulator  # noqa: E402, F401

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organisations.models import Institution
+from organisations.text import VisibleText
 
 
 class Dashboard(models.Model):
@@ -45,13 +46,35 @@ class BusinessVolume(models.Model):
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
+    # The rates' denominators on each basis the settings may choose
+    # (COMPLAINT_PREMIUM_BASIS, COMPLAINT_POLICY_BASIS; reporting.basis).
     premium = models.DecimalField(
-        _("premium income (yuan)"),
+        _("original premium income (yuan)"),
         max_digits=18,
         decimal_places=2,
         validators=[MinValueValidator(0)],
+        help_text=_("原保险保费收入 of the period."),
     )
-    policies = models.PositiveBigIntegerField(_("policies"))
+    scale_premium = models.DecimalField(
+        _("scale premium (yuan)"),
+        max_digits=18,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        null=True,
+        blank=True,
+        help_text=_(
+            "规模保费 of the period (life insurers: with investment-type inflows)."
+        ),
+    )
+    policies = models.PositiveBigIntegerField(
+        _("new policies"), help_text=_("Policies written in the period.")
+    )
+    policies_in_force = models.PositiveBigIntegerField(
+        _("policies in force"),
+        null=True,
+        blank=True,
+        help_text=_("Policies in force at the end of the period."),
+    )
     insured_persons = models.PositiveBigIntegerField(
         _("insured persons"), null=True, blank=True
     )
@@ -115,7 +138,7 @@ class RootCause(models.Model):
         return self.label
 
 
-class ComplaintRootCause(models.Model):
+class ComplaintRootCause(VisibleText, models.Model):
     """The root cause found for one decided complaint."""
 
     complaint = models.OneToOneField(
@@ -149,7 +172,7 @@ class ComplaintRootCause(models.Model):
         return f"{self.complaint}: {self.root_cause}"
 
 
-class Rectification(models.Model):
+class Rectification(VisibleText, models.Model):
     """A rectification item (整改) that may cover many complaints (R61)."""
 
     class Status(models.TextChoices):
@@ -247,7 +270,7 @@ class QualitySample(models.Model):
         return f"{self.institution.code} {self.period_start}~{self.period_end}"
 
 
-class QualityCheck(models.Model):
+class QualityCheck(VisibleText, models.Model):
     """The finding on one sampled complaint."""
 
     class Result(models.TextChoices):
@@ -361,3 +384,127 @@ class QualityScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.score}/{QUALITY_SCORE_MAX}"
+
+
+class RegulatorLine(models.Model):
+    """A product line of the regulator's quarterly notices (保险消费投诉情况通报).
+
+    The notices keep 保证保险 and 信用保险 apart and list 疾病保险 (domain-notes
+    §3.3); the insurer's own lines (complaints.Code, product_line) are mapped
+    onto these through ProductLineMapping, which compliance maintains.
+    """
+
+    class Sector(models.TextChoices):
+        PROPERTY = "property", _("Property insurance")
+        LIFE = "life", _("Life and health insurance")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label (Chinese)"), max_length=60)
+    label_en = models.CharField(_("label (English)"), max_length=80, blank=True)
+    sector = models.CharField(_("sector"), max_length=10, choices=Sector.choices)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("regulator's product line")
+        verbose_name_plural = _("regulator's product lines")
+        ordering = ["sector", "sort_order", "code"]
+
+    def __str__(self) -> str:
+        if (get_language() or "").startswith("en") and self.label_en:
+            return self.label_en
+        return self.label
+
+
+class ProductLineMapping(models.Model):
+    """Which of the regulator's lines one of the insurer's own lines counts in."""
+
+    product_line = models.OneToOneField(
+        "complaints.Code",
+        verbose_name=_("insurer's product line"),
+        on_delete=models.PROTECT,
+        related_name="regulator_mapping",
+        limit_choices_to={"kind": "product_line"},
+    )
+    regulator_line = models.ForeignKey(
+        RegulatorLine,
+        verbose_name=_("regulator's product line"),
+        on_delete=models.PROTECT,
+        related_name="mappings",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("product-line mapping")
+        verbose_name_plural = _("product-line mappings")
+        ordering = ["regulator_line__sector", "regulator_line__sort_order"]
+
+    def __str__(self) -> str:
+        return f"{self.product_line} → {self.regulator_line}"
+
+
+class RegulatorFigure(models.Model):
+    """The regulator's published count of the insurer's complaints for one
+    quarter (domain-notes R54), as published, with its notice.
+
+    A restatement is a new row (a later notice), never an edit: the page
+    compares with the latest and lists the earlier ones. `references` is the
+    regulator's list of its transfers for the quarter when it gives one (one
+    reference per line): with it, the difference is explained case by case.
+    """
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="regulator_figures",
+        help_text=_("The company (head office), or a branch for a local notice."),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    published_count = models.PositiveIntegerField(_("complaints published"))
+    notice = models.CharField(_("notice"), max_length=200)
+    published_on = models.DateField(_("published on"))
+    references = models.TextField(
+        _("regulator's references"),
+        blank=True,
+        help_text=_("The regulator's list of its transfers, one reference per line."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("regulator's published figure")
+        verbose_name_plural = _("regulator's published figures")
+        ordering = ["-period_start", "-published_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(published_on__gte=models.F("period_end")),
+                name="reporting_figure_published_after_quarter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.period_start is None:  # an unsaved form's instance
+            return str(self.notice)
+        quarter = (self.period_start.month - 1) // 3 + 1
+        return f"{self.notice} ({self.period_start:%Y}Q{quarter})"
+
+    def reference_list(self) -> list[str]:
+        seen: list[str] = []
+        for line in self.references.replace(",", "\n").splitlines():
+            ref = line.strip()
+            if ref and ref not in seen:
+                seen.append(ref)
+        return seen

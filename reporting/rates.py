@@ -32,6 +32,7 @@ class Rate:
     complaints: int
     denominator: Decimal | None  # premium in yuan, policies or persons
     unit: Decimal
+    basis: str = ""  # which premium, which policy count (reporting.basis)
 
     @property
     def denominator_in_units(self) -> Decimal | None:

@@ -1,15 +1,16 @@
 """Spreadsheet import of business volumes (django-import-export).
 
 Columns (Chinese, as the statistics staff's sheets have them): 机构代码,
-期间 (2026Q3, 2026-07, 2026 or a day range), 保费收入（元）, 保单件数, 承保人次,
-备注. A row for an institution and period that exists already replaces its
-figures. The admin shows a preview, lists every bad row with its line and
-reason, and imports nothing unless every row is valid.
+期间 (2026Q3, 2026-07, 2026 or a day range), 保费收入（元） (原保险保费收入),
+保单件数 (new policies), 承保人次, 备注, and optionally 规模保费（元） and
+有效保单件数 (policies in force at the period's end) for the other bases.
+A row for an institution and period that exists already replaces its figures.
+The admin shows a preview, lists every bad row with its line and reason, and
+imports nothing unless every row is valid.
 """
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 import tablib
@@ -20,8 +21,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from complaints.calendar_service import UNREADABLE_FILE, CalendarError, decode_csv
-from complaints.imports import MISSING_HEADERS
+from complaints import spreadsheets
 from complaints.models import ImportRecord
 from organisations.models import Institution
 from reporting import periods
@@ -37,17 +37,22 @@ NUL = ProhibitNullCharactersValidator.message
 MAX_COUNT = 2**63 - 1
 
 
-def _checked(dataset: tablib.Dataset) -> tablib.Dataset:
-    """The dataset with its header cells trimmed, or ValidationError naming the
-    missing columns: without this import-export reports each row with an
-    untranslated KeyError, or fails on a file without a header row."""
-    headers = ["" if h is None else str(h).strip() for h in dataset.headers or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    if missing:
-        raise ValidationError(
-            MISSING_HEADERS, code="headers", params={"columns": "、".join(missing)}
-        )
-    dataset.headers = headers
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "承保人次", "备注")
+
+
+def _dataset(in_stream: Any, suffix: str) -> tablib.Dataset:
+    """The file read within the import limits (complaints.spreadsheets) with
+    its header checked: a missing, doubled or unknown column is refused as a
+    whole (import-export would report each row with an untranslated KeyError,
+    or let the first of two same-named columns win)."""
+    content = in_stream if isinstance(in_stream, bytes) else in_stream.encode()
+    rows = spreadsheets.file_rows(filename=f"upload.{suffix}", content=content)
+    header = ["" if h is None else str(h).strip() for h in rows[0]]
+    spreadsheets.header_index(header, known=KNOWN_COLUMNS, required=REQUIRED_COLUMNS)
+    dataset = tablib.Dataset(headers=header)
+    padding = (None,) * len(header)
+    for row in rows[1:]:
+        dataset.append((tuple(row) + padding)[: len(header)])
     return dataset
 
 
@@ -62,20 +67,12 @@ class LenientCSV(base_formats.CSV):
         return True
 
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
-        if isinstance(in_stream, bytes):
-            in_stream = decode_csv(in_stream)
-        try:
-            dataset = tablib.import_set(in_stream, format="csv", **kwargs)
-        except csv.Error as exc:  # e.g. a cell over csv.field_size_limit()
-            raise CalendarError(
-                UNREADABLE_FILE, code="unreadable", params={"error": str(exc)[:200]}
-            ) from exc
-        return _checked(dataset)
+        return _dataset(in_stream, "csv")
 
 
 class CheckedXLSX(base_formats.XLSX):
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
-        return _checked(super().create_dataset(in_stream, **kwargs))
+        return _dataset(in_stream, "xlsx")
 
 
 IMPORT_FORMATS = [LenientCSV, CheckedXLSX]
@@ -189,8 +186,16 @@ class BusinessVolumeResource(resources.ModelResource):
         column_name="保费收入（元）",
         widget=AmountWidget(),
     )
+    scale_premium = fields.Field(
+        attribute="scale_premium", column_name="规模保费（元）", widget=AmountWidget()
+    )
     policies = fields.Field(
         attribute="policies", column_name="保单件数", widget=CountWidget()
+    )
+    policies_in_force = fields.Field(
+        attribute="policies_in_force",
+        column_name="有效保单件数",
+        widget=CountWidget(),
     )
     insured_persons = fields.Field(
         attribute="insured_persons",
@@ -208,7 +213,9 @@ class BusinessVolumeResource(resources.ModelResource):
             "period_start",
             "period_end",
             "premium",
+            "scale_premium",
             "policies",
+            "policies_in_force",
             "insured_persons",
             "note",
         )

@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,10 @@ from complaints import deadline_terms as terms
 from config.routers import on_replica
 from organisations import permissions as P
 from organisations.models import Institution, Membership
-from reporting import charts, periods, selectors
+from reporting import basis, charts, feedback, periods, selectors
+from reporting.selectors.comparison import regulator_comparison
 from reporting.selectors.kpis import DIMENSIONS, METRICS, window
+from reporting.selectors.regulator import regulator_rates
 from reporting.workbook import write_regulator_workbook
 
 TREND_MONTHS = 12
@@ -100,7 +102,11 @@ def _page(request: HttpRequest, title: str, template: str, **context: Any) -> An
     if P.has_anywhere(request.user, P.HANDLE):
         tabs.append(("handler", _("My case figures")))
     if P.has_anywhere(request.user, P.REPORTS):
-        tabs += [("manager", _("Branch KPIs")), ("compliance", _("Compliance"))]
+        tabs += [
+            ("manager", _("Branch KPIs")),
+            ("compliance", _("Compliance")),
+            ("regulator", _("Regulator basis")),
+        ]
     return TemplateResponse(
         request,
         template,
@@ -188,9 +194,11 @@ def _kpi_charts(
         (name, METRICS[name][0], summary[name])
         for name in ("overdue_1_5", "overdue_6_15", "overdue_16_30", "overdue_over_30")
     ]
+    whole = {**summary, "key": "", "label": _("Total")}
     return {
         "tables": tables,
         "summary": summary,
+        "handling_rows": [whole, *children],
         "rates": rates,
         "volume": volume,
         "trend": trend,
@@ -281,6 +289,36 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @on_replica
+def regulator_page(request: HttpRequest) -> HttpResponse:
+    """The rates as the regulator computes them, on both numerators, with the
+    shares by the regulator's product lines (reporting.selectors.regulator)."""
+    f = _filters(request)
+    chosen = basis.current()
+    reports = [
+        regulator_rates(
+            user=request.user,
+            institution=f["root"],
+            period=f["period"],
+            numerator=numerator,
+            basis=chosen,
+        )
+        for numerator in (basis.REGULATOR, basis.ALL)
+    ]
+    return _page(
+        request,
+        _("Regulator basis"),
+        "admin/reporting/regulator.html",
+        active="regulator",
+        **f,
+        basis=chosen,
+        reports=reports,
+        comparison=regulator_comparison(
+            user=request.user, institution=f["root"], period=f["period"]
+        ),
+    )
+
+
+@on_replica
 def drilldown(request: HttpRequest) -> HttpResponse:
     """The complaints behind one number, within the user's scope."""
     f = _filters(request)
@@ -313,6 +351,28 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         hidden_params=[(DIM_PARAMS[d], v) for d, v in dims.items()],
         page_obj=page,
         base_query=request.GET.urlencode().split("&page=")[0],
+    )
+
+
+def feedback_export(request: HttpRequest) -> FileResponse:
+    """Feedback to the regulator (xlsx): one transfer (?number=) or the
+    transfers of the period (reporting.feedback)."""
+    f = _filters(request)
+    number = request.GET.get("number", "").strip()[:60]
+    qs = feedback.transfers_for_feedback(
+        user=request.user, institution=f["root"], period=f["period"], number=number
+    )
+    if number and not qs.exists():
+        raise P.NotFound(P.NOT_FOUND)
+    handle, _count = feedback.write_feedback(
+        user=request.user, qs=qs, filters=request.GET.urlencode()
+    )
+    suffix = number or f"{f['root'].code}-{f['period']}"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"regulator-feedback-{suffix}.xlsx",
+        content_type=XLSX,
     )
 
 

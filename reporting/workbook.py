@@ -25,7 +25,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from complaints.models import Code, Complaint
 from config.routers import reporting_reads
 from organisations.models import Institution
-from reporting import xlsx_rows
+from reporting import basis, xlsx_rows
+from reporting.explain import write_explanations
 from reporting.periods import Period
 from reporting.selectors import (
     complaints_in,
@@ -34,6 +35,7 @@ from reporting.selectors import (
     subtree_rates,
 )
 from reporting.selectors.kpis import Actor, metric_q, window
+from reporting.selectors.regulator import regulator_rates
 
 log = logging.getLogger("reporting.exports")
 
@@ -44,7 +46,16 @@ SHEETS = [
     "投诉渠道",
     "下级机构",
     "群体及监管转送投诉",
+    "监管口径",
 ]
+# What each figure of the workbook means and where it comes from: the last
+# sheet, so that the file explains itself away from the application.
+EXPLAINED = "指标说明"
+RATE_NAMES = {
+    "亿元": "亿元保费投诉量",
+    "万张": "万张保单投诉量",
+    "万人次": "万人次投诉量",
+}
 SUMMARY_ROWS: list[tuple[str, str]] = [
     ("received", "接收投诉件数"),
     ("accepted", "受理件数"),
@@ -59,14 +70,28 @@ SUMMARY_ROWS: list[tuple[str, str]] = [
     ("overdue_open", "期末超期未处理件数"),
     ("handling_days_avg", "平均处理天数"),
     ("handling_days_p90", "处理天数第90百分位"),
+    ("within_15", "15日内处理完毕件数"),
+    ("within_15_rate", "15日内处理完毕率(%)"),
+    ("within_30", "30日内处理完毕件数"),
+    ("within_30_rate", "30日内处理完毕率(%)"),
+    ("within_60", "60日内处理完毕件数"),
+    ("within_60_rate", "60日内处理完毕率(%)"),
+    ("late", "超过处理时限件数"),
+    ("late_rate", "超过处理时限率(%)"),
+    ("working_days_median", "处理工作日中位数"),
+    ("working_days_p90", "处理工作日第90百分位"),
     ("extended", "延期处理件数"),
     ("extended_twice", "再次延期件数"),
     ("extension_rate", "延期率(%)"),
     ("extension2_rate", "再次延期率(%)"),
     ("notified", "告知处理决定件数"),
+    ("notified_evidence", "留存告知凭证件数"),
+    ("evidence_rate", "告知凭证留存率(%)"),
     ("review_requested", "申请核查件数"),
     ("review_rate", "核查申请率(%)"),
     ("reviewed", "核查完成件数"),
+    ("review_on_time", "核查按时完成件数"),
+    ("review_on_time_rate", "核查按时完成率(%)"),
     ("review_changed", "核查变更原决定件数"),
     ("overturn_rate", "核查变更率(%)"),
     ("mediated", "转调解件数"),
@@ -97,6 +122,17 @@ BREAKDOWN_COLUMNS: list[tuple[str, str]] = [
     ("redress_amount", "赔付金额(元)"),
     ("handling_days_avg", "平均处理天数"),
     ("handling_days_p90", "处理天数第90百分位"),
+    ("within_15", "15日内处理完毕"),
+    ("within_30", "30日内处理完毕"),
+    ("within_60", "60日内处理完毕"),
+    ("late", "超过处理时限"),
+    ("working_days_median", "处理工作日中位数"),
+    ("working_days_p90", "处理工作日第90百分位"),
+    ("notified_evidence", "留存告知凭证"),
+    ("review_on_time", "核查按时完成"),
+    ("review_changed", "核查变更原决定"),
+    ("repeat", "重复投诉"),
+    ("satisfaction_rate", "回访满意率(%)"),
 ]
 BREAKDOWN_SHEETS = {
     "投诉原因": "cause",
@@ -169,6 +205,100 @@ def _row(ws: WriteOnlyWorksheet, values: Sequence[Any], *, bold: bool = False) -
     ws.append([_cell(ws, v, bold=bold) for v in values])
 
 
+def _rate_row(ws: WriteOnlyWorksheet, rate: Any) -> None:
+    printed = rate.printed
+    _row(
+        ws,
+        [
+            RATE_NAMES[rate.unit_label],
+            rate.complaints,
+            rate.denominator_in_units,
+            rate.unit_label,
+            Decimal(printed) if printed != "—" else "—",
+            rate.basis,
+        ],
+    )
+
+
+def _volume_rows(ws: WriteOnlyWorksheet, volume: Any) -> None:
+    _row(
+        ws,
+        [
+            "业务量来源机构",
+            "原保险保费收入(元)",
+            "规模保费(元)",
+            "新单件数",
+            "有效保单件数",
+            "承保人次",
+        ],
+        bold=True,
+    )
+    for row in volume.rows:
+        _row(
+            ws,
+            [
+                row.institution.name,
+                row.premium,
+                row.scale_premium,
+                row.policies,
+                row.policies_in_force,
+                row.insured_persons,
+            ],
+        )
+
+
+def _regulator_sheet(
+    wb: Workbook, *, user: Actor, institution: Institution, period: Period
+) -> None:
+    """Both numerators side by side: the rates, the shares by the regulator's
+    product line and by sector (reporting.selectors.regulator)."""
+    chosen = basis.current()
+    ws = _sheet(wb, SHEETS[6], [30, 12, 14, 10, 10, 36], freeze="A3")
+    _row(ws, ["监管通报口径", institution.name, f"统计期间：{period}"])
+    _row(
+        ws,
+        [
+            "公司类型及分母口径",
+            str(chosen.insurer_label),
+            chosen.premium_label,
+            chosen.policy_label,
+        ],
+    )
+    for numerator in (basis.REGULATOR, basis.ALL):
+        report = regulator_rates(
+            user=user,
+            institution=institution,
+            period=period,
+            numerator=numerator,
+            basis=chosen,
+        )
+        _row(ws, [])
+        _row(ws, ["分子口径", NUMERATOR_TEXT[numerator]], bold=True)
+        if report.undated:
+            _row(ws, ["其中未记录监管接收日期（按本公司接收日期计）", report.undated])
+        _row(
+            ws,
+            ["指标", "投诉件数", "分母", "分母单位", "比率", "分母口径"],
+            bold=True,
+        )
+        for rate in report.rates:
+            _rate_row(ws, rate)
+        _row(ws, ["监管险种", "投诉件数", "占比(%)"], bold=True)
+        for line in report.lines:
+            _row(ws, [line.label, line.complaints, line.share])
+        _row(ws, ["合计", report.total, Decimal("100.00") if report.total else None])
+        _row(ws, ["财产险/人身险", "投诉件数", "占比(%)"], bold=True)
+        for sector in report.sectors:
+            _row(ws, [SECTOR_TEXT[sector.key], sector.complaints, sector.share])
+
+
+NUMERATOR_TEXT = {
+    basis.REGULATOR: "监管转送投诉，按监管机构接收日期所在期间",
+    basis.ALL: "本公司接收的全部投诉，按本公司接收日期所在期间",
+}
+SECTOR_TEXT = {"property": "财产险", "life": "人身险"}
+
+
 def write_regulator_workbook(
     *, user: Actor, institution: Institution, period: Period, stream: IO[bytes]
 ) -> dict[str, int]:
@@ -198,29 +328,16 @@ def _write(
         _row(ws, [label, summary[key]])
     rates, volume = subtree_rates(user=user, institution=institution, period=period)
     _row(ws, [])
-    _row(ws, ["监管通报口径指标", "投诉件数", "分母", "分母单位", "比率"], bold=True)
+    _row(
+        ws,
+        ["监管通报口径指标", "投诉件数", "分母", "分母单位", "比率", "分母口径"],
+        bold=True,
+    )
     for rate in rates:
-        units = rate.denominator_in_units
-        printed = rate.printed
-        _row(
-            ws,
-            [
-                {"亿元": "亿元保费投诉量", "万张": "万张保单投诉量"}.get(
-                    rate.unit_label, "万人次投诉量"
-                ),
-                rate.complaints,
-                units,
-                rate.unit_label,
-                Decimal(printed) if printed != "—" else "—",
-            ],
-        )
+        _rate_row(ws, rate)
+    _row(ws, ["分子口径：统计期间内接收的全部投诉（按本公司接收日期）"])
     _row(ws, [])
-    _row(ws, ["业务量来源机构", "保费收入(元)", "保单件数", "承保人次"], bold=True)
-    for row in volume.rows:
-        _row(
-            ws,
-            [row.institution.name, row.premium, row.policies, row.insured_persons],
-        )
+    _volume_rows(ws, volume)
     counts[SHEETS[0]] = len(SUMMARY_ROWS)
 
     # Business category x product line: complaints received.
@@ -309,6 +426,9 @@ def _write(
                 ended_on,
             ]
 
+    _regulator_sheet(wb, user=user, institution=institution, period=period)
+    counts[SHEETS[6]] = 2
+    write_explanations(wb)
     # The list's rows as XML text (reporting.xlsx_rows): openpyxl's cell per
     # value was most of the workbook's time.
     xlsx_rows.save_with_rows(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 import warnings
 from typing import Any
 from urllib.parse import urlparse
@@ -131,8 +132,9 @@ def send(world: World, persona: str, probe: Probe, side: str = "") -> Any:
     with warnings.catch_warnings():
         # django-axes' admin lists attempts unordered; paging them warns.
         warnings.simplefilter("ignore", UnorderedObjectListWarning)
-        if req.format:
-            return call(req.url, req.data, format=req.format)
+        if req.format:  # the API: every POST carries an Idempotency-Key
+            key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+            return call(req.url, req.data, format=req.format, **key)
         return call(req.url, req.data)
 
 

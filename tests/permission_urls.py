@@ -157,6 +157,8 @@ SIDED = {
     "admin:reporting_compliance",
     "admin:reporting_drilldown",
     "admin:reporting_workbook",
+    "admin:reporting_regulator",
+    "admin:reporting_feedback",
     "complaints:letter",
     "complaints:letter_pdf",
     "complaints:attachment_download",
@@ -371,6 +373,21 @@ def _import_done(world: World, probe: Probe, side: str) -> Request:
     return Request("get", reverse(probe.pattern.key, args=[record.pk]))
 
 
+def _import_job(world: World, probe: Probe, side: str) -> Request:
+    """The page of a background import head office's compliance officer
+    started (only its importer sees it)."""
+    from complaints.models import ImportJob
+
+    job, _created = ImportJob.objects.get_or_create(
+        user=world.users["ho.compliance"],
+        kind=ImportJob.Kind.REGULATOR_TRANSFERS,
+        file_name="监管转送.xlsx",
+        stage=ImportJob.Stage.CHECKED,
+        new=3,
+    )
+    return Request("get", reverse(probe.pattern.key, args=[job.pk]))
+
+
 def _password(world: World, probe: Probe, side: str) -> Request:
     pk = _pk(world, get_user_model(), side)
     return Request("get", reverse(probe.pattern.key, args=[pk]))
@@ -394,6 +411,8 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
     "admin:reporting_compliance": _reporting("admin:reporting_compliance"),
     "admin:reporting_drilldown": _reporting("admin:reporting_drilldown"),
     "admin:reporting_workbook": _reporting("admin:reporting_workbook"),
+    "admin:reporting_regulator": _reporting("admin:reporting_regulator"),
+    "admin:reporting_feedback": _reporting("admin:reporting_feedback"),
     "complaints:letter": _letter,
     "complaints:letter_pdf": _letter,
     "admin:complaints_complaint_reply_template": _reply_template,
@@ -416,7 +435,11 @@ FILLERS: dict[str, Callable[[World, Probe, str], Request]] = {
     "admin:complaints_staffnotice_open": lambda w, p, s: Request(
         "get", reverse(p.pattern.key, args=[MISSING_PK])
     ),
+    "admin:complaints_complaint_import_job": _import_job,
     "intake:status-lookup": _status_lookup,
+    "intake:status-lookup-code": lambda w, p, s: Request(
+        "post", reverse(p.pattern.key), {"number": MISSING_NUMBER}, "json"
+    ),
     "intake:unknown": lambda w, p, s: Request("get", "/api/v1/no-such-endpoint/"),
     "route:admin/(?P<url>.*)$": lambda w, p, s: Request("get", "/admin/no-such-page/"),
     "route:/": lambda w, p, s: Request("get", "/"),

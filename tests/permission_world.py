@@ -42,6 +42,7 @@ from rest_framework.test import APIClient
 from complaints import exports, services
 from complaints.calendar_service import calendar_import_record, calendar_set_day
 from complaints.models import (
+    ApprovalRequest,
     Attachment,
     CalendarDay,
     Code,
@@ -65,9 +66,12 @@ from reporting import services as reporting
 from reporting.models import (
     BusinessVolume,
     ComplaintRootCause,
+    ProductLineMapping,
     QualityCheck,
     QualitySample,
     Rectification,
+    RegulatorFigure,
+    RegulatorLine,
     RootCause,
 )
 from tests.factories import UserFactory
@@ -298,7 +302,7 @@ def _records_of_other_admins(users: dict[str, Any]) -> None:
     # Reference rows get a history row each (the seed migrations write none).
     actor = users["superuser"]
     for index in (0, 1):
-        for model in (Code, RootCause):
+        for model in (Code, RootCause, RegulatorLine, ProductLineMapping):
             row = model.objects.order_by("pk")[index]
             row._history_user = actor  # type: ignore[attr-defined]
             row.save()
@@ -365,6 +369,7 @@ def _walk(
             "facts": f"{side} 车辆被追尾，理赔金额低于定损金额。",
         },
         format="json",
+        HTTP_IDEMPOTENCY_KEY=f"world-{side}",
     )
     assert response.status_code == 201, response.content
     c = Complaint.objects.get(number=response.json()["number"])
@@ -450,6 +455,17 @@ def _walk(
     )
     volume._history_user = compliance  # type: ignore[attr-defined]
     volume.save()
+    figure = RegulatorFigure(
+        institution=institution,
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 9, 30),
+        published_count=1,
+        notice=f"{side}季度通报",
+        published_on=date(2026, 10, 15),
+        entered_by=compliance,
+    )
+    figure._history_user = compliance  # type: ignore[attr-defined]
+    figure.save()
     export = exports.export_record(
         user=compliance, kind="complaints", file_format="csv", filters="", row_count=1
     )
@@ -500,6 +516,7 @@ def _walk(
         # Nothing closed in the quarter is drawn: the case is put in by hand.
         QualityCheck: QualityCheck.objects.create(sample=sample, complaint=c),
         BusinessVolume: volume,
+        RegulatorFigure: figure,
         ExportRecord: export,
         ImportRecord: import_record,
         MailMessage: mail,
@@ -512,9 +529,12 @@ def _walk(
         Code: Code.objects.order_by("pk")[index],
         CalendarDay: CalendarDay.objects.order_by("day")[index],
         RootCause: RootCause.objects.order_by("pk")[index],
+        RegulatorLine: RegulatorLine.objects.order_by("pk")[index],
+        ProductLineMapping: ProductLineMapping.objects.order_by("pk")[index],
         Letter: Letter.objects.filter(complaint=c).order_by("pk")[0],
         InvestigationTask: task,
         Supervision: supervision,
+        ApprovalRequest: ApprovalRequest.objects.filter(complaint=c).order_by("pk")[0],
         ReplyTemplate: template,
         Department: department,
     }

@@ -93,7 +93,7 @@ def test_logging_in_while_the_session_cannot_be_saved_answers_503(
     assert_unavailable(response)
 
 
-def test_any_other_failure_stays_a_plain_500(
+def test_any_other_failure_is_a_500_without_retry(
     web: Any, tianhe_handler: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:

@@ -181,3 +181,31 @@ def test_check_deploy_reports_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_history_pages_keep_to_the_policy(
+    client: Client, tree: Any, sysadmin: Any
+) -> None:
+    """simple-history's list had an inline style: every history page broke
+    the policy (templates/simple_history/object_history_list.html)."""
+    from complaints.services import complaint_register
+    from tests.complaints.conftest import code
+
+    complaint = complaint_register(
+        actor=sysadmin,
+        institution=tree["GDGZTH"],
+        channel=code("channel", "hotline"),
+        complainant_name="林小雨",
+        product_line=code("product_line", "motor"),
+        category=code("category", "claims"),
+        request="要求赔付",
+        facts="理赔金额低于定损金额。",
+    )
+    client.force_login(sysadmin)
+    for url in (
+        f"/admin/complaints/complaint/{complaint.pk}/history/",
+        f"/admin/organisations/institution/{tree['GDGZTH'].pk}/history/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not CSP_BREAKERS.findall(response.text), url

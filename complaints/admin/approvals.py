@@ -116,6 +116,36 @@ class ApprovalRequestAdmin(AuditedHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Part of the case file.
 
+    # --- Read-only fields (a version in the history shows these) -------------------
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        shown = obj is not None and shows_reason(request.user, obj)
+        return [
+            "complaint_number",
+            "kind",
+            "status",
+            "requested_by_name",
+            "requested_at_shown",
+            "reason" if shown else "masked_reason",
+            "decided_by_name",
+            "decided_at",
+            "decision_note" if shown else "masked_note",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("reason"))
+    def masked_reason(self, obj: ApprovalRequest) -> str:
+        return selectors.mask_text(obj.reason)
+
+    @admin.display(description=_("approver's note"))
+    def masked_note(self, obj: ApprovalRequest) -> str:
+        return selectors.mask_text(obj.decision_note)
+
+    @admin.display(description=_("decided by"))
+    def decided_by_name(self, obj: ApprovalRequest) -> str:
+        return selectors.person_name(obj.decided_by)
+
     @admin.display(description=_("complaint"), ordering="complaint__number")
     def complaint_number(self, obj: ApprovalRequest) -> str:
         return obj.complaint.number

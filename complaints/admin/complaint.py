@@ -51,6 +51,7 @@ from complaints.models import Complaint, PersonalDataAccess
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
+from organisations.history_display import ReadableHistoryHelper
 
 WORK_LABELS = {
     "handle": _("Handling"),
@@ -106,6 +107,7 @@ class ComplaintAdmin(
 
     class Media:
         css = {"all": ["complaints/admin.css"]}
+        js = ["complaints/shortcuts.js"]
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
@@ -140,6 +142,11 @@ class ComplaintAdmin(
                 "import-regulator/done/<str:record_id>/",
                 wrap(self.import_regulator_done_view),
                 name="{}_{}_import_regulator_done".format(*info),
+            ),
+            path(
+                "import-job/<str:job_id>/",
+                wrap(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
             ),
             path(
                 "import-organisation/<str:kind>/",
@@ -478,9 +485,11 @@ def _title(shown: desk.Line | None) -> Any:
     return shown.label
 
 
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
-    """The history's diffs with personal fields masked (as on the change form)."""
+class MaskedHistoryHelper(ReadableHistoryHelper):
+    """The history's diffs with personal fields masked (as on the change form),
+    then in words like every history page."""
 
     def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
-        value = super().prepare_delta_change_value(change, value)
-        return selectors.masked(change.field, value)
+        return super().prepare_delta_change_value(
+            change, selectors.masked(change.field, value)
+        )

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
-from complaints import selectors, services
+from complaints import refusals, selectors, services
 from complaints.approvals import WHO_APPROVES
 from complaints.exceptions import STALE
 from complaints.forms import (
@@ -64,6 +64,7 @@ SERVICES: dict[str, Callable[..., Any]] = {
     "recuse": services.recusal_declare,
     "correspondence": services.correspondence_record,
     "attachment": services.attachment_add,
+    "new_facts": services.correspondence_mark_new_facts,
     "record_redress": services.complaint_record_redress,
     "record_callback": services.complaint_record_callback,
     "record_proceeding_outcome": services.routing_record_outcome,
@@ -72,11 +73,12 @@ SERVICES: dict[str, Callable[..., Any]] = {
 LOCKED_HERE = {"pause", "resume", "recuse", "record_proceeding_outcome"}
 # Adding to the case file overwrites nothing, so a concurrent change is no reason
 # to refuse it.
-CASE_FILE = {"correspondence", "attachment"}
+CASE_FILE = {"correspondence", "attachment", "new_facts"}
 LABELS = {
     **ACTION_LABELS,
     "correspondence": _("Record correspondence"),
     "attachment": _("Upload attachment"),
+    "new_facts": _("Record new facts"),
 }
 TEMPLATE_DIR = "admin/complaints/complaint"
 
@@ -128,7 +130,7 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "timeline": complaint_timeline(complaint, user=user),
             "file_actions": [
                 (LABELS[name], reverse(act, args=[complaint.pk, name]))
-                for name in ("correspondence", "attachment")
+                for name in ("correspondence", "attachment", "new_facts")
             ]
             if may_file
             else [],
@@ -264,6 +266,9 @@ class ComplaintWorkbenchViews(admin.ModelAdmin):
             "form": form,
             "action": action,
             "offered": offered,
+            "refusal": ""
+            if offered
+            else refusals.refusal(action, complaint, request.user),
             "change_url": self._change_url(complaint),
             "media": self.media + form.media,
         }

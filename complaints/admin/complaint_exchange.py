@@ -37,12 +37,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import exports, imports, org_import, services
-from complaints.models import Complaint, ExportRecord, ImportRecord
+from complaints import (
+    exports,
+    import_jobs,
+    imports,
+    org_import,
+    services,
+    spreadsheets,
+)
+from complaints.models import Complaint, ExportRecord, ImportJob, ImportRecord
 from organisations import permissions as P
 
 TEMPLATE = "admin/complaints/complaint/import_regulator.html"
 DONE_TEMPLATE = "admin/complaints/complaint/import_regulator_done.html"
+JOB_TEMPLATE = "admin/complaints/complaint/import_job.html"
 TEMPLATE_FILE_NAME = "监管转送投诉导入模板.xlsx"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "complaints_regulator_import"
@@ -211,6 +219,7 @@ class ComplaintExchangeViews(admin.ModelAdmin):
             done_url=lambda record: reverse(
                 "admin:complaints_complaint_import_regulator_done", args=[record.pk]
             ),
+            job_kind=ImportJob.Kind.REGULATOR_TRANSFERS,
         )
 
     def import_regulator_template_view(self, request: HttpRequest) -> HttpResponse:
@@ -285,7 +294,47 @@ class ComplaintExchangeViews(admin.ModelAdmin):
                 actor=request.user, kind=kind, filename=name, content=content
             ),
             done_url=changelist_url,
+            job_kind=kind,
         )
+
+    def import_job_view(self, request: HttpRequest, job_id: str) -> HttpResponse:
+        """A background import's progress, its check's result and its
+        confirmation. Only its importer sees it; anyone else gets what a
+        missing one gives."""
+        job = None
+        if job_id.isdigit():
+            job = ImportJob.objects.filter(
+                pk=int(job_id), user_id=request.user.pk or 0
+            ).first()
+        if job is None:
+            raise Http404(P.NOT_FOUND)
+        if request.method == "POST" and "confirm" in request.POST:
+            try:
+                import_jobs.import_job_confirm(actor=request.user, job=job)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            return redirect(request.path)
+        if job.kind == ImportJob.Kind.REGULATOR_TRANSFERS:
+            back = reverse("admin:complaints_complaint_import_regulator")
+            done = job.record and reverse(
+                "admin:complaints_complaint_import_regulator_done",
+                args=[job.record.pk],
+            )
+        else:
+            back = reverse(
+                "admin:complaints_complaint_import_organisation", args=[job.kind]
+            )
+            model = {org_import.INSTITUTIONS: "institution"}.get(job.kind, "membership")
+            done = reverse(f"admin:organisations_{model}_changelist")
+        context = self._import_context(
+            request,
+            title=_("Import in the background"),
+            job=job,
+            back_url=back,
+            done_url=done if job.stage == ImportJob.Stage.DONE else None,
+        )
+        return TemplateResponse(request, JOB_TEMPLATE, context)
 
     def _import_context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         return {
@@ -305,9 +354,12 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         preview: Callable[[Any], Any],
         commit: Callable[[str, bytes], tuple[Any, Any]],
         done_url: str | Callable[[Any], str],
+        job_kind: str,
     ) -> HttpResponse:
         """Upload shows the preview; only a fully valid file is kept (spooled for
-        this session) and offered for confirmation, which re-validates and commits."""
+        this session) and offered for confirmation, which re-validates and commits.
+        A file of more rows than a request may read goes to the task worker
+        (complaints.import_jobs) once its first rows passed the header check."""
         if request.method == "POST" and "confirm" in request.POST:
             return self._import_confirm(
                 request, context, template, session_key, commit, done_url
@@ -324,12 +376,28 @@ class ComplaintExchangeViews(admin.ModelAdmin):
                 return TemplateResponse(request, template, context)
             content = upload.read()
             try:
-                rows = imports.read_rows(filename=upload.name, content=content)
-                result = preview(rows)
+                rows, more = spreadsheets.head_rows(
+                    filename=upload.name,
+                    content=content,
+                    rows=import_jobs.inline_rows(),
+                )
+                # The header and the first rows, checked here when read.
+                result = preview(rows) if rows else None
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error("file", message)
                 return TemplateResponse(request, template, context)
+            if more:
+                job = import_jobs.import_job_start(
+                    actor=request.user,
+                    kind=job_kind,
+                    filename=upload.name,
+                    content=content,
+                )
+                return redirect(
+                    reverse("admin:complaints_complaint_import_job", args=[job.pk])
+                )
+            assert result is not None
             if result.is_valid:
                 token = _spool_save(content)
                 request.session[session_key] = {"token": token, "name": upload.name}

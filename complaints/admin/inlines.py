@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import letters, selectors
+from complaints import badges, letters, selectors
 from complaints.models import (
     ApprovalRequest,
     Attachment,
@@ -66,7 +66,7 @@ REGISTRATION_FIELDSETS = _fieldsets(
     ),
     (
         _("Flags"),
-        "regulator_reference regulator_office regulator_due"
+        "regulator_reference regulator_office | regulator_received_on regulator_due"
         " | is_group is_vulnerable media_risk is_repeat is_major",
     ),
 )
@@ -100,7 +100,7 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
     (
         _("Deadlines"),
         _rows(
-            "clock_start accepted_at | legal_due internal_due due_on"
+            "clock_start accepted_at | legal_due internal_due"
             " | due_provisional extension_level | paused_since paused_days"
         ),
     ),
@@ -132,11 +132,13 @@ SECTIONS: list[tuple[Any, list[tuple[str, ...]]]] = [
     ),
     (_("End"), _rows("withdrawn_on closed_at archived_at anonymised_at")),
 ]
+# Fields drawn by a method of ComplaintFormLayout rather than as stored.
+SHOWN_AS = {"due_provisional": "calendar_missing"}
 ALWAYS_SHOWN = {
     field
     for row in _rows(
         "number status channel received_at institution handler complainant_name"
-        " phone product_line category request facts legal_due due_on"
+        " phone product_line category request facts legal_due"
     )
     for field in row
 }
@@ -259,11 +261,19 @@ class ExtensionInline(ReadOnlyInline):
         "previous_due",
         "new_due",
         "reason",
-        "requested_by",
-        "approved_by",
+        "requester",
+        "approver",
         "created_at",
     ]
     select_related = ("requested_by", "approved_by")
+
+    @admin.display(description=_("requested by"))
+    def requester(self, obj: Extension) -> str:
+        return selectors.person_name(obj.requested_by)
+
+    @admin.display(description=_("approved by"))
+    def approver(self, obj: Extension) -> str:
+        return selectors.person_name(obj.approved_by)
 
 
 class PauseInline(ReadOnlyInline):
@@ -400,7 +410,7 @@ class ApprovalInline(ReadOnlyInline):
     masked_reason = _masked("reason", ApprovalRequest, selectors.mask_text)
     masked_note = _masked("decision_note", ApprovalRequest, selectors.mask_text)
 
-    @admin.display(description=_("request"))
+    @admin.display(description=_("approval"))
     def open_request(self, obj: ApprovalRequest) -> str:
         if not obj.pk:
             return ""
@@ -473,6 +483,7 @@ class ComplaintFormLayout(admin.ModelAdmin):
                 fields = [f for f in row if f in ALWAYS_SHOWN or _filled(obj, f)]
                 if masked:
                     fields = [PERSONAL_FIELDS.get(f, f) for f in fields]
+                fields = [SHOWN_AS.get(f, f) for f in fields]
                 if fields:
                     shown.append(tuple(fields) if len(fields) > 1 else fields[0])
             if shown:
@@ -483,6 +494,11 @@ class ComplaintFormLayout(admin.ModelAdmin):
         if obj is None:
             return []
         return flatten_fieldsets(self.get_fieldsets(request, obj))
+
+    @admin.display(description=_("calendar missing"))
+    def calendar_missing(self, obj: Complaint) -> str:
+        """A problem, drawn as one (not the boolean's green tick)."""
+        return badges.provisional_badge() if obj.due_provisional else "—"
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         if obj is None:

@@ -17,12 +17,25 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import jobs, services
+from complaints import jobs, notice_kinds, services
 from complaints.models import Notification, PersonalDataAccess
 from organisations import permissions
 
 N = Notification
 VIA = "complaint__institution"
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kind of notice by its name, never its code (complaints.notice_kinds)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return notice_kinds.kind_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -59,7 +72,7 @@ def _mask(address: str) -> str:
 
 _FIELDS = (
     "complaint",
-    "kind",
+    "kind_label",
     "audience",
     "channel",
     "recipient",
@@ -82,7 +95,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "complaint",
-        "kind",
+        "kind_label",
         "audience",
         "channel",
         "shown_address",
@@ -91,7 +104,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
     ]
-    list_filter = [StateFilter, "channel", "audience", "kind"]
+    list_filter = [StateFilter, "channel", "audience", KindFilter]
     search_fields = ["complaint__number", "subject"]
     list_select_related = ["complaint__institution", "recipient"]
     date_hierarchy = "created_at"
@@ -99,6 +112,10 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["retry_now", "mark_printed"]
     fields = _FIELDS
     readonly_fields = _FIELDS
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj: Notification) -> str:
+        return notice_kinds.kind_label(obj.kind)
 
     # --- Who sees what ----------------------------------------------------
     def _is_system_admin(self, request: HttpRequest, action: str = "view") -> bool:

@@ -10,6 +10,7 @@ from complaints.models.codes import Code as Code
 from complaints.models.complaint import OPEN_STATUSES as OPEN_STATUSES
 from complaints.models.complaint import Complaint as Complaint
 from complaints.models.exchange import ExportRecord as ExportRecord
+from complaints.models.exchange import ImportJob as ImportJob
 from complaints.models.exchange import ImportRecord as ImportRecord
 from complaints.models.letters import Letter as Letter
 from complaints.models.privacy import LIST_SURFACES as LIST_SURFACES
@@ -21,6 +22,7 @@ from complaints.models.records import Notification as Notification
 from complaints.models.records import Pause as Pause
 from complaints.models.records import Recusal as Recusal
 from complaints.models.reply_templates import ReplyTemplate as ReplyTemplate
+from complaints.models.transfer import RegulatorTransfer as RegulatorTransfer
 from complaints.models.workbench import CaseWatch as CaseWatch
 from complaints.models.workbench import InternalNote as InternalNote
 from complaints.models.workbench import SavedView as SavedView

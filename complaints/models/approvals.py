@@ -147,7 +147,7 @@ class ApprovalRequest(models.Model):
         REFUSE_MEDIATION = "refuse_mediation", _("Refuse to take part in mediation")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 

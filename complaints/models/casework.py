@@ -5,9 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.audit import SealedHistory
+from organisations.text import VisibleText
 
 
-class InvestigationTask(models.Model):
+class InvestigationTask(VisibleText, models.Model):
     """A question the handler sends to a department or a person (claims,
     underwriting, the agent's team) with a date for the answer; the answer
     comes back into the case file (Measures art. 10; R23)."""
@@ -119,7 +120,7 @@ class InvestigationTask(models.Model):
         return self.status == self.Status.OPEN
 
 
-class Supervision(models.Model):
+class Supervision(VisibleText, models.Model):
     """A manager's supervision (督办) of a case: an instruction and the date by
     which it is to be acted on; shown to the handler until it is ended."""
 

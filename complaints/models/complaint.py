@@ -13,6 +13,7 @@ from complaints.constraints import validate_constraints
 from complaints.models import derived
 from complaints.models.audit import SealedHistory
 from organisations.models import Institution
+from organisations.text import VisibleText
 
 
 class Status(models.TextChoices):
@@ -87,7 +88,7 @@ REGULATOR_REFERENCE_TAKEN = _(
 )
 
 
-class Complaint(ConcurrentTransitionMixin, models.Model):
+class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     """A consumer complaint (or an item reclassified out of the complaint clock).
 
     Status moves only through the transitions below, each driven by one service

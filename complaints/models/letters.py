@@ -5,9 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.audit import SealedHistory
+from organisations.text import VisibleText
 
 
-class Letter(models.Model):
+class Letter(VisibleText, models.Model):
     """A letter to the complainant as it was sent (Measures art. 21, C10, C21).
 
     Written once, when its step happens (complaints.services.letters), from the

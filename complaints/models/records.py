@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.audit import SealedHistory
+from organisations.text import VisibleText
 
 
 class ContactMethod(models.TextChoices):
@@ -17,7 +18,7 @@ class ContactMethod(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Correspondence(models.Model):
+class Correspondence(VisibleText, models.Model):
     """One contact with the complainant, either way (part of the case file)."""
 
     class Direction(models.TextChoices):
@@ -71,7 +72,7 @@ class Correspondence(models.Model):
         return f"{self.get_direction_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class Attachment(models.Model):
+class Attachment(VisibleText, models.Model):
     """Evidence and documents; stored privately, downloaded through a checked view."""
 
     class Kind(models.TextChoices):
@@ -117,7 +118,7 @@ class Attachment(models.Model):
         return f"{self.complaint} #{self.pk}"
 
 
-class Extension(models.Model):
+class Extension(VisibleText, models.Model):
     """An approved extension of the decision limit (Measures art. 18)."""
 
     complaint = models.ForeignKey(
@@ -161,7 +162,7 @@ class Extension(models.Model):
         return f"{self.complaint} +{self.level}"
 
 
-class Pause(models.Model):
+class Pause(VisibleText, models.Model):
     """Time spent on outside appraisal, testing or valuation (Measures art. 18):
     not counted, provided the complainant is told."""
 
@@ -193,7 +194,7 @@ class Pause(models.Model):
         return f"{self.complaint} {self.started_on}"
 
 
-class Recusal(models.Model):
+class Recusal(VisibleText, models.Model):
     """A person with a direct interest in the case does not handle it (回避)."""
 
     complaint = models.ForeignKey(
@@ -265,6 +266,16 @@ class Notification(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
+    # The formal letter of the same step (complaints.services.letters): an
+    # e-mail carries its PDF.
+    letter = models.ForeignKey(
+        "complaints.Letter",
+        verbose_name=_("letter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
     dedup_key = models.CharField(max_length=120, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
@@ -273,6 +284,20 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     failed_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+
+    # What was queued, to whom, is part of the sealed case file (C10, C21); the
+    # delivery columns change as send_notifications works and are not history.
+    history = SealedHistory(
+        excluded_fields=[
+            "next_attempt_at",
+            "claimed_at",
+            "sent_at",
+            "attempts",
+            "last_error",
+            "failed_at",
+        ],
+        no_db_index=["recipient"],
+    )
 
     class Meta:
         verbose_name = _("notification")

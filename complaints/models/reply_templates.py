@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organisations.models import Institution
+from organisations.text import VisibleText
 
 
-class ReplyTemplate(models.Model):
+class ReplyTemplate(VisibleText, models.Model):
     """Text a handler writes again and again, kept by compliance: a decision
     or a reply, for a business category and an outcome, with placeholders from
     a fixed list (complaints.placeholders) filled in on the server."""

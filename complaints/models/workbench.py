@@ -127,7 +127,8 @@ class InternalNote(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return self.text[:50]
+        # Not the text: it may carry personal data, and titles are not masked.
+        return f"{self.complaint} #{self.pk}"
 
 
 class SavedView(models.Model):

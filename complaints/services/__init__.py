@@ -57,6 +57,9 @@ from complaints.services.privacy import (
 from complaints.services.privacy import personal_data_exported as personal_data_exported
 from complaints.services.privacy import personal_data_shown as personal_data_shown
 from complaints.services.records import attachment_add as attachment_add
+from complaints.services.records import (
+    correspondence_mark_new_facts as correspondence_mark_new_facts,
+)
 from complaints.services.records import correspondence_record as correspondence_record
 from complaints.services.records import recusal_declare as recusal_declare
 from complaints.services.records import validate_upload as validate_upload

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import evidence
 from complaints.deadlines import add_working_days
 from complaints.exceptions import ComplaintError
 from complaints.models import Complaint
 from complaints.models.complaint import REDRESS_PAYABLE
-from complaints.services._common import lock, save
+from complaints.services._common import lock, require_may_act, save
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
 
@@ -61,6 +62,7 @@ def complaint_record_redress(
     or completes the record; the history keeps every version."""
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "record_redress")
     if c.status not in REDRESS_PAYABLE:
         raise ComplaintError(REDRESS_NOT_DECIDED, code="not_decided")
     errors: dict[str, Any] = {}
@@ -70,6 +72,7 @@ def complaint_record_redress(
         errors["redress_method"] = REDRESS_METHOD
     if errors:
         raise ComplaintError(errors)
+    evidence.not_in_future(paid_on, "redress_paid_on", _("The payment"))
     decided_on = timezone.localdate(c.decided_at) if c.decided_at else None
     _not_before("redress_paid_on", paid_on, decided_on, REDRESS_DATE)
     c.redress_amount, c.redress_paid_on = amount, paid_on
@@ -105,6 +108,7 @@ def complaint_record_callback(
 
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "record_callback")
     if c.status != S.CLOSED:
         raise ComplaintError(CALLBACK_NOT_CLOSED, code="not_closed")
     if c.callback_at is not None and (c.satisfaction or 0) >= 1:
@@ -119,6 +123,7 @@ def complaint_record_callback(
     caller = (called_by or "").strip() or person_name(actor)
     if not caller:
         raise ComplaintError({"callback_by": CALLBACK_CALLER})
+    evidence.not_in_future(occurred_at, "callback_at", _("The callback"))
     closed_on = timezone.localdate(c.closed_at) if c.closed_at else None
     _not_before(
         "callback_at", timezone.localdate(occurred_at), closed_on, CALLBACK_DATE

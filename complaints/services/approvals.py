@@ -32,7 +32,13 @@ from complaints.models import (
 from complaints.notifications import queue_complainant_notice, queue_staff_alert
 from complaints.selectors import person_name
 from complaints.services import routing as routing_service
-from complaints.services._common import lock, refresh_deadlines, refuse_unless, save
+from complaints.services._common import (
+    lock,
+    refresh_deadlines,
+    refuse_unless,
+    require_may_act,
+    save,
+)
 from complaints.services.aftercare import schedule_callback
 from complaints.services.notices import notify_staff
 from organisations import permissions as P
@@ -162,6 +168,7 @@ def approval_request(
     record.)"""
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "request_approval")
     if kind not in (K.EXTENSION_1, K.EXTENSION_2, K.REFUSE_MEDIATION):
         raise ComplaintError({"kind": REASON_REQUIRED})
     return approval_file(c, actor, kind, reason)
@@ -179,6 +186,8 @@ def approval_decide(
     req.complaint = c
     if not P.has(actor, P.VIEW, c.institution):
         raise P.NotFound(P.NOT_FOUND)
+    # The one guard (frozen file, withdrawal, 回避) before the approval rules.
+    require_may_act(c, actor, "decide_approval")
     problem = approvals.decide_problem(actor, req)
     if problem:
         raise PermissionDenied(problem)
@@ -263,32 +272,26 @@ def _refuse_mediation(c: C, req: ApprovalRequest, approver: Any) -> None:
 
 
 # --- Staff notices -----------------------------------------------------------------
-# The one place the approvers and the requester are told (by e-mail through the
-# outbox today; the workbench's staff notifications hook in here).
+# The one place the approvers and the requester are told of a request.
 def notify_approvers(req: ApprovalRequest) -> int:
-    approvers = list(approvals.eligible_approvers(req))
-    # In the application too, linking to the request's decide page (the
-    # e-mail is the one queued here).
-    notify_staff(
+    """In the application and by e-mail (the workbench's staff notices), with
+    the link to the request's page where it is decided."""
+
+    written = notify_staff(
         complaint=req.complaint,
         kind=StaffNotice.Kind.APPROVAL,
-        users=approvers,
+        users=approvals.eligible_approvers(req),
         actor=req.requested_by,
         url=reverse("admin:complaints_approvalrequest_change", args=[req.pk]),
-        event=f"request{req.pk}",
-        text=str(req.get_kind_display()),
-        email=False,
+        event=f"approval-{req.pk}",
+        text=f"{req.get_kind_display()}：{req.reason}",
+        watchers=False,
     )
-    return queue_staff_alert(
-        req.complaint,
-        "approval_requested",
-        approvers,
-        request=req,
-        requester=person_name(req.requested_by),
-    )
+    return len(written)
 
 
 def notify_requester(req: ApprovalRequest) -> int:
+    """The requester hears the decision and the approver's note by e-mail."""
     return queue_staff_alert(
         req.complaint,
         "approval_decided",

@@ -27,9 +27,7 @@ from complaints.models import Complaint, InvestigationTask, Notification, Superv
 from complaints.models.complaint import ENDED
 from complaints.notifications import render_notice
 from complaints.selectors import person_name
-from complaints.services._common import lock
-from complaints.services.letters import require_not_archived
-from complaints.services.lifecycle import conflict_problem
+from complaints.services._common import lock, require_may_act
 from organisations import permissions as P
 from organisations.models import Department
 
@@ -159,7 +157,7 @@ def task_send(
     c = lock(complaint)
     if not may_send_tasks(actor, c):
         P.require(actor, P.HANDLE, c.institution)
-    require_not_archived(c)
+    require_may_act(c, actor, "task_send")
     if (department is None) == (assignee is None):
         raise ComplaintError({"assignee": ONE_RECEIVER})
     if (
@@ -229,7 +227,7 @@ def task_answer(
     t = _locked_task(task, actor)
     if not may_answer_task(actor, t):
         raise PermissionDenied(NOT_THE_RECEIVER)
-    require_not_archived(t.complaint)
+    require_may_act(t.complaint, actor, "task_answer")
     if not t.is_open:
         raise ComplaintError(TASK_NOT_OPEN, code="task_not_open")
     t.status, t.answer = T.Status.ANSWERED, answer
@@ -256,7 +254,7 @@ def task_withdraw(
         t.requested_by_id == actor.pk or P.has(actor, P.HANDLE, t.complaint.institution)
     ):
         raise PermissionDenied(NOT_THE_SENDER)
-    require_not_archived(t.complaint)
+    require_may_act(t.complaint, actor, "task_withdraw")
     if not t.is_open:
         raise ComplaintError(TASK_NOT_OPEN, code="task_not_open")
     t.status, t.withdrawn_reason = T.Status.WITHDRAWN, reason
@@ -280,12 +278,9 @@ def supervision_start(
     instruction = _text(instruction, "instruction")
     c = lock(complaint)
     P.require(actor, P.ASSIGN, c.institution)
-    require_not_archived(c)
+    require_may_act(c, actor, "supervise")
     if c.status in ENDED:
         raise ComplaintError(NOT_IN_PROGRESS, code="not_in_progress")
-    conflict = conflict_problem(c, actor)
-    if conflict:
-        raise PermissionDenied(conflict)
     _not_before_today(due_on)
     now = timezone.now()
     running = Supervision.objects.select_for_update().filter(
@@ -319,7 +314,7 @@ def supervision_end(*, complaint: Complaint, actor: Any, note: str) -> Supervisi
     note = _text(note, "end_note")
     c = lock(complaint)
     P.require(actor, P.ASSIGN, c.institution)
-    require_not_archived(c)
+    require_may_act(c, actor, "end_supervision")
     running = (
         Supervision.objects.select_for_update()
         .filter(complaint=c, ended_at__isnull=True)

@@ -102,6 +102,23 @@ def letter_attach_pdf(*, letter: Letter) -> Letter:
     return locked
 
 
+def letter_attachment(*, letter: Letter) -> tuple[str, bytes, str]:
+    """(file name, content, MIME type) of the letter for an e-mail: its stored
+    PDF (stored now if the job has not done it yet; rendered without storing
+    for an archived case file). Where the PDF cannot be made (README: the
+    system packages), the letter as sent goes as an HTML file instead, so the
+    complainant still receives the letter itself."""
+    try:
+        if not letter.pdf and letter.complaint.status != Complaint.Status.ARCHIVED:
+            letter = letter_attach_pdf(letter=letter)
+        data = letter.pdf.read() if letter.pdf else letters.render_pdf(letter)
+    except letters.PdfUnavailable:
+        logger.warning("Letter %s e-mailed as HTML: no PDF renderer", letter.pk)
+        name = letters.pdf_filename(letter).removesuffix(".pdf") + ".html"
+        return name, letters.render_html_file(letter).encode(), "text/html"
+    return letters.pdf_filename(letter), data, "application/pdf"
+
+
 def letters_render_missing_pdfs(*, dry_run: bool = False, limit: int = 500) -> int:
     """Attach the PDF of every letter that has none yet (open case files only);
     how many were (or, with `dry_run`, would be) rendered. Idempotent."""

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import deadlines
+from complaints import deadlines, evidence
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
 from complaints.models import (
@@ -30,8 +30,15 @@ from complaints.models import (
     StaffNotice,
 )
 from complaints.notifications import queue_complainant_notice
-from complaints.services._common import lock, refuse_unless, save, start
+from complaints.services._common import (
+    lock,
+    refuse_unless,
+    require_may_act,
+    save,
+    start,
+)
 from complaints.services.aftercare import schedule_callback
+from complaints.services.independence import review_problem
 from complaints.services.notices import case_url, notify_staff
 from complaints.services.routing import (
     NOT_STANDING_ROUTE,
@@ -197,6 +204,7 @@ def complaint_assign(
     problem = handler_problem(c, handler)
     if problem:
         raise ComplaintError({"handler": problem})
+    require_may_act(c, actor, "assign")
     c.assign()
     c.handler = handler
     save(
@@ -299,9 +307,6 @@ def complaint_approve(
     c = start(complaint, actor, P.APPROVE, "approve", expected_version=expected_version)
     if c.drafted_by_id == actor.pk:
         raise PermissionDenied(E.FOUR_EYES)
-    conflict = conflict_problem(c, actor)
-    if conflict:
-        raise PermissionDenied(conflict)
     c.approve()
     c.approved_by = actor
     c.decided_at = timezone.now()
@@ -348,6 +353,18 @@ def complaint_notify_decision(
     the written decision with the routes of redress goes out through the outbox."""
     _require_text(summary, "summary")
     c = start(complaint, actor, P.HANDLE, "notify", expected_version=expected_version)
+    evidence.check_event(c, occurred_at, "occurred_at", _("The notice"))
+    evidence.not_before(
+        occurred_at, c.decided_at, "occurred_at", _("The notice"), _("the decision")
+    )
+    evidence.not_in_future(received_on, "received_on", _("The day of receipt"))
+    evidence.not_before(
+        received_on,
+        occurred_at,
+        "received_on",
+        _("The day of receipt"),
+        _("the notice was sent"),
+    )
     c.notify()
     c.notified_at = occurred_at
     c.decision_received_on = received_on or timezone.localdate(occurred_at)
@@ -381,6 +398,15 @@ def complaint_request_review(
     if upper is None:
         raise ComplaintError(E.NO_UPPER_LEVEL, code="no_upper_level")
     refuse_unless(c, "request_review")
+    require_may_act(c, actor, "request_review")
+    evidence.check_event(c, applied_on, "applied_on", _("The review application"))
+    evidence.not_before(
+        applied_on,
+        c.notified_at,
+        "applied_on",
+        _("The review application"),
+        _("the decision notice"),
+    )
     calendar = DatabaseCalendar()
     received = c.decision_received_on or timezone.localdate(c.notified_at)
     window_end = deadlines.review_application_due(received, calendar)
@@ -430,12 +456,11 @@ def complaint_complete_review(
         if not P.has(actor, P.VIEW, c.institution):
             raise P.NotFound(P.NOT_FOUND)
         raise PermissionDenied(E.REVIEWER_NOT_UPPER % {"institution": upper})
-    if took_part(c, actor):
-        raise PermissionDenied(E.REVIEWER_INVOLVED)
-    conflict = conflict_problem(c, actor)
-    if conflict:
-        raise PermissionDenied(conflict)
     refuse_unless(c, "complete_review")
+    require_may_act(c, actor, "complete_review")
+    problem = review_problem(c, actor, upper)
+    if problem:
+        raise PermissionDenied(problem)
     c.complete_review()
     c.review_result, c.review_text = result, text
     c.reviewer, c.reviewed_at = actor, timezone.now()
@@ -463,6 +488,15 @@ def complaint_notify_review(
     if not (P.has(actor, P.REVIEW, upper) or P.has(actor, P.HANDLE, c.institution)):
         P.require(actor, P.HANDLE, c.institution)
     refuse_unless(c, "notify_review")
+    require_may_act(c, actor, "notify_review")
+    evidence.check_event(c, occurred_at, "occurred_at", _("The notice"))
+    evidence.not_before(
+        occurred_at,
+        c.reviewed_at,
+        "occurred_at",
+        _("The notice"),
+        _("the review decision"),
+    )
     c.notify_review()
     c.closed_at = occurred_at
     schedule_callback(c)
@@ -493,6 +527,14 @@ def complaint_refer_to_mediation(
         P.HANDLE,
         "refer_to_mediation",
         expected_version=expected_version,
+    )
+    evidence.check_event(c, referred_on, "referred_on", _("The referral"))
+    evidence.not_before(
+        referred_on,
+        c.notified_at,
+        "referred_on",
+        _("The referral"),
+        _("the decision notice"),
     )
     c.refer_to_mediation()
     c.mediation_body, c.mediation_referred_on, c.mediation_note = (
@@ -596,6 +638,7 @@ def complaint_withdraw(
     c = start(complaint, actor, P.HANDLE, "withdraw", expected_version=expected_version)
     if received_on < c.received_on:
         raise ComplaintError({"received_on": E.WITHDRAWAL_DATE})
+    evidence.check_event(c, received_on, "received_on", _("The withdrawal"))
     c.withdraw()
     c.withdrawn_on = received_on
     c.closed_at = timezone.now()

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import evidence
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
 from complaints.models import (
@@ -24,7 +25,7 @@ from complaints.models import (
     Correspondence,
     Recusal,
 )
-from complaints.services._common import lock, save
+from complaints.services._common import lock, require_may_act, save
 from complaints.services.schedule import restart_clock
 from organisations import permissions as P
 
@@ -61,6 +62,8 @@ def correspondence_record(
         raise ComplaintError({"summary": E.REASON_REQUIRED})
     c = lock(complaint)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "correspondence")
+    evidence.check_event(c, occurred_at, "occurred_at", _("The correspondence"))
     entry = Correspondence(
         complaint=c,
         direction=direction,
@@ -112,6 +115,7 @@ def attachment_add(
 ) -> Attachment:
     c = lock(complaint)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "attachment")
     validate_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -147,8 +151,11 @@ def recusal_declare(
     c = lock(complaint)
     if user != actor:
         P.require(actor, P.ASSIGN, c.institution)
+        require_may_act(c, actor, "recuse")
     else:
+        # Stepping aside is open to the conflicted person themselves.
         P.require(actor, P.VIEW, c.institution)
+        require_may_act(c, None, "recuse")
     recusal = Recusal.objects.filter(complaint=c, user=user).first()
     if recusal is None:
         recusal = Recusal(complaint=c, user=user, reason=reason, declared_by=actor)
@@ -159,3 +166,40 @@ def recusal_declare(
         c.handler = None
         save(c, actor, _("Handler recused: %(reason)s") % {"reason": reason})
     return recusal
+
+
+NOT_INBOUND = gettext_lazy(
+    "Only something the complainant sent brings new facts: choose an inbound "
+    "entry of this complaint's file."
+)
+CLOCK_STOPPED = gettext_lazy(
+    "The decision clock of this complaint is no longer running: new facts no "
+    "longer restart it."
+)
+
+
+@transaction.atomic
+def correspondence_mark_new_facts(
+    *, complaint: Complaint, actor: Any, entry: Correspondence
+) -> Correspondence:
+    """Record that an inbound entry already in the file (a threaded e-mail, a
+    message through the API, a merged repeat complaint) brought new facts or
+    grounds: the limit restarts from the day it was received, not the day it
+    was marked (Measures art. 18)."""
+    c = lock(complaint)
+    P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "new_facts")
+    found = Correspondence.objects.filter(pk=entry.pk, complaint=c).first()
+    if found is None or found.direction != Correspondence.Direction.INBOUND:
+        raise ComplaintError({"entry": NOT_INBOUND})
+    if c.status not in OPEN_STATUSES:
+        raise ComplaintError(CLOCK_STOPPED, code="not_open")
+    if not found.new_facts:
+        found.new_facts = True
+        found._history_user = actor  # type: ignore[attr-defined]
+        found._change_reason = _("Marked as new facts")  # type: ignore[attr-defined]
+        found.save()
+    from django.utils import timezone
+
+    restart_clock(c, actor, timezone.localdate(found.occurred_at))
+    return found

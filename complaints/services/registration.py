@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from complaints import evidence, identifiers
 from complaints import exceptions as E
-from complaints import identifiers
 from complaints.exceptions import ComplaintError
-from complaints.models import Code, Complaint, NumberCounter
+from complaints.models import Code, Complaint, NumberCounter, RegulatorTransfer
 from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
 from complaints.services._common import refresh_deadlines, save
 from organisations import permissions
@@ -116,6 +116,7 @@ def complaint_register(
     received_at: datetime | None = None,
     subject_institution: Institution | None = None,
     permission: str = permissions.HANDLE,
+    regulator_received_on: date | None = None,
     **fields: Any,
 ) -> Complaint:
     """Register a complaint in its initial state; every channel comes through here.
@@ -126,6 +127,7 @@ def complaint_register(
     """
     permissions.require(actor, permission, institution)
     received_at = received_at or timezone.now()
+    evidence.not_in_future(received_at, "received_at", _("The receipt"))
     complaint = Complaint(
         institution=institution,
         channel=channel,
@@ -148,8 +150,24 @@ def complaint_register(
     if in_person and complaint.complainant_count >= MAJOR_COMPLAINANTS:
         complaint.is_major = True
     _validate(complaint)
+    _validate_regulator_receipt(complaint, regulator_received_on)
     refresh_deadlines(complaint)
     complaint.number = next_number(complaint.received_on.year)
+    saved = _save_registered(complaint, actor)
+    if regulator_received_on is not None:
+        transfer = RegulatorTransfer(
+            complaint=saved,
+            regulator_received_on=regulator_received_on,
+            recorded_by=actor,
+        )
+        transfer._history_user = actor  # type: ignore[attr-defined]
+        transfer._change_reason = _("Registered")  # type: ignore[attr-defined]
+        transfer.full_clean()
+        transfer.save()
+    return saved
+
+
+def _save_registered(complaint: Complaint, actor: Any) -> Complaint:
     if not complaint.regulator_reference:
         return save(complaint, actor, _("Registered"))
     try:
@@ -164,3 +182,25 @@ def complaint_register(
         raise ComplaintError(
             {"regulator_reference": REGULATOR_REFERENCE_TAKEN}
         ) from exc
+
+
+def _validate_regulator_receipt(c: Complaint, day: date | None) -> None:
+    """The regulator received a transfer before the insurer did, and never on a
+    day to come (dates of real events are evidence)."""
+    if day is None:
+        return
+    if not c.regulator_reference:
+        raise ComplaintError(
+            {"regulator_received_on": E.REGULATOR_RECEIPT_WITHOUT_REFERENCE}
+        )
+    if day > timezone.localdate():
+        raise ComplaintError({"regulator_received_on": E.REGULATOR_RECEIPT_IN_FUTURE})
+    if day > c.received_on:
+        raise ComplaintError(
+            {
+                "regulator_received_on": ComplaintError(
+                    E.REGULATOR_RECEIPT_AFTER_OURS,
+                    params={"received": c.received_on.isoformat()},
+                )
+            }
+        )

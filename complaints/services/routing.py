@@ -22,7 +22,7 @@ from complaints.exceptions import ComplaintError
 from complaints.models import ApprovalRequest, Code, Complaint, Correspondence, Routing
 from complaints.notifications import queue_complainant_notice
 from complaints.selectors import person_name
-from complaints.services._common import lock, refuse_unless, save
+from complaints.services._common import lock, refuse_unless, require_may_act, save
 from organisations import permissions as P
 
 C = Complaint
@@ -284,6 +284,7 @@ def routing_record_outcome(
     to, recorded when the insurer learns of it (R43)."""
     c = lock(complaint)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "route_outcome")
     routing = (
         c.routings.filter(kind=RK.PROCEEDING, applied_at__isnull=False)
         .order_by("-applied_at")

@@ -8,14 +8,33 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from complaints import evidence, identifiers
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
 from complaints.models import OPEN_STATUSES, ApprovalRequest, Complaint, Pause
 from complaints.notifications import queue_complainant_notice
-from complaints.services._common import lock, refresh_deadlines, save
+from complaints.services._common import (
+    lock,
+    refresh_deadlines,
+    require_may_act,
+    save,
+)
 from complaints.workdays import DatabaseCalendar
 from organisations import permissions as P
+
+PAUSE_UNTOLD = gettext_lazy(
+    "The clock stops for an appraisal only when the complainant is told "
+    "(Measures art. 18), and this complaint has no e-mail, mobile number or "
+    "postal address to tell them through. Record a contact first (correct "
+    "the registration), then pause."
+)
+
+
+def has_channel(c: Complaint) -> bool:
+    """Whether a notice can reach the complainant: e-mail, SMS or post."""
+    return bool(c.email.strip() or identifiers.sms_number(c.phone) or c.address.strip())
 
 
 def _require_open(c: Complaint) -> None:
@@ -41,6 +60,7 @@ def complaint_extend(
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)
     _require_open(c)
+    require_may_act(c, actor, "extend")
     if level not in (1, 2):
         raise ComplaintError({"level": E.EXTENSION_MAX})
     kind = (
@@ -62,8 +82,12 @@ def complaint_pause(
     c = lock(complaint)
     P.require(actor, P.HANDLE, c.institution)
     _require_open(c)
+    require_may_act(c, actor, "pause")
     if c.paused_since:
         raise ComplaintError(E.ALREADY_PAUSED, code="already_paused")
+    evidence.check_event(c, started_on, "started_on", _("The pause"))
+    if not has_channel(c):
+        raise ComplaintError(PAUSE_UNTOLD, code="no_channel")
     pause = Pause(
         complaint=c, started_on=started_on, body=body, reason=reason, recorded_by=actor
     )
@@ -79,10 +103,12 @@ def complaint_pause(
 def complaint_resume(*, complaint: Complaint, actor: Any, ended_on: date) -> Pause:
     c = lock(complaint)
     P.require(actor, P.HANDLE, c.institution)
+    require_may_act(c, actor, "resume")
     if not c.paused_since:
         raise ComplaintError(E.NOT_PAUSED, code="not_paused")
     if ended_on < c.paused_since:
         raise ComplaintError({"ended_on": E.PAUSE_DATES})
+    evidence.check_event(c, ended_on, "ended_on", _("The end of the pause"))
     pause = c.pauses.get(ended_on__isnull=True)
     pause.ended_on = ended_on
     pause._history_user = actor  # type: ignore[attr-defined]

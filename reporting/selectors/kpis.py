@@ -36,6 +36,15 @@ for a period not yet over):
   not paused then (complaints.deadline_terms: the workbench's overdue); the ageing
   buckets split it by days past the deadline (1-5, 6-15, 16-30, over 30).
 - handling days: average and 90th percentile over the concluded.
+- within 15 / 30 / 60: concluded with handling_days at most 15, 30, 60
+  (calendar days, Measures art. 18's three limits); late: concluded after the
+  deadline; each / concluded.
+- working days: median and 90th percentile over the concluded of the working
+  days after receipt up to the end (tables.WorkingDays, the stored calendar).
+- notified with evidence: decisions notified in P whose case file holds an
+  attachment of kind "notice sent" or "call recording" / decisions notified.
+- review on time: reviews completed in P by their review_due / reviews
+  completed in P.
 - extension rate (first, second): concluded with extension_level >= 1 (>= 2)
   / concluded.
 - review request rate: decisions notified in P with a review (核查) application
@@ -68,7 +77,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -159,6 +170,17 @@ def _reviewed(w: Window) -> Q:
     return _at("reviewed_at", w)
 
 
+def _notice_evidence() -> Any:
+    """The case file holds proof that the decision reached the complainant: a
+    notice as delivered (signed receipt, postal record) or a call recording."""
+    from complaints.models import Attachment
+
+    return Attachment.objects.filter(
+        complaint=OuterRef("pk"),
+        kind__in=[Attachment.Kind.NOTICE, Attachment.Kind.RECORDING],
+    )
+
+
 def _reached(w: Window) -> Q:
     return _at("callback_at", w) & Q(satisfaction__gte=1)
 
@@ -186,6 +208,20 @@ METRICS: dict[str, tuple[Any, Callable[[Window], Q]]] = {
         _("Concluded late"),
         lambda w: _concluded(w) & Q(ended_on__gt=F("statutory_due")),
     ),
+    # Measures art. 18: 15 days, 30 with one extension, 60 with two; counted
+    # here in calendar days from receipt (handling_days).
+    "within_15": (
+        _("Concluded within 15 days"),
+        lambda w: _concluded(w) & Q(handling_days__lte=15),
+    ),
+    "within_30": (
+        _("Concluded within 30 days"),
+        lambda w: _concluded(w) & Q(handling_days__lte=30),
+    ),
+    "within_60": (
+        _("Concluded within 60 days"),
+        lambda w: _concluded(w) & Q(handling_days__lte=60),
+    ),
     "open_at_end": (_("Open at period end"), _open_at_end),
     "overdue_open": (_("Overdue open"), _overdue_by(1, None)),
     "overdue_1_5": (_("1-5 days overdue"), _overdue_by(1, 5)),
@@ -201,11 +237,19 @@ METRICS: dict[str, tuple[Any, Callable[[Window], Q]]] = {
         lambda w: _concluded(w) & Q(extension_level__gte=2),
     ),
     "notified": (_("Decisions notified"), _notified),
+    "notified_evidence": (
+        _("Decisions notified with evidence"),
+        lambda w: _notified(w) & Q(Exists(_notice_evidence())),
+    ),
     "review_requested": (
         _("Review requested"),
         lambda w: _notified(w) & Q(review_applied_on__isnull=False),
     ),
     "reviewed": (_("Reviews completed"), _reviewed),
+    "review_on_time": (
+        _("Reviews completed on time"),
+        lambda w: _reviewed(w) & Q(reviewed_at__date__lte=F("review_due")),
+    ),
     "review_changed": (
         _("Reviews overturned or varied"),
         lambda w: _reviewed(w) & Q(review_result__in=_REVIEW_CHANGED),
@@ -227,6 +271,10 @@ METRICS: dict[str, tuple[Any, Callable[[Window], Q]]] = {
         _("Regulator-transferred"),
         lambda w: _on("received_on", w) & ~Q(regulator_reference=""),
     ),
+    "not_transferred": (
+        _("Not transferred by the regulator"),
+        lambda w: _on("received_on", w) & Q(regulator_reference=""),
+    ),
     "callbacks": (_("Callbacks reaching the complainant"), _reached),
     "satisfied": (
         _("Satisfied callbacks"),
@@ -239,6 +287,12 @@ RATES: dict[str, tuple[str, str]] = {
     "on_time_rate": ("on_time", "concluded"),
     "extension_rate": ("extended", "concluded"),
     "extension2_rate": ("extended_twice", "concluded"),
+    "within_15_rate": ("within_15", "concluded"),
+    "within_30_rate": ("within_30", "concluded"),
+    "within_60_rate": ("within_60", "concluded"),
+    "late_rate": ("late", "concluded"),
+    "evidence_rate": ("notified_evidence", "notified"),
+    "review_on_time_rate": ("review_on_time", "reviewed"),
     "review_rate": ("review_requested", "notified"),
     "overturn_rate": ("review_changed", "reviewed"),
     "mediation_rate": ("mediated", "notified"),
@@ -340,6 +394,8 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
         row[name] = percent(row.get(num), row.get(den))
     row["handling_days_avg"] = _tenth(row.get("handling_days_avg"))
     row["handling_days_p90"] = _tenth(row.get("handling_days_p90"))
+    row["working_days_median"] = _tenth(row.get("working_days_median"))
+    row["working_days_p90"] = _tenth(row.get("working_days_p90"))
     row["satisfaction_avg"] = _tenth(row.get("satisfaction_avg"))
     row["redress_amount"] = (row.get("redress_amount") or Decimal(0)).quantize(
         Decimal("0.01")

@@ -21,7 +21,7 @@ list (kpis.complaints_behind) and the monthly trend agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -29,6 +29,7 @@ from django.db import connections
 from django.db.models import Case, CharField, F, Func, IntegerField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
+from complaints.workdays import DatabaseCalendar
 from organisations.models import Institution
 from reporting.periods import Period
 from reporting.selectors.kpis import (
@@ -132,7 +133,7 @@ def _per_complaint(
             complaints_in(user, institution)
             .filter(metric_q("concluded", w))
             .annotate(**keys)
-            .values(*keys, "handling_days")
+            .values(*keys, "received_on", "ended_on")
             .order_by()
         )
         sql, params = qs.query.sql_with_params()
@@ -217,17 +218,57 @@ def _grouped(figures: Rows, concluded: Rows, by: Sequence[str]) -> Groups:
             # SQLite sums decimals as floats.
             row["redress_amount"] = Decimal(str(row["redress_amount"]))
         out[(dim, key)] = row
-    days = _q("handling_days")
-    counts: dict[tuple[str, Any], dict[int, int]] = {}
+    pair = f"{_q('received_on')}, {_q('ended_on')}"
+    counts: dict[tuple[str, Any], dict[tuple[date, date], int]] = {}
     for dim, key, row in _per_group(
-        concluded, by, f"{days}, COUNT(*) AS n", pg=pg, also=days
+        concluded, by, f"{pair}, COUNT(*) AS n", pg=pg, also=pair
     ):
-        counts.setdefault((dim, key), {})[row["handling_days"]] = row["n"]
+        dates = (_as_date(row["received_on"]), _as_date(row["ended_on"]))
+        counts.setdefault((dim, key), {})[dates] = row["n"]
+    calendar = WorkingDays()
     for group, row in out.items():
-        row["handling_days_p90"] = percentile_of_counts(
-            counts.get(group, {}), Decimal("0.9")
-        )
+        pairs = counts.get(group, {})
+        calendar_days: dict[int, int] = {}
+        working: dict[int, int] = {}
+        for (received, ended), n in pairs.items():
+            days = (ended - received).days
+            calendar_days[days] = calendar_days.get(days, 0) + n
+            work = calendar.between(received, ended)
+            working[work] = working.get(work, 0) + n
+        row["handling_days_p90"] = percentile_of_counts(calendar_days, Decimal("0.9"))
+        row["working_days_median"] = percentile_of_counts(working, Decimal("0.5"))
+        row["working_days_p90"] = percentile_of_counts(working, Decimal("0.9"))
     return out
+
+
+def _as_date(value: Any) -> date:
+    # SQLite hands a date read through a CTE back as its text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+class WorkingDays:
+    """Working days after receipt up to and including the end (the day of
+    receipt is not counted, as for the deadlines), on the stored calendar; a
+    day of a year not loaded counts by its weekday."""
+
+    def __init__(self) -> None:
+        self.calendar = DatabaseCalendar()
+        self._cache: dict[tuple[date, date], int] = {}
+
+    def is_workday(self, day: date) -> bool:
+        known = self.calendar.is_workday(day)
+        return day.weekday() < 5 if known is None else known
+
+    def between(self, received: date, ended: date) -> int:
+        key = (received, ended)
+        if key not in self._cache:
+            days = (ended - received).days
+            self._cache[key] = sum(
+                1
+                for i in range(1, days + 1)
+                if self.is_workday(received + timedelta(days=i))
+            )
+        return self._cache[key]
 
 
 def _per_group(

@@ -23,11 +23,13 @@ from operator import or_
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Institution
+from reporting import basis as B
 from reporting.models import BusinessVolume
 from reporting.periods import Period
-from reporting.rates import Rate, normalised_rates
+from reporting.rates import PERSON_UNIT, POLICY_UNIT, PREMIUM_UNIT, Rate
 from reporting.selectors.kpis import complaints_in, metric_q, window
 
 
@@ -37,6 +39,16 @@ class Volume:
     policies: int | None = None
     insured_persons: int | None = None
     rows: list[BusinessVolume] = field(default_factory=list)
+    scale_premium: Decimal | None = None
+    policies_in_force: int | None = None
+
+    def total(self, column: str) -> Any:
+        """The sum of `column` (a BusinessVolume field) over the rows; None
+        when a row lacks it: part of a sum would understate the denominator."""
+        values = [getattr(r, column) for r in self.rows]
+        if not values or any(v is None for v in values):
+            return None
+        return sum(values)
 
 
 def business_volume(*, institution: Institution, period: Period) -> Volume:
@@ -59,18 +71,22 @@ def business_volume(*, institution: Institution, period: Period) -> Volume:
     if not highest:
         return Volume()
     persons = [r.insured_persons for r in highest if r.insured_persons is not None]
-    return Volume(
+    volume = Volume(
         premium=sum((r.premium for r in highest), Decimal(0)),
         policies=sum(r.policies for r in highest),
         insured_persons=sum(persons) if persons else None,
         rows=highest,
     )
+    volume.scale_premium = volume.total("scale_premium")
+    volume.policies_in_force = volume.total("policies_in_force")
+    return volume
 
 
 def subtree_rates(
     *, user: Any, institution: Institution, period: Period
 ) -> tuple[list[Rate], Volume]:
-    """The three published rates of the subtree and the volume behind them."""
+    """The published rates of the subtree (all complaints by receipt, on the
+    basis the settings choose) and the volume behind them."""
     volume = business_volume(institution=institution, period=period)
     received = complaints_in(user, institution).filter(
         metric_q("received", window(period))
@@ -80,10 +96,45 @@ def subtree_rates(
             Q(institution__path__startswith=r.institution.path) for r in volume.rows
         )
         received = received.filter(reduce(or_, covered))
-    rates = normalised_rates(
-        complaints=received.count(),
-        premium=volume.premium,
-        policies=volume.policies,
-        insured_persons=volume.insured_persons,
-    )
+    rates = basis_rates(complaints=received.count(), volume=volume, basis=B.current())
     return rates, volume
+
+
+def basis_rates(*, complaints: int, volume: Volume, basis: B.Basis) -> list[Rate]:
+    """The published rates on the chosen basis, each naming it."""
+    premium = volume.total(basis.premium_column) if volume.rows else None
+    policies = volume.total(basis.policy_column) if volume.rows else None
+    rates = [
+        Rate(
+            "per_premium",
+            str(_("Complaints per 100 million yuan of premium")),
+            "亿元",
+            complaints,
+            Decimal(premium) if premium else None,
+            PREMIUM_UNIT,
+            basis.premium_label,
+        ),
+        Rate(
+            "per_policies",
+            str(_("Complaints per 10,000 policies")),
+            "万张",
+            complaints,
+            Decimal(policies) if policies else None,
+            POLICY_UNIT,
+            basis.policy_label,
+        ),
+    ]
+    if basis.per_person:
+        persons = volume.total(B.PERSONS[0]) if volume.rows else None
+        rates.append(
+            Rate(
+                "per_persons",
+                str(_("Complaints per 10,000 insured persons")),
+                "万人次",
+                complaints,
+                Decimal(persons) if persons else None,
+                PERSON_UNIT,
+                str(B.PERSONS[1]),
+            )
+        )
+    return rates

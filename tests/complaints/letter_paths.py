@@ -151,7 +151,7 @@ class Walk:
                 complaint=c,
                 actor=r,
                 method="letter",
-                occurred_at=datetime.fromisoformat(f"2026-{day}T15:00:00+08:00"),
+                occurred_at=datetime.fromisoformat(f"2026-{day}T09:30:00+08:00"),
                 summary="邮寄核查决定书",
             ),
         )

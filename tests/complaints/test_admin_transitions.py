@@ -91,7 +91,7 @@ def at(
                     complaint=c,
                     actor=h,
                     method="phone",
-                    occurred_at=datetime(2026, 3, 16, 15, 0, tzinfo=SHANGHAI),
+                    occurred_at=datetime(2026, 3, 17, 8, 0, tzinfo=SHANGHAI),
                     summary="电话告知",
                 ),
             ),
@@ -307,7 +307,11 @@ def test_approve_by_the_drafter_is_refused(
     )
     client.force_login(gz_manager)
     page = client.get(act_url(c, "approve"))
-    assert 'class="cd-notice"' in page.content.decode()  # not offered, still tried
+    # Not offered: the reason and who can instead, no live button; a forced
+    # POST is still refused by the service.
+    shown = page.content.decode()
+    assert 'id="refusal"' in shown
+    assert 'id="perform"' not in shown
     response = act(client, c, "approve", note="")
     assert response.status_code == 200
     assert errors(response) == [translated(response, E.FOUR_EYES)]

@@ -546,6 +546,12 @@ def test_the_pages_speak_chinese(
 def test_the_dashboard_figures_come_from_the_recorded_steps(
     client: Any, closed: Complaint, tianhe_handler: Any, gd_manager: Any
 ) -> None:
+    url = "/admin/reporting/dashboard/manager/?institution=GD&period=2026Q2"
+    client.force_login(gd_manager)
+    before = client.get(url).context["summary"]
+    assert (before["redress_paid"], before["callbacks"]) == (0, 0)
+    assert before["satisfaction_rate"] is None
+
     client.force_login(tianhe_handler)
     act(
         client,
@@ -565,14 +571,21 @@ def test_the_dashboard_figures_come_from_the_recorded_steps(
         note="满意",
     )
     client.force_login(gd_manager)
-    url = "/admin/reporting/dashboard/manager/?institution=GD&period=2026Q2"
-    summary = client.get(url).context["summary"]
+    response = client.get(url)
+    summary = response.context["summary"]
     assert (summary["redress_paid"], summary["redress_amount"]) == (
         1,
         Decimal("1800.50"),
     )
     assert (summary["callbacks"], summary["satisfied"]) == (1, 1)
     assert summary["satisfaction_rate"] == Decimal("100.00")
+    cards = response.content.decode()
+    assert "Redress paid" in cards
+    assert "¥1800.50" in cards
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已支付补偿" in zh
+    assert "¥1800.50" in zh
+    assert "满意度" in zh
 
 
 def test_values_outside_the_lists_are_refused_by_field(

@@ -22,7 +22,9 @@ from complaints.models import (
     Extension,
     Letter,
     Notification,
+    StaffNotice,
 )
+from complaints.selectors import person_name
 from complaints.services import approvals as approval_service
 from organisations.models import Membership
 from organisations.permissions import NotFound
@@ -31,6 +33,7 @@ from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 K = ApprovalRequest.Kind
+QUEUE = "/admin/complaints/approvalrequest/"
 R = Membership.Role
 
 
@@ -94,7 +97,10 @@ def test_first_extension_takes_effect_only_when_a_manager_approves(
     assert not complainant_notices(c, "extension")
     assert list(approvals.pending_for(manager)) == [req]
     assert not approvals.pending_for(tianhe_handler).exists()
-    alert = Notification.objects.get(kind="approval_requested", recipient=manager)
+    notice = StaffNotice.objects.get(recipient=manager, complaint=c)
+    assert (notice.kind, notice.url) == ("approval", f"{QUEUE}{req.pk}/change/")
+    assert not StaffNotice.objects.filter(recipient=tianhe_handler).exists()
+    alert = Notification.objects.get(kind="staff_approval", recipient=manager)
     assert c.number in alert.subject
 
     before = c.history.count()
@@ -194,7 +200,9 @@ def test_a_conflicted_manager_approves_nothing(
     before = snapshot(accepted)
     with pytest.raises(PermissionDenied) as exc:
         svc.approval_decide(request=req, actor=gz_manager, approve=True, note="同意")
-    assert str(exc.value) == str(approvals.CONFLICTED)
+    # The one guard on every act (services._common) refuses it, saying why.
+    assert str(exc.value).startswith(person_name(gz_manager))
+    assert "回避" in str(exc.value)
     assert snapshot(accepted) == before
 
 
@@ -211,6 +219,7 @@ def test_a_conflicted_manager_approves_nothing(
         ("GD", "gd_senior", False),  # senior_manager held at a province, not HO
         ("GD", "gd_manager", False),
         ("GD", "senior", True),
+        ("GDGZ", "gd_senior", False),  # nor is it a manager of the upper level
     ],
 )
 def test_second_extension_by_the_upper_level_or_head_office_senior_manager(
@@ -377,6 +386,8 @@ def test_a_rejection_returns_the_request_with_the_reason(
 
 
 # --- Refusing mediation: compliance approves ------------------------------------
+# After the decision notice (2026-03-18): dates are evidence.
+@time_machine.travel(datetime(2026, 3, 19, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_refusing_mediation_needs_compliance_approval(
     at: Any, tianhe_handler: Any, gz_manager: Any, ho_compliance: Any
 ) -> None:
@@ -385,7 +396,7 @@ def test_refusing_mediation_needs_compliance_approval(
         complaint=c,
         actor=tianhe_handler,
         body="广东保险纠纷调解中心",
-        referred_on=date(2026, 3, 10),
+        referred_on=date(2026, 3, 19),
     )
     req = svc.complaint_record_mediation_outcome(
         complaint=c, actor=tianhe_handler, outcome="declined", note="该纠纷已由法院立案"

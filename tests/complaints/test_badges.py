@@ -60,7 +60,10 @@ def test_each_state_reads_as_the_handler_expects() -> None:
         assert "regulator&#x27;s feedback date" in regulator
         none = deadline_badge(_d(due=None, legal=None, provisional=True))
         assert none.startswith('<span class="cd-badge cd-none">—</span>')
-        assert ">calendar missing<" in none
+        # A problem drawn as a warning, never a green tick.
+        assert 'class="cd-badge cd-provisional"' in none
+        assert "⚠ calendar missing<" in none
+        assert "icon-yes" not in none
     with translation.override("zh-hans"):
         red = deadline_badge(
             _d(state="red", working_days_left=None, legal_days_left=-3)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 from complaints.models import Complaint, Notification
 from complaints.services import (
@@ -43,7 +44,9 @@ def test_registration_to_archive(
         decision_text="按定损金额补足差额，其余请求不予支持，理由如下……",
         cause=code("cause", "claim_amount"),
     )
-    c = complaint_approve(complaint=c, actor=gz_manager)
+    # Decided before the notice below is dated (dates are evidence).
+    with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=SHANGHAI)):
+        c = complaint_approve(complaint=c, actor=gz_manager)
     c = complaint_notify_decision(
         complaint=c,
         actor=tianhe_handler,

@@ -45,7 +45,7 @@ def preview_of(importer: Any, rows: list[list[Any]]) -> Any:
         ("险种代码", " 交强险 ", "product_line", "motor"),
         ("险种代码", "MOTOR", "product_line", "motor"),  # the code, any case
         ("险种代码", "Motor", "product_line", "motor"),  # the English label
-        ("险种代码", "重疾险", "product_line", "health"),
+        ("险种代码", "重疾险", "product_line", "critical_illness"),
         ("险种代码", "意外伤害保险（短期）", "product_line", "st_accident"),
         ("险种代码", "意外伤害保险(短期)", "product_line", "st_accident"),  # ASCII ()
         ("业务类别代码", "理赔纠纷", "category", "claims"),

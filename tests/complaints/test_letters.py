@@ -77,9 +77,8 @@ def test_every_notice_kind_has_its_letter() -> None:
     notices = {p.stem for p in (TEMPLATES / "notices").glob("*.txt")}
     staff_only = {
         *("due_soon", "overdue", "callback_due", "callback_overdue"),
-        *("task_sent", "task_answered", "supervised"),
-        *("approval_requested", "approval_decided", "task_overdue"),
-        "staff_notice",  # complaints.services.notices: work that finds the person
+        *("task_sent", "task_answered", "task_overdue", "supervised"),
+        *("approval_requested", "approval_decided", "staff_notice"),
     }
     assert notices - staff_only == set(letters.LETTER_KINDS)
     for kind in letters.LETTER_KINDS:

@@ -115,7 +115,10 @@ def test_search_stays_within_the_list_query_budget(
     for term in (REFERENCE, "123号", "RC20260300", "粤A12345", "13900002222"):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(LIST, {"q": term}).status_code == 200
-        assert len(queries) <= LIST_QUERY_BUDGET, term
+        # The list's budget is of reads; the one write is the personal-data
+        # access log (as tests/complaints/test_changelist_scale.py counts).
+        reads = [q for q in queries if "personaldataaccess" not in q["sql"]]
+        assert len(reads) <= LIST_QUERY_BUDGET, term
 
 
 @pytest.mark.skipif(

@@ -286,3 +286,62 @@ def test_the_outbox_list_costs_the_same_for_more_rows(
         complaint_accept(complaint=register(tianhe_handler), actor=tianhe_handler)
 
     assert queries() == few
+
+
+# --- The letter goes with its e-mail notice ----------------------------------------
+def test_an_e_mailed_notice_carries_its_letter_as_pdf(
+    accepted: Complaint, tianhe_handler: Any
+) -> None:
+    by_channel = rows(accepted)
+    letter = by_channel[N.Channel.EMAIL].letter
+    assert letter is not None
+    assert letter.kind == "acceptance"
+    assert by_channel[N.Channel.SMS].letter == letter  # the same step's letter
+    assert not letter.pdf
+
+    deliver(now=NOW)
+
+    (email,) = mail.outbox
+    ((name, data, mimetype),) = email.attachments
+    assert (name, mimetype) == (
+        f"{accepted.number}-01-投诉受理通知书.pdf",
+        "application/pdf",
+    )
+    assert data.startswith(b"%PDF")
+    letter.refresh_from_db()
+    assert letter.pdf.read() == data  # stored with the letter as it was sent
+    (sms,) = LoggingSmsBackend.outbox
+    assert "pdf" not in sms.text.lower()
+
+
+def test_without_a_pdf_renderer_the_letter_goes_as_html(
+    accepted: Complaint, monkeypatch: Any
+) -> None:
+    from complaints import letters
+
+    def missing(letter: Any) -> bytes:
+        raise letters.PdfUnavailable("cannot load library 'pango'")
+
+    monkeypatch.setattr(letters, "render_pdf", missing)
+    result = deliver(now=NOW)
+    assert (result.sent, result.retry_later) == (2, 0)
+    (email,) = mail.outbox
+    ((name, data, mimetype),) = email.attachments
+    assert (name, mimetype) == (
+        f"{accepted.number}-01-投诉受理通知书.html",
+        "text/html",
+    )
+    html = data.decode() if isinstance(data, bytes) else data  # text is decoded
+    letter = rows(accepted)[N.Channel.EMAIL].letter
+    assert letter.content in html
+    assert "林小雨" in html
+
+
+def test_staff_alerts_carry_no_letter(accepted: Complaint, tianhe_handler: Any) -> None:
+    complaint_assign(complaint=accepted, actor=tianhe_handler, handler=tianhe_handler)
+    sweep(today=date(2026, 3, 13))  # due soon
+    deliver(now=NOW)
+    alert = next(m for m in mail.outbox if m.to == [tianhe_handler.email])
+    assert alert.attachments == []
+    notice = next(m for m in mail.outbox if m.to == ["lin@example.com"])
+    assert len(notice.attachments) == 1

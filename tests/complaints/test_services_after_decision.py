@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -19,12 +20,16 @@ from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import OPEN_STATUSES, Complaint, Notification
+from complaints.selectors import person_name
+from complaints.services._common import ACTOR_RECUSED
+from complaints.transitions import ACTION_LABELS
 from organisations.models import Membership
 from organisations.permissions import NotFound
 from organisations.services import membership_grant
 from tests.approval_steps import approve
 from tests.complaints.test_services_transitions import (
     CALLS,
+    STEP_AT,
     assert_notice,
     assert_one_change,
 )
@@ -71,7 +76,9 @@ def test_no_review_above_head_office(register: Any, persona: Any) -> None:
     c = register(ho, institution="HO")
     for action in ("accept", "assign", "propose_decision"):
         c = CALLS[action](c, ho)
-    c = CALLS["notify"](CALLS["approve"](c, persona("senior")), ho)
+    with time_machine.travel(STEP_AT["approve"]):
+        c = CALLS["approve"](c, persona("senior"))
+    c = CALLS["notify"](c, ho)
     assert "申请核查" not in Notification.objects.filter(kind="decision")[0].body
     with pytest.raises(NotFound):  # outside the scope: not even the reason
         CALLS["request_review"](c, persona("xihu_handler"))
@@ -105,12 +112,14 @@ def test_reviewer_who_took_part_is_refused(
     if involvement != "handler":
         c = svc.complaint_assign(complaint=c, actor=m, handler=h)
     drafter = insider if involvement == "handler" else h
-    c = CALLS["approve"](CALLS["propose_decision"](c, drafter), m)
+    with time_machine.travel(STEP_AT["approve"]):
+        c = CALLS["approve"](CALLS["propose_decision"](c, drafter), m)
     c = CALLS["request_review"](CALLS["notify"](c, h), h)
 
     with pytest.raises(PermissionDenied) as exc:
         CALLS["complete_review"](c, insider)
-    assert str(exc.value) == str(E.REVIEWER_INVOLVED)
+    assert str(exc.value).startswith(f"{person_name(insider)} acted on this case (")
+    assert "may not decide its review (核查)" in str(exc.value)
     assert CALLS["complete_review"](c, persona("gd_reviewer")).status == S.REVIEWED
 
 
@@ -119,7 +128,11 @@ def test_a_recused_reviewer_cannot_review(at: Any, persona: Any) -> None:
     svc.recusal_declare(complaint=c, actor=reviewer, user=reviewer, reason="同学关系")
     with pytest.raises(PermissionDenied) as exc:
         CALLS["complete_review"](c, reviewer)
-    assert str(exc.value) == E.HANDLER_RECUSED % {"user": reviewer}
+    assert str(exc.value) == ACTOR_RECUSED % {
+        "user": person_name(reviewer),
+        "action": ACTION_LABELS["complete_review"],
+        "institution": c.institution,
+    }
 
 
 def test_reviewer_not_at_the_upper_level_is_refused(at: Any, persona: Any) -> None:

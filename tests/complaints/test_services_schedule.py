@@ -38,6 +38,8 @@ def notices(c: Complaint, kind: str) -> list[Notification]:
     return list(Notification.objects.filter(complaint=c, kind=kind).order_by("channel"))
 
 
+# The events below are recorded after they happened.
+@time_machine.travel(datetime(2026, 3, 22, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_pause_for_appraisal_shifts_the_deadline_by_the_paused_days(
     accepted: Any, tianhe_handler: Any
 ) -> None:
@@ -106,6 +108,8 @@ def record(c: Complaint, actor: Any, **fields: Any) -> Any:
     return svc.correspondence_record(complaint=c, actor=actor, **{**values, **fields})
 
 
+# The events below are recorded after they happened.
+@time_machine.travel(datetime(2026, 3, 22, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_new_facts_restart_the_clock_from_the_day_received(
     accepted: Any, tianhe_handler: Any
 ) -> None:
@@ -124,6 +128,8 @@ def test_new_facts_restart_the_clock_from_the_day_received(
     assert "2026-03-15" in c.history.latest().history_change_reason
 
 
+# The events below are recorded after they happened.
+@time_machine.travel(datetime(2026, 3, 22, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_new_facts_during_a_pause_count_the_pause_only_from_the_restart(
     accepted: Any, tianhe_handler: Any
 ) -> None:
@@ -152,10 +158,13 @@ def test_new_facts_during_a_pause_count_the_pause_only_from_the_restart(
     [
         {"new_facts": False},
         {"direction": "out"},
-        {"occurred_at": datetime(2026, 3, 5, 10, 0, tzinfo=SHANGHAI)},  # before receipt
+        # Received on the day the clock started: it does not move.
+        {"occurred_at": datetime(2026, 3, 6, 18, 0, tzinfo=SHANGHAI)},
     ],
-    ids=["no_new_facts", "outbound", "dated_before_the_clock"],
+    ids=["no_new_facts", "outbound", "dated_on_the_clock_start"],
 )
+# The events below are recorded after they happened.
+@time_machine.travel(datetime(2026, 3, 22, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_other_correspondence_leaves_the_clock(
     accepted: Any, tianhe_handler: Any, fields: dict[str, Any]
 ) -> None:
@@ -197,6 +206,7 @@ def test_an_edited_calendar_day_moves_the_deadline(
     assert register(tianhe_handler).legal_due == date(2026, 3, 24)
 
 
+@time_machine.travel(datetime(2026, 12, 21, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_a_deadline_in_an_unloaded_year_is_provisional(
     register: Any, tianhe_handler: Any
 ) -> None:

@@ -17,6 +17,9 @@ from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import Complaint, Notification
+from complaints.selectors import person_name
+from complaints.services._common import ACTOR_IS_SUBJECT, ACTOR_RECUSED
+from complaints.transitions import ACTION_LABELS
 from organisations.models import Membership
 from tests.approval_steps import approve
 from tests.complaints.conftest import code
@@ -182,7 +185,8 @@ def test_ineligible_handler_is_refused(
     h, manager = persona("tianhe_handler"), persona("gz_manager")
     subject = {"subject_staff_user": h, "subject_staff": "陈晓敏"}
     c = register(h, **(subject if problem == "subject" else {}))
-    c = svc.complaint_accept(complaint=c, actor=h)
+    # The staff member complained about takes no action: a colleague accepts.
+    c = svc.complaint_accept(complaint=c, actor=persona("gz_handler"))
     candidate = persona("xihu_handler") if problem == "other_branch" else h
     if problem == "recused":
         svc.recusal_declare(complaint=c, actor=h, user=h, reason="投诉人系本人亲属")
@@ -259,10 +263,14 @@ def test_a_conflicted_manager_cannot_approve(
         c = CALLS[action](c, h)
     if conflict == "recused":
         svc.recusal_declare(complaint=c, actor=m, user=m, reason="与投诉人系亲属")
-    message = E.HANDLER_RECUSED if conflict == "recused" else E.HANDLER_IS_SUBJECT
+    message = ACTOR_RECUSED if conflict == "recused" else ACTOR_IS_SUBJECT
     with pytest.raises(PermissionDenied) as exc:
         CALLS["approve"](c, m)
-    assert str(exc.value) == message % {"user": m}
+    assert str(exc.value) == message % {
+        "user": person_name(m),
+        "action": ACTION_LABELS["approve"],
+        "institution": c.institution,
+    }
     assert CALLS["approve"](c, persona("gd_manager")).status == S.DECIDED
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from complaints import exceptions as E
@@ -189,12 +190,29 @@ TRIER = {"approve": "gd_manager", "return_for_rework": "gd_manager"}
 TRIER["complete_review"] = "gd_reviewer"
 
 
+# When the walk takes the steps whose time the later dated steps follow: the
+# decision before its notice (NOTIFIED_AT), the review before its notice.
+# Dates are evidence: a notice dated before the decision is refused.
+STEP_AT = {
+    "accept": datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI),
+    "assign": datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI),
+    "propose_decision": datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI),
+    "approve": datetime(2026, 3, 16, 9, 0, tzinfo=SHANGHAI),
+    "complete_review": datetime(2026, 4, 8, 9, 0, tzinfo=SHANGHAI),
+}
+
+
 def walker(register: Any, persona: Any) -> Callable[..., Complaint]:
     def walk(status: str, **fields: Any) -> Complaint:
         if status == S.REGISTERED:
             return register(persona("tianhe_handler"), **fields)
         source, action, who = PATH[status]
-        done = CALLS[action](walk(source, **fields), persona(who))
+        before = walk(source, **fields)
+        if action not in STEP_AT:
+            done = CALLS[action](before, persona(who))
+        else:
+            with time_machine.travel(STEP_AT[action], tick=True):
+                done = CALLS[action](before, persona(who))
         if action == "decline":  # takes effect when a manager approves it
             return approve(done, persona("gz_manager"))
         return done

@@ -236,6 +236,7 @@ def test_an_extension_earns_fresh_reminders(
     )
 
 
+@time_machine.travel(datetime(2026, 12, 21, 9, 0, tzinfo=SHANGHAI), tick=False)
 def test_a_deadline_moved_later_by_the_calendar_resets_the_markers(
     register: Any, people: dict[str, Any], settings: Any
 ) -> None:

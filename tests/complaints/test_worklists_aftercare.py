@@ -84,6 +84,25 @@ def test_a_callback_due_is_on_the_handlers_desk_until_it_is_made(
     assert f'id="callback-{closed.pk}"' not in client.get(MY_WORK).content.decode()
 
 
+def landing_count(client: Any, key: str) -> str:
+    """The number shown on the landing page (the admin index) for `key`."""
+    body = client.get("/admin/").content.decode()
+    marker = f'id="count-{key}"'
+    assert marker in body, key
+    after = body.split(marker, 1)[1]
+    return after.split('<span class="cd-desk-n">', 1)[1].split("<", 1)[0]
+
+
+def test_the_landing_page_counts_the_callbacks_due(
+    client: Any, closed: Complaint, tianhe_handler: Any, time_machine: Any
+) -> None:
+    time_machine.move_to(datetime(2026, 4, 28, 9, 0, tzinfo=SHANGHAI))
+    client.force_login(tianhe_handler)
+    assert landing_count(client, "callbacks_due") == "1"
+    zh = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待办回访" in zh
+
+
 def test_the_callbacks_list_speaks_chinese(
     client: Any, closed: Complaint, tianhe_handler: Any, time_machine: Any
 ) -> None:
@@ -132,7 +151,10 @@ def test_a_manager_lists_the_supervision_running_in_the_subtree(
     assert "supervising" not in counts(tianhe_handler)  # handlers do not supervise
     assert counts(tianhe_handler)["supervised"] == 1  # ... they are supervised
 
+    client.force_login(tianhe_handler)
+    assert landing_count(client, "supervised") == "1"  # the handler's landing page
     client.force_login(gd_manager)
+    assert landing_count(client, "supervising") == "1"
     body = client.get(MY_WORK).content.decode()
     assert f'id="supervising-{supervision.pk}"' in body
     assert "三日内联系投诉人" in body

@@ -1,6 +1,7 @@
 """After the case, in the browser: the handler records the redress payment and
 the satisfaction callback (回访) from the case page, a missing answer is shown
-on the form, and the manager's dashboard counts both. Assertions use ids,
+on the form, the stored letters open as sent (the decision's PDF downloads),
+and the manager's dashboard counts both. Assertions use ids,
 URLs and stored values; the screenshots are read by a person."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Letter
 from tests.complaints.conftest import at as at  # noqa: F401
 from tests.complaints.conftest import persona as persona  # noqa: F401
 from tests.complaints.conftest import register as register  # noqa: F401
@@ -76,6 +77,30 @@ def test_payment_and_callback_from_the_case_page(
     assert page.locator("#action-record_callback").count() == 0  # done
     assert "赔款已经到账" in page.content()
     page.screenshot(path=f"{output_path}/case-after-callback.png", full_page=True)
+
+    # --- The stored letters open from the case page, as sent ----------------------
+    letters = list(Letter.objects.filter(complaint=c).order_by("sequence"))
+    assert [x.kind for x in letters][:2] == ["acceptance", "decision"]
+    for letter in letters:
+        with page.expect_popup() as popup:
+            page.click(f"#letter-{letter.pk}")
+        shown = popup.value
+        shown.wait_for_load_state()
+        assert shown.locator("h1").inner_text() == letter.title
+        text = shown.locator("#letter").inner_text()
+        assert letter.dated_on.strftime("%Y") in text
+        shown.screenshot(
+            path=f"{output_path}/letter-{letter.sequence}-{letter.kind}.png",
+            full_page=True,
+        )
+        if letter.kind == "decision":
+            with shown.expect_download() as download:
+                shown.click("#letter-pdf")
+            saved = f"{output_path}/letter-decision.pdf"
+            download.value.save_as(saved)
+            with open(saved, "rb") as pdf:
+                assert pdf.read(4) == b"%PDF"
+        shown.close()
 
     # --- The manager's dashboard counts both ---------------------------------------
     page.context.clear_cookies()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -65,8 +66,17 @@ def make_client(
     return make
 
 
+class KeyedClient(APIClient):
+    """A channel client that sends a fresh Idempotency-Key with each POST that
+    does not set one (the API refuses a POST without)."""
+
+    def post(self, path: str, data: Any = None, *args: Any, **extra: Any) -> Any:
+        extra.setdefault("HTTP_IDEMPOTENCY_KEY", str(uuid.uuid4()))
+        return super().post(path, data, *args, **extra)
+
+
 def api_for(token: str | None) -> APIClient:
-    api = APIClient()
+    api = KeyedClient()
     if token:
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return api

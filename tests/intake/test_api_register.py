@@ -166,7 +166,11 @@ def test_missing_required_fields_are_each_named(website: Any) -> None:
 )
 def test_unreadable_or_wrongly_shaped_json_is_a_400(website: Any, body: bytes) -> None:
     response = website.generic(
-        "POST", f"{API}/complaints/", body, content_type="application/json"
+        "POST",
+        f"{API}/complaints/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="unreadable-1",
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] in {"parse_error", "invalid", "null"}

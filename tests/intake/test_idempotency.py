@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
+from rest_framework.test import APIClient
 
 from complaints.models import Complaint, Correspondence
 from intake import views
@@ -139,3 +141,29 @@ def test_concurrent_duplicates_make_one_complaint(
     assert sorted(r["Idempotent-Replayed"] for r in responses) == ["false", "true"]
     assert Complaint.objects.count() == 1
     assert IntakeSubmission.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["complaints/", "complaints/{number}/correspondence/", "status-lookup/"]
+)
+def test_a_post_without_a_key_is_refused_and_writes_nothing(
+    website: Any, url: str
+) -> None:
+    number = _register(website, "first").json()["number"]
+    before = (Complaint.objects.count(), Correspondence.objects.count())
+    body = {**payload(), "summary": "来电补充", "number": number, "phone_last4": "8000"}
+    plain = APIClient()
+    plain.credentials(**website._credentials)
+    response = plain.post(f"{API}/{url.format(number=number)}", body, format="json")
+    assert response.status_code == 400
+    assert codes(response) == [("Idempotency-Key", "required")]
+    assert "Idempotency-Key header" in response.json()["errors"][0]["message"]
+    assert (Complaint.objects.count(), Correspondence.objects.count()) == before
+    with translation.override("zh-hans"):
+        response = plain.post(
+            f"{API}/{url.format(number=number)}",
+            body,
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    assert "幂等键" in response.json()["errors"][0]["message"]

@@ -10,7 +10,7 @@ import time_machine
 
 from intake.models import RateCounter
 from intake.services import rate_limit_hit
-from tests.intake.conftest import API, codes
+from tests.intake.conftest import API, KeyedClient, codes
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +58,9 @@ def test_the_counter_is_one_row_per_key_and_minute(db: Any) -> None:
 
 
 def test_status_lookup_is_limited_per_address(db: Any, settings: Any) -> None:
-    from rest_framework.test import APIClient
 
     settings.INTAKE_STATUS_LOOKUP_PER_MINUTE = 2
-    api = APIClient()
+    api = KeyedClient()
     body = {"number": "TS2026-000001", "phone_last4": "0000"}
     with time_machine.travel(START, tick=False):
         for n in range(2):
@@ -72,7 +71,7 @@ def test_status_lookup_is_limited_per_address(db: Any, settings: Any) -> None:
         refused = api.post(f"{API}/status-lookup/", body, format="json")
         assert refused.status_code == 429
         assert codes(refused) == [(None, "throttled")]
-        other = APIClient(REMOTE_ADDR="10.1.2.3")
+        other = KeyedClient(REMOTE_ADDR="10.1.2.3")
         assert (
             other.post(f"{API}/status-lookup/", body, format="json").status_code == 404
         )
@@ -81,13 +80,12 @@ def test_status_lookup_is_limited_per_address(db: Any, settings: Any) -> None:
 def test_status_lookup_is_limited_per_number_across_addresses(
     db: Any, settings: Any
 ) -> None:
-    from rest_framework.test import APIClient
 
     settings.INTAKE_STATUS_LOOKUP_PER_MINUTE = 2
     body = {"number": "TS2026-000001", "phone_last4": "0000"}
     with time_machine.travel(START, tick=False):
         answers = [
-            APIClient(REMOTE_ADDR=f"10.0.0.{n}")
+            KeyedClient(REMOTE_ADDR=f"10.0.0.{n}")
             .post(f"{API}/status-lookup/", body, format="json")
             .status_code
             for n in range(3)
@@ -98,10 +96,9 @@ def test_status_lookup_is_limited_per_number_across_addresses(
 def test_forwarded_addresses_count_only_behind_trusted_proxies(
     db: Any, settings: Any
 ) -> None:
-    from rest_framework.test import APIClient
 
     settings.INTAKE_STATUS_LOOKUP_PER_MINUTE = 1
-    api = APIClient()
+    api = KeyedClient()
     with time_machine.travel(START, tick=False):
         for n in range(2):
             api.post(

@@ -284,3 +284,19 @@ def test_a_session_without_its_clock_cookie_counts_from_sign_in(
     assert get_at(client, signed_in + timedelta(minutes=25)).status_code == 200
     client.cookies["cd_seen"] = "last=99999999999"
     assert get_at(client, signed_in + timedelta(minutes=40)).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)"],
+)
+def test_a_refused_next_lands_on_the_workbench(
+    client: Client, gz_manager: Any, next_url: str
+) -> None:
+    response = client.post(
+        f"/admin/login/?next={next_url}",
+        {"username": gz_manager.username, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200

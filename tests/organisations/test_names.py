@@ -48,5 +48,6 @@ def test_django_shows_every_user_by_name() -> None:
     )
     assert str(user) == "陈晓敏"
     assert user.get_full_name() == "陈晓敏"
+    assert user.get_short_name() == "陈晓敏"  # the admin's greeting
     rendered = Template("{{ u }}").render(Context({"u": user}))
     assert rendered == "陈晓敏"

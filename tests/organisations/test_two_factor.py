@@ -60,8 +60,13 @@ def test_staff_enrol_by_scanning_and_confirming_a_code(
     client: Client, gz_manager: Any
 ) -> None:
     client.force_login(gz_manager)
+    # Opening the page writes nothing: the secret is made when the user starts.
     page = client.get(PAGE)
     assert page.status_code == 200
+    assert 'id="two-factor-begin"' in page.text
+    assert not TOTPDevice.objects.filter(user=gz_manager).exists()
+    assert client.post(PAGE, {"start": "1"})["Location"] == PAGE
+    page = client.get(PAGE)
     assert '<svg width="' in page.text  # the QR code, drawn on the server
     device = TOTPDevice.objects.get(user=gz_manager)
     assert not device.confirmed
@@ -87,7 +92,7 @@ def test_a_wrong_code_does_not_turn_two_factor_on(
     client: Client, gz_manager: Any
 ) -> None:
     client.force_login(gz_manager)
-    client.get(PAGE)
+    client.post(PAGE, {"start": "1"})
     device = TOTPDevice.objects.get(user=gz_manager)
 
     response = client.post(PAGE, {"code": wrong_code(device)})
@@ -208,6 +213,7 @@ def test_when_required_staff_without_a_device_can_only_enrol(
     assert page.status_code == 200
     assert "requires two-factor authentication" in page.text
 
+    client.post(PAGE, {"start": "1"})
     device = TOTPDevice.objects.get(user=gz_manager)
     client.post(PAGE, {"code": code_for(device)})
     assert client.get("/admin/").status_code == 200

@@ -153,7 +153,7 @@ def quarter(
             complaint=a,
             actor=gd_handler,
             satisfaction=5,
-            occurred_at=datetime(2026, 7, 25, 11, tzinfo=SHANGHAI),
+            occurred_at=datetime(2026, 7, 25, 9, tzinfo=SHANGHAI),
             note="赔款已收到，很满意。",
         )
 

@@ -20,8 +20,7 @@ from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from complaints import calendar_service as cal
-from complaints import imports
+from complaints import imports, spreadsheets
 from reporting import periods, resources
 from reporting.models import BusinessVolume
 from tests.factories import UserFactory
@@ -151,8 +150,7 @@ def _round(
             errors = response.context["form"].errors["import_file"]
             assert errors
             file_errors = template_pattern(
-                imports.MISSING_HEADERS,
-                cal.UNREADABLE_FILE,
+                *spreadsheets.FILE_MESSAGES,
                 "%(exc_name)s encountered while trying to read file. Ensure you "
                 "have chosen the correct format for the file.",
                 "No valid data to import. Ensure your file has the correct "
@@ -276,7 +274,7 @@ def test_unreadable_csv_says_why(admin_client_: Any, content: bytes) -> None:
     )
     assert response.status_code == 200
     errors = response.context["form"].errors["import_file"]
-    assert template_pattern(cal.UNREADABLE_FILE).match(errors[0]), errors
+    assert template_pattern(*spreadsheets.FILE_MESSAGES).match(errors[0]), errors
 
 
 def _clean(widget: Any, value: Any) -> tuple[Any, str]:

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from complaints.models import Complaint
 from reporting.models import BusinessVolume
 from reporting.selectors import kpi_breakdown, kpi_summary, subtree_rates
-from reporting.workbook import SHEETS, SUMMARY_ROWS
+from reporting.workbook import EXPLAINED, SHEETS, SUMMARY_ROWS
 from tests.reporting.conftest import Q3, received
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +57,16 @@ def test_command_writes_the_workbook(
     assert "gd.xlsx" in stdout.getvalue()
     assert "2026Q3" in stdout.getvalue()
     wb = load_workbook(out)
-    assert wb.sheetnames == SHEETS
-    assert [wb[s].freeze_panes for s in SHEETS] == ["A4", "B2", "C2", "C2", "C2", "A2"]
+    assert wb.sheetnames == [*SHEETS, EXPLAINED]
+    assert [wb[s].freeze_panes for s in SHEETS] == [
+        "A4",
+        "B2",
+        "C2",
+        "C2",
+        "C2",
+        "A2",
+        "A3",
+    ]
 
     summary = kpi_summary(user=gd_manager, institution=tree["GD"], period=Q3)
     rows = _sheet_rows(wb["汇总"])
@@ -73,7 +81,8 @@ def test_command_writes_the_workbook(
     rates = {r[0]: r[1:5] for r in rows if r and r[0] and str(r[0]).endswith("投诉量")}
     assert rates["亿元保费投诉量"] == (8, 40, "亿元", 0.2)
     assert rates["万张保单投诉量"] == (8, 8, "万张", 1)
-    assert rates["万人次投诉量"][3] == "—"
+    # A property insurer (the default setting): 万人次 is not published.
+    assert "万人次投诉量" not in rates
 
     headers = _sheet_rows(wb["投诉渠道"])[0]
     assert headers[:4] == ("代码", "名称", "接收件数", "受理件数")

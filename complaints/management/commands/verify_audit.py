@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from complaints.audit import Problem, verify_chains
+from complaints.audit_live import verify_live_rows
 from complaints.models import Complaint
 
 
@@ -13,7 +14,9 @@ class Command(BaseCommand):
     help = (
         "Check the hash chain of every complaint's history (or one complaint's): "
         "report each row whose content no longer matches its hash and each broken "
-        "link; exit with status 1 if anything is wrong."
+        "link, each complaint or correspondence row that differs from its latest "
+        "history, lost its history or was deleted; exit with status 1 if anything "
+        "is wrong."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,6 +32,9 @@ class Command(BaseCommand):
         if options["complaint"]:
             ids = _complaint_ids(options["complaint"])
         report = verify_chains(complaint_ids=ids, chunk_size=options["chunk_size"])
+        report.problems.extend(
+            verify_live_rows(complaint_ids=ids, chunk_size=options["chunk_size"])
+        )
         numbers = _numbers({p.complaint_id for p in report.problems})
         for p in report.problems:
             self.stdout.write(_describe(p, numbers.get(p.complaint_id)))
