@@ -18,7 +18,6 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -340,21 +339,12 @@ class ComplaintAdmin(
                 badges.flags(obj),
             )
 
-        legal_label, internal_label = terms.LEGAL_DEADLINE, terms.INTERNAL_TARGET
-
-        # The binding date's badge, and under it both limits with their labels.
+        # The badge shows the binding date and both limits, labelled
+        # (complaints.deadline_terms).
         @admin.display(description=_("deadline"), ordering="due_on")
         def deadline(obj: Complaint) -> str:
-            return format_html(
-                '{}<span class="cd-due-pair"><span class="cd-due-legal">{} {}</span>'
-                '<br><span class="cd-due-internal">{} {}</span></span>',
-                badges.deadline_badge(
-                    selectors.complaint_deadline(obj, today=today, calendar=calendar)
-                ),
-                capfirst(legal_label),
-                _day(terms.legal_deadline(obj)),
-                capfirst(internal_label),
-                _day(terms.internal_target(obj)),
+            return badges.deadline_badge(
+                selectors.complaint_deadline(obj, today=today, calendar=calendar)
             )
 
         columns = [

@@ -69,7 +69,11 @@ def test_registration_to_archive(
         "closed",
         "archived",
     ]
-    kinds = set(Notification.objects.filter(complaint=c).values_list("kind", flat=True))
+    to_complainant = Notification.objects.filter(complaint=c, audience="complainant")
+    kinds = set(to_complainant.values_list("kind", flat=True))
     assert kinds == {"acceptance", "decision"}
+    # The manager heard that the decision waited for approval.
+    staff = Notification.objects.filter(complaint=c, audience="staff")
+    assert set(staff.values_list("kind", flat=True)) == {"staff_approval"}
     decision = Notification.objects.filter(complaint=c, kind="decision").first()
     assert "广州中心支公司" in decision.body  # the review route names the upper level
