@@ -89,6 +89,7 @@ SEED_MIGRATIONS = [
     "complaints.migrations.0003_seed_calendar",
     "complaints.migrations.0020_code_synonyms",
     "reporting.migrations.0002_initial_root_causes",
+    "reporting.migrations.0005_initial_regulator_lines",
 ]
 
 
@@ -97,6 +98,31 @@ def _uses_transactions(request: Any) -> bool:
     if marker and marker.kwargs.get("transaction"):
         return True
     return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+def _load_reference_data() -> None:
+    ContentType.objects.clear_cache()  # the flush recreated content types
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).load(django_apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: Any, nextitem: Any) -> Any:
+    """After a transactional test's flush, put the reference rows back at once:
+    under pytest-xdist a worker runs its files in the order given, so ordinary
+    tests can follow a transactional one (pytest-django's "transactional
+    last" holds only within one process's own ordering)."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+    if not transactional:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _load_reference_data()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -184,14 +185,16 @@ def test_import_a_whole_year(kind: str, admin_user: Any) -> None:
 def test_importing_the_missing_year_clears_the_provisional_flag(
     register: Any, tianhe_handler: Any
 ) -> None:
-    c = register(
-        tianhe_handler, received_at=datetime(2026, 12, 20, 9, 0, tzinfo=SHANGHAI)
-    )
-    # Day 15 is 2027-01-04; with 2027 unknown it is taken as a working day.
-    assert (c.legal_due, c.due_provisional) == (date(2027, 1, 4), True)
+    # Registered when it happened: a receipt is never in the future.
+    with time_machine.travel(datetime(2026, 12, 21, 10, 0, tzinfo=SHANGHAI)):
+        c = register(
+            tianhe_handler, received_at=datetime(2026, 12, 20, 9, 0, tzinfo=SHANGHAI)
+        )
+        # Day 15 is 2027-01-04; with 2027 unknown it is taken as a working day.
+        assert (c.legal_due, c.due_provisional) == (date(2027, 1, 4), True)
 
-    filename, content = FILES["csv-gbk"](year_rows(2027, HOLIDAYS_2027))
-    result = import_file(filename, content)
+        filename, content = FILES["csv-gbk"](year_rows(2027, HOLIDAYS_2027))
+        result = import_file(filename, content)
 
     c.refresh_from_db()
     assert result.deadlines_changed == 1
