@@ -32,10 +32,18 @@ def is_company_compliance(user: Any) -> bool:
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    return any(
-        Membership.Role.COMPLIANCE in P.roles_on(user, root)
-        for root in Institution.objects.filter(parent__isnull=True)
-    )
+    # Asked by each permission check of the admin's menu: read once per request
+    # (request.user lives for one request), so list pages keep their budget.
+    cached = getattr(user, "_cd_company_compliance", None)
+    if cached is None and not P.has_role_anywhere(user, Membership.Role.COMPLIANCE):
+        cached = False  # from the grants already cached: no query
+    if cached is None:
+        cached = any(
+            Membership.Role.COMPLIANCE in P.roles_on(user, root)
+            for root in Institution.objects.filter(parent__isnull=True)
+        )
+        user._cd_company_compliance = cached
+    return bool(cached)
 
 
 @transaction.atomic

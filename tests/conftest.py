@@ -113,6 +113,8 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Any:
     tests can follow a transactional one (pytest-django's "transactional
     last" holds only within one process's own ordering)."""
     yield
+    if nextitem is None:  # the session's end: the test database is gone
+        return
     marker = item.get_closest_marker("django_db")
     transactional = (marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))

@@ -78,7 +78,21 @@ class Writer:
         names = self._columns(model, rows[0])
         if not self.copy:
             objs = [model(**{name: row[name] for name in names}) for row in rows]
-            model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
+            # The generated times are the record (as COPY writes them): auto_now
+            # would stamp today and the live row would differ from its history.
+            stamped = [
+                f
+                for f in model._meta.concrete_fields
+                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            ]
+            saved = [(f, f.auto_now, f.auto_now_add) for f in stamped]  # type: ignore[attr-defined]
+            try:
+                for f in stamped:
+                    f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
+                model.objects.bulk_create(objs, batch_size=500)  # type: ignore[attr-defined]
+            finally:
+                for f, now, now_add in saved:
+                    f.auto_now, f.auto_now_add = now, now_add  # type: ignore[attr-defined]
             return
         table = connection.ops.quote_name(model._meta.db_table)
         cols = ", ".join(connection.ops.quote_name(c) for c in names)

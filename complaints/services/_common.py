@@ -196,10 +196,12 @@ def save(complaint: Complaint, actor: Any, reason: str) -> Complaint:
     complaint._change_reason = reason[:100]  # type: ignore[attr-defined]
     # The protected status field refuses even a same-value assignment.
     complaint.full_clean(exclude=["number", "status", *checked_relations(complaint)])
+    new = complaint._state.adding
     complaint.save()
-    from complaints.services.notices import notify_watchers
+    if not new:  # nobody follows a case that did not exist a moment ago
+        from complaints.services.notices import notify_watchers
 
-    notify_watchers(complaint, actor, reason)
+        notify_watchers(complaint, actor, reason)
     return complaint
 
 

@@ -46,8 +46,8 @@ def _today(time_machine: Any) -> None:
 def ended(
     at: Any, tianhe_handler: Any, gd_reviewer: Any, time_machine: Any
 ) -> Complaint:
-    """Decided and reviewed (upheld) on 04-20, the review's notice sent 04-21,
-    redress paid 04-22, the callback made 04-24."""
+    """Decided, and reviewed (upheld) on 04-08 by the walk; the review's notice
+    sent 04-21, redress paid 04-22, the callback made 04-24."""
     c = at(S.REVIEWED)
     time_machine.move_to(datetime(2026, 4, 28, 10, 0, tzinfo=SHANGHAI))
     c = complaint_notify_review(
@@ -100,7 +100,7 @@ def test_xlsx_carries_outcome_closure_redress_review_and_callback(
         "2026-04-22 00:00:00",
         "Refund to the original payment",
         "Decision upheld",
-        "2026-04-20 10:00",
+        "2026-04-08 09:00",
         "2026-04-24 15:30:00",
         "Satisfied",
     ]
@@ -127,7 +127,7 @@ def test_csv_carries_them_in_chinese(
         "2026-04-22",
         "原路退回",
         "维持原处理决定",
-        "2026-04-20 10:00",
+        "2026-04-08 09:00",
         "2026-04-24 15:30:00",
         "满意",
     ]

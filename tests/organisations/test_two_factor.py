@@ -238,7 +238,7 @@ def test_a_system_administrator_resets_a_lost_device(
     client.force_login(sysadmin)
     listing = client.get(DEVICES)
     assert listing.status_code == 200
-    assert "gz_manager" in listing.text
+    assert str(gz_manager) in listing.text  # the owner by name (姓名)
     assert device.key not in listing.text
     assert secret_for_typing(device) not in listing.text
 
