@@ -293,3 +293,30 @@ def test_an_abandoned_upload_is_deleted_by_a_later_one(
     assert not default_storage.exists(stale)
     assert default_storage.exists(fresh)  # another user's preview, still pending
     assert len(files) == 2
+
+
+def test_a_future_transfer_or_regulator_receipt_is_refused_by_its_line(
+    client: Any, importer: Any
+) -> None:
+    """Time is evidence at the import door too (issue 14): a transfer dated
+    tomorrow, or received by the regulator tomorrow, is a bad line with its
+    reason, and nothing of the file is imported."""
+    before = snapshot()
+    rows = [
+        line("YJ2026-0101"),
+        line("YJ2026-0102", 转送日期="2026-03-18"),  # line 3
+        line("YJ2026-0103", 监管接收日期="2026-03-18"),  # line 4
+    ]
+    client.force_login(importer)
+    response = upload(client, "transfers.csv", gbk_csv(rows))
+    preview = response.context["preview"]
+    problems = {(p.line, p.column): p.message for p in preview.problems}
+    assert set(problems) == {(3, "转送日期"), (4, "监管接收日期")}, problems
+    assert all(m.endswith("and 2026-03-17.") for m in problems.values()), problems
+    assert (preview.new, preview.invalid) == (1, 2)
+    assert b'name="confirm"' not in response.content
+    result, record = imports.regulator_transfers_import(
+        actor=importer, filename="transfers.csv", content=gbk_csv(rows)
+    )
+    assert not record.committed
+    assert snapshot() == before
