@@ -110,7 +110,10 @@ class ComplaintBulkActions(admin.ModelAdmin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return P.has_anywhere(request.user, P.EXPORT)
 
-    @admin.action(permissions=["claim"], description=_("Claim the selected cases"))
+    @admin.action(
+        permissions=["claim"],
+        description=_("Claim the selected cases (declaring no conflict of interest)"),
+    )
     def claim_selected(
         self, request: HttpRequest, queryset: QuerySet[Complaint]
     ) -> None:
@@ -118,7 +121,9 @@ class ComplaintBulkActions(admin.ModelAdmin):
         per_row(
             request,
             queryset,
-            lambda c: services.complaint_assign(complaint=c, actor=user, handler=user),
+            lambda c: services.complaint_assign(
+                complaint=c, actor=user, handler=user, declares_no_conflict=True
+            ),
             CLAIMED,
         )
 
@@ -178,7 +183,9 @@ class ComplaintBulkActions(admin.ModelAdmin):
             raise Http404(P.NOT_FOUND)
         user = request.user
         try:
-            services.complaint_assign(complaint=complaint, actor=user, handler=user)
+            services.complaint_assign(
+                complaint=complaint, actor=user, handler=user, declares_no_conflict=True
+            )
         except (ValidationError, PermissionDenied, ConcurrentTransition) as exc:
             messages.error(
                 request,
@@ -204,8 +211,14 @@ def may_claim(user: Any, complaint: Complaint) -> bool:
 
 
 ROW_REFUSED = _("%(number)s: refused. %(reason)s")
-CLAIMED = _("%(n)s cases claimed: they are now yours.")
-CLAIMED_ONE = _("%(number)s claimed: it is now yours.")
+CLAIMED = _(
+    "%(n)s cases claimed: they are now yours, and you declared no conflict of "
+    "interest in them."
+)
+CLAIMED_ONE = _(
+    "%(number)s claimed: it is now yours, and you declared no conflict of "
+    "interest in it."
+)
 ASSIGNED = _("%(n)s cases assigned to %(name)s.")
 NOT_EXPORTABLE = _(
     "%(n)s of the selected cases are outside the institutions you may export "

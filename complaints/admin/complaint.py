@@ -63,6 +63,13 @@ REQUEST_SUMMARY_CHARS = 40
 Surface = PersonalDataAccess.Surface
 
 
+# Taking a case is declaring no conflict of interest in it (回避, issue 14): the
+# one-click and bulk claims say so before and after, and record it.
+CLAIM_DECLARES = _(
+    "Claiming declares that you have no conflict of interest in this complaint."
+)
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(
     ComplaintBulkActions,
@@ -317,9 +324,10 @@ class ComplaintAdmin(
             if may_claim(user, obj):
                 handler = format_html(
                     '<button type="submit" form="cd-claim-form" class="button '
-                    'cd-claim" id="claim-{}" formaction="{}">{}</button>',
+                    'cd-claim" id="claim-{}" formaction="{}" title="{}">{}</button>',
                     obj.pk,
                     reverse("admin:complaints_complaint_claim", args=[obj.pk]),
+                    CLAIM_DECLARES,
                     _("Claim case"),
                 )
             else:

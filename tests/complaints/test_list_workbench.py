@@ -78,6 +78,8 @@ def test_bulk_claim_goes_through_the_service_and_refuses_per_row(
     for c in (free, registered, recused):
         c.refresh_from_db()
     assert free.handler == tianhe_handler
+    taken = free.history.latest("history_date")  # type: ignore[attr-defined]
+    assert "declared no conflict of interest" in taken.history_change_reason
     # Refused rows: nothing written.
     assert registered.handler is None
     assert registered.status == "registered"
@@ -150,6 +152,11 @@ def test_one_click_claim(
     assert response["Location"] == LIST + "?q=x"
     c.refresh_from_db()
     assert c.handler == tianhe_handler
+    # The button says that claiming declares no conflict, and the history
+    # records the declaration (issue 14: a handler declares when taking a case).
+    assert "no conflict of interest" in page
+    last = c.history.latest("history_date")  # type: ignore[attr-defined]
+    assert "declared no conflict of interest" in last.history_change_reason
     assert f'id="claim-{c.pk}"' not in client.get(LIST).content.decode()
     # Outside the scope the case answers as missing.
     client.force_login(xihu_handler)
