@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.storage import default_storage
@@ -38,8 +39,14 @@ def importer(make_member: Any, tree: Any) -> Any:
 
 
 def worker() -> None:
-    """What `manage.py db_worker` does, until the queue is empty."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    """What `manage.py db_worker` does, until the queue is empty. Inside the
+    test's transaction: the worker's close_old_connections() would close the
+    connection on PostgreSQL (autocommit is off inside a test), so it is a no-op
+    here; the worker in production keeps it."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections"
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
 
 
 def upload(client: Any, name: str, content: bytes) -> Any:
