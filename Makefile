@@ -67,7 +67,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install-dev
-	$(DEV_ENV) $(VENV)/bin/mypy organisations complaints reporting intake config
+	$(DEV_ENV) $(VENV)/bin/mypy organisations complaints reporting intake insight sampledata config
 
 format: install-dev
 	$(VENV)/bin/ruff format .

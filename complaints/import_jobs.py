@@ -6,7 +6,7 @@ limit.
 A file of more than COMPLAINT_IMPORT_INLINE_ROWS data rows becomes an
 ImportJob: the upload waits in the media storage (shared by every app server),
 the worker reads it within the import limits and checks every row with the
-same preview as the page (complaints.imports, complaints.org_import), writing
+same preview as the page (complaints.imports, organisations.org_import), writing
 how far it got; the importer confirms on the job's page and the worker then
 imports it through the same all-or-nothing function as a small file. Nothing
 is written before the confirmation, and a refusal is a translated message.
@@ -27,8 +27,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from complaints import imports, org_import, spreadsheets
+from complaints import imports, spreadsheets
 from complaints.models import ImportJob
+from organisations import org_import
 
 logger = logging.getLogger(__name__)
 

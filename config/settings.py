@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "complaints",
     "reporting",
     "intake",
+    "insight",
+    "sampledata",
 ]
 
 MIDDLEWARE = [

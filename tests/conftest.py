@@ -1,6 +1,6 @@
 """Shared fixtures: the demo tree and named personas on it.
 
-Personas (see organisations/demo.py for the tree):
+Personas (see sampledata/organisation.py for the tree):
 - tianhe_handler: handler at 天河支公司 (GDGZTH), under 广州中心支公司
 - gz_handler: handler at 广州中心支公司 (GDGZ)
 - gz_manager: manager at 广州中心支公司 (GDGZ)
@@ -28,9 +28,9 @@ from django.contrib.contenttypes.models import ContentType
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from organisations.demo import TREE
 from organisations.models import Institution, Membership
 from organisations.services import institution_create, membership_grant
+from sampledata.organisation import TREE
 from tests.factories import UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls

@@ -58,7 +58,6 @@ from complaints.models import (
 from intake.models import ChannelClient, IntakeSubmission, MailMessage
 from intake.services import client_create
 from organisations import permissions as P
-from organisations.demo import TREE
 from organisations.models import Department, Institution, Membership, TwoFactorDevice
 from organisations.services import department_save, institution_create, membership_grant
 from reporting import periods
@@ -74,6 +73,7 @@ from reporting.models import (
     RegulatorLine,
     RootCause,
 )
+from sampledata.organisation import TREE
 from tests.factories import UserFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

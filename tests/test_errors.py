@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.backends.utils import CursorWrapper
 
 from complaints.admin.complaint import ComplaintAdmin
-from organisations.demo import DEMO_PASSWORD
+from sampledata.organisation import DEMO_PASSWORD
 
 CHANGELIST = "/admin/complaints/complaint/"
 LEAKS = ["Traceback", "OperationalError", "InterfaceError", "server closed"]

@@ -41,11 +41,11 @@ from complaints import (
     exports,
     import_jobs,
     imports,
-    org_import,
     services,
     spreadsheets,
 )
 from complaints.models import Complaint, ExportRecord, ImportJob, ImportRecord
+from organisations import org_import
 from organisations import permissions as P
 
 TEMPLATE = "admin/complaints/complaint/import_regulator.html"

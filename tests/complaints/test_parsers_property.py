@@ -28,8 +28,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from complaints import calendar_service as cal
-from complaints import identifiers, import_values, imports, org_import, spreadsheets
+from complaints import identifiers, import_values, imports, spreadsheets
 from complaints.models import CalendarDay, Complaint, NumberCounter
+from organisations import org_import
 from organisations.models import Institution, Membership
 from tests.complaints.conftest import SHANGHAI
 from tests.factories import UserFactory

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F
 
-from complaints.demo import seed_complaints
 from complaints.models import Complaint, Notification
-from organisations.demo import seed_organisation
+from sampledata.complaints import seed_complaints
+from sampledata.organisation import seed_organisation
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status

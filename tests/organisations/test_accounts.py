@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from organisations.admin_site import LOCKED_OUT
-from organisations.demo import DEMO_PASSWORD
 from organisations.middleware import SESSION_EXPIRED
 from organisations.passwords import TOO_FEW_CLASSES
+from sampledata.organisation import DEMO_PASSWORD
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

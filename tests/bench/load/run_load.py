@@ -166,7 +166,7 @@ def start_gunicorn(
 
 
 def context(args: argparse.Namespace, seeded: dict[str, Any], port: int) -> Context:
-    from organisations.demo import DEMO_PASSWORD
+    from sampledata.organisation import DEMO_PASSWORD
 
     return Context(
         base=f"http://127.0.0.1:{port}",

@@ -21,9 +21,9 @@ from django.utils import timezone
 from complaints import services
 from complaints.models import Code, Complaint
 from intake.services import client_create
-from organisations.demo import DEMO_PASSWORD
 from organisations.models import Institution, Membership
 from organisations.services import membership_grant
+from sampledata.organisation import DEMO_PASSWORD
 
 SUB_BRANCHES = [
     "GDGZTH",

@@ -18,8 +18,13 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from complaints.benchgen.tree import Staff
-from complaints.demo_data import (
+from complaints.identifiers import credit_code_check_character, id_check_character
+from complaints.models import Code, Complaint
+from complaints.services._common import refresh_deadlines
+from complaints.workdays import DatabaseCalendar
+from organisations.models import Institution
+from sampledata.benchgen.tree import Staff
+from sampledata.texts import (
     BANKS,
     EXTENSION_REASONS,
     GIVEN,
@@ -27,11 +32,6 @@ from complaints.demo_data import (
     SURNAMES,
     TEMPLATES,
 )
-from complaints.identifiers import credit_code_check_character, id_check_character
-from complaints.models import Code, Complaint
-from complaints.services._common import refresh_deadlines
-from complaints.workdays import DatabaseCalendar
-from organisations.models import Institution
 
 S = Complaint.Status
 DAY = timedelta(days=1)

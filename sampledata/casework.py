@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import Code, Complaint, InvestigationTask, ReplyTemplate
-from organisations.demo import DEMO_PASSWORD
 from organisations.models import Department, Institution
 from organisations.services import department_save, department_set_members
+from sampledata.organisation import DEMO_PASSWORD
 
 # Departments and the demo accounts in them (no role on complaints: they only
 # answer the questions sent to their department).

@@ -132,7 +132,7 @@ def _is_superuser() -> bool:
 
 
 def _blank(model: type[models.Model]) -> dict[str, Any]:
-    from complaints.benchgen.rows import defaults
+    from sampledata.benchgen.rows import defaults
 
     row = defaults(model)
     row.pop("history_id", None)  # the database numbers history rows in order

@@ -7,9 +7,9 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from complaints.benchgen.tree import Staff
 from organisations.models import Institution
 from reporting.models import BusinessVolume
+from sampledata.benchgen.tree import Staff
 
 
 def quarters(today: date, years: int) -> list[tuple[date, date]]:

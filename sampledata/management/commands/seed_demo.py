@@ -5,9 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.demo import seed_complaints
-from complaints.demo_casework import DEPARTMENTS, seed_casework
-from organisations.demo import ACCOUNTS, DEMO_PASSWORD, seed_organisation
+from sampledata.casework import DEPARTMENTS, seed_casework
+from sampledata.complaints import seed_complaints
+from sampledata.organisation import ACCOUNTS, DEMO_PASSWORD, seed_organisation
 
 
 class Command(BaseCommand):

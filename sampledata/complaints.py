@@ -21,7 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import services as svc
-from complaints.demo_data import (
+from complaints.identifiers import (
+    CREDIT_CODE_CHARSET,
+    credit_code_check_character,
+    id_check_character,
+)
+from complaints.models import ApprovalRequest, Code, Complaint
+from complaints.models.complaint import REDRESS_PAYABLE
+from organisations.models import Institution
+from sampledata.organisation import ACCOUNTS
+from sampledata.texts import (
     BANKS,
     BRANCHES,
     CHANNELS,
@@ -38,15 +47,6 @@ from complaints.demo_data import (
     TEMPLATES,
     Template,
 )
-from complaints.identifiers import (
-    CREDIT_CODE_CHARSET,
-    credit_code_check_character,
-    id_check_character,
-)
-from complaints.models import ApprovalRequest, Code, Complaint
-from complaints.models.complaint import REDRESS_PAYABLE
-from organisations.demo import ACCOUNTS
-from organisations.models import Institution
 
 S = Complaint.Status
 DAY = timedelta(days=1)

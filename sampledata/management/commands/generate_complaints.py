@@ -16,10 +16,6 @@ from django.db import connection, connections
 from django.db.models import Max
 from django.utils import timezone
 
-from complaints.benchgen.rows import Generator, local_day, received_times
-from complaints.benchgen.tree import grow_tree
-from complaints.benchgen.volumes import business_volumes
-from complaints.benchgen.writer import Writer
 from complaints.models import (
     Attachment,
     Complaint,
@@ -27,6 +23,10 @@ from complaints.models import (
     Extension,
     NumberCounter,
 )
+from sampledata.benchgen.rows import Generator, local_day, received_times
+from sampledata.benchgen.tree import grow_tree
+from sampledata.benchgen.volumes import business_volumes
+from sampledata.benchgen.writer import Writer
 
 # Ids are taken from the complaint's position, so parallel workers never need
 # to agree on them: at most this many letters per complaint (rows.Generator).

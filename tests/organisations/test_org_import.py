@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from complaints import org_import
 from complaints.models import ImportRecord
+from organisations import org_import
 from organisations import permissions as P
 from organisations.models import Institution, Membership, level_error
 from tests.factories import UserFactory

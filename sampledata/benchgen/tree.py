@@ -9,9 +9,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from organisations.demo import seed_organisation
 from organisations.models import Institution, Membership
 from organisations.services import institution_create, membership_grant
+from sampledata.organisation import seed_organisation
 
 L = Institution.Level
 R = Membership.Role

@@ -1,0 +1,1 @@
+"""Stored alerts, verdicts and trained models of the insight features."""
