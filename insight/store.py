@@ -1,0 +1,82 @@
+"""Saving and loading trained models (insight.models.TrainedModel).
+
+A model is scored only when one has been trained; otherwise NoModel says how to
+train one, in the user's language.
+"""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date
+from typing import Any
+
+import numpy
+import scipy
+import sklearn
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from insight.models import TrainedModel
+
+
+class NoModel(Exception):
+    """No model of this kind has been trained yet."""
+
+    def __init__(self, kind: str, command: str) -> None:
+        self.kind = kind
+        self.command = command
+        super().__init__(
+            _(
+                "No trained model of kind “%(kind)s” yet: an administrator trains one "
+                "with “python manage.py %(command)s”."
+            )
+            % {"kind": kind, "command": command}
+        )
+
+
+def save_model(
+    kind: str,
+    estimator: Any,
+    *,
+    data_from: date | None,
+    data_to: date | None,
+    sample_count: int,
+    quality: dict[str, Any],
+) -> TrainedModel:
+    """Store a fitted estimator as the next version of its kind."""
+    with transaction.atomic():
+        last = (
+            TrainedModel.objects.select_for_update()
+            .filter(kind=kind)
+            .order_by("-version")
+            .first()
+        )
+        return TrainedModel.objects.create(
+            kind=kind,
+            version=(last.version + 1) if last else 1,
+            trained_at=timezone.now(),
+            data_from=data_from,
+            data_to=data_to,
+            sample_count=sample_count,
+            quality=quality,
+            library_versions={
+                "scikit-learn": sklearn.__version__,
+                "numpy": numpy.__version__,
+                "scipy": scipy.__version__,
+            },
+            artefact=pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+
+def latest(kind: str) -> TrainedModel | None:
+    return TrainedModel.objects.filter(kind=kind).order_by("-version").first()
+
+
+def load_model(kind: str, command: str) -> tuple[TrainedModel, Any]:
+    """The newest trained model of a kind and its estimator, or NoModel."""
+    record = latest(kind)
+    if record is None:
+        raise NoModel(kind, command)
+    # Our own artefact from our own database (save_model), never user input.
+    return record, pickle.loads(bytes(record.artefact))  # noqa: S301
