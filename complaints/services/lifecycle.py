@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import deadlines, evidence
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import queue_complainant_notice
 from complaints.models import (
     ApprovalRequest,
     Code,
@@ -30,7 +30,6 @@ from complaints.models import (
     Routing,
     StaffNotice,
 )
-from complaints.notifications import queue_complainant_notice
 from complaints.services._common import (
     lock,
     refuse_unless,
@@ -48,7 +47,8 @@ from complaints.services.routing import (
     routing_build,
 )
 from complaints.services.routing import store as routing_store
-from complaints.workdays import DatabaseCalendar
+from complaints.timing import deadlines, evidence
+from complaints.timing.workdays import DatabaseCalendar
 from organisations import permissions
 
 C = Complaint
@@ -285,7 +285,7 @@ def complaint_propose_decision(
 
 
 def _approvers_to_tell(c: C) -> list[Any]:
-    from complaints.jobs import nearest_managers
+    from complaints.messaging.jobs import nearest_managers
 
     return [u for u in nearest_managers(c.institution) if u.pk != c.drafted_by_id]
 

@@ -29,9 +29,8 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext
 
-from complaints import jobs
-from complaints.calendar_service import calendar_import_rows
-from complaints.jobs import sweep
+from complaints.messaging import jobs
+from complaints.messaging.jobs import sweep
 from complaints.models import Complaint, Notification
 from complaints.services import (
     complaint_accept,
@@ -39,6 +38,7 @@ from complaints.services import (
     complaint_pause,
     complaint_withdraw,
 )
+from complaints.timing.calendar_service import calendar_import_rows
 from tests.approval_steps import extend
 from tests.complaints.conftest import SHANGHAI
 from tests.complaints.test_calendar import HEADER, year_rows
