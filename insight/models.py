@@ -98,3 +98,25 @@ class RingMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ring} · {self.complaint_id}"
+
+
+class EscalationScore(models.Model):
+    """The latest escalation-risk score of an open complaint (insight.escalation).
+
+    A warning for people only: it never changes a deadline or a field of the case.
+    """
+
+    complaint = models.OneToOneField(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField(_("escalation risk"), db_index=True)
+    reasons = models.JSONField(_("reasons"), default=list)
+    model_version = models.PositiveIntegerField(_("model version"))
+    scored_at = models.DateTimeField(_("scored at"))
+
+    class Meta:
+        verbose_name = _("escalation risk")
+        verbose_name_plural = _("escalation risks")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.score:.2f}"
