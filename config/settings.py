@@ -340,6 +340,14 @@ COMPLAINT_CALLBACK_WORKING_DAYS = env.int("COMPLAINT_CALLBACK_WORKING_DAYS", def
 # and which policy count (new: written in the period, in_force: at its end)
 # the rates divide by. The regulator does not publish its choice: set yours.
 COMPLAINT_INSURER_TYPE = env.str("COMPLAINT_INSURER_TYPE", default="property")
+
+# Complaint rings (insight.rings, issue 18 point 6): how far back a search reads and
+# how many tied complaints make a ring. Our choice, not a regulation.
+INSIGHT_RING_WINDOW_DAYS = env.int("INSIGHT_RING_WINDOW_DAYS", default=365)
+INSIGHT_RING_MIN_SIZE = env.int("INSIGHT_RING_MIN_SIZE", default=3)
+# Escalation risk (insight.escalation) at or above which a complaint is listed on
+# the managers' landing page; our choice.
+INSIGHT_ESCALATION_ALERT = env.float("INSIGHT_ESCALATION_ALERT", default=0.7)
 COMPLAINT_PREMIUM_BASIS = env.str("COMPLAINT_PREMIUM_BASIS", default="original")
 COMPLAINT_POLICY_BASIS = env.str("COMPLAINT_POLICY_BASIS", default="new")
 

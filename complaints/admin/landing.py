@@ -14,6 +14,7 @@ from django.http import HttpRequest, QueryDict
 from complaints.models import Complaint, SavedView
 from complaints.services.saved_views import saved_view_url
 from complaints.workbench import desk, worklists
+from insight import escalation_store
 from organisations import permissions as P
 
 
@@ -48,5 +49,6 @@ def landing_context(request: HttpRequest) -> dict[str, Any]:
         "team": [c for c in counts if c.team],
         "casework": worklists.casework_counts(user=user) if has_desk else [],
         "saved_views": saved_view_counts(request),
+        "risky": escalation_store.risky_for(user),
         "has_desk": has_desk,
     }

@@ -1,0 +1,21 @@
+"""Train the escalation-risk model from the decided complaints (weekly)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from insight.escalation_store import escalation_train
+
+
+class Command(BaseCommand):
+    help = "Learn the escalation risk from the insurer's own decided complaints."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        record = escalation_train()
+        q = record.quality
+        self.stdout.write(
+            f"escalation v{record.version}: {record.sample_count} cases "
+            f"({q['escalated']} escalated), held-out AUC {q['auc_held_out']}"
+        )

@@ -1,0 +1,1 @@
+from tests.complaints.conftest import persona, register  # noqa: F401
