@@ -72,7 +72,9 @@ def at(
             ("accepted", lambda c: complaint_accept(complaint=c, actor=h)),
             (
                 "investigating",
-                lambda c: complaint_assign(complaint=c, actor=h, handler=h),
+                lambda c: complaint_assign(
+                    complaint=c, actor=h, handler=h, declares_no_conflict=True
+                ),
             ),
             (
                 "awaiting_approval",
@@ -297,7 +299,9 @@ def test_approve_by_the_drafter_is_refused(
 ) -> None:
     c = register(gz_manager, institution="GDGZ")
     c = complaint_accept(complaint=c, actor=gz_manager)
-    c = complaint_assign(complaint=c, actor=gz_manager, handler=gz_manager)
+    c = complaint_assign(
+        complaint=c, actor=gz_manager, handler=gz_manager, declares_no_conflict=True
+    )
     c = complaint_propose_decision(
         complaint=c,
         actor=gz_manager,

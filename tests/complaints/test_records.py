@@ -164,7 +164,12 @@ def test_a_manager_recuses_the_current_handler_who_is_taken_off(
     complaint: Any, tianhe_handler: Any, gz_manager: Any
 ) -> None:
     c = svc.complaint_accept(complaint=complaint, actor=tianhe_handler)
-    c = svc.complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    c = svc.complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     before = c.history.count()
 
     r = svc.recusal_declare(

@@ -238,7 +238,12 @@ def test_only_the_assigned_handler_drafts_and_with_a_cause(
 
 def test_four_eyes_even_when_the_drafter_is_a_manager(at: Any, persona: Any) -> None:
     manager = persona("gz_manager")
-    c = svc.complaint_assign(complaint=at(S.ACCEPTED), actor=manager, handler=manager)
+    c = svc.complaint_assign(
+        complaint=at(S.ACCEPTED),
+        actor=manager,
+        handler=manager,
+        declares_no_conflict=True,
+    )
     c = CALLS["propose_decision"](c, manager)
     with pytest.raises(PermissionDenied) as exc:
         CALLS["approve"](c, manager)
