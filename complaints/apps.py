@@ -10,14 +10,14 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        from complaints import staff_accounts
+        from complaints.integrity import staff_accounts
 
         cache_wide_statements()
         staff_accounts.connect()
         from complaints.admin import staff_accounts as staff_admin
 
         staff_admin.install()
-        from complaints import personal_fields  # noqa: F401  (registers them)
+        from complaints.workbench import personal_fields  # noqa: F401  (registers them)
 
 
 def cache_wide_statements() -> None:

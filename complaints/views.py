@@ -17,8 +17,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from complaints import letters, selectors, services
+from complaints import services
+from complaints.messaging import letters
 from complaints.models import Attachment, Letter, PersonalDataAccess
+from complaints.workbench import selectors
 from organisations import permissions as P
 
 
@@ -30,7 +32,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         Attachment.objects.all(), request.user, P.VIEW, via="complaint__institution"
     )
     attachment = scoped.filter(pk=pk).first()
-    # An anonymised complaint's files are deleted (complaints.retention).
+    # An anonymised complaint's files are deleted (complaints.integrity.retention).
     if attachment is None or not attachment.file:
         raise Http404(P.NOT_FOUND)
     # The stored type is what the uploader's browser claimed: serve the type of

@@ -282,7 +282,7 @@ COMPLAINT_DUPLICATE_LOOKBACK_DAYS = env.int(
 )
 COMPLAINT_ATTACHMENT_MAX_MB = env.int("COMPLAINT_ATTACHMENT_MAX_MB", default=20)
 # The largest spreadsheet an import accepts.
-# Import limits (complaints.spreadsheets; README "Spreadsheets"): a file past
+# Import limits (complaints.exchange.spreadsheets; README "Spreadsheets"): a file past
 # one is refused before it is parsed, or as soon as reading reaches the limit.
 COMPLAINT_IMPORT_MAX_MB = env.int("COMPLAINT_IMPORT_MAX_MB", default=10)
 COMPLAINT_IMPORT_MAX_UNPACKED_MB = env.int(
@@ -324,7 +324,7 @@ COMPLAINT_ATTACHMENT_EXTENSIONS = env.list(
 )
 # SMS gateway for notices: a dotted path to a class with send(phone, text).
 COMPLAINT_SMS_BACKEND = env.str(
-    "COMPLAINT_SMS_BACKEND", default="complaints.sms.LoggingSmsBackend"
+    "COMPLAINT_SMS_BACKEND", default="complaints.messaging.sms.LoggingSmsBackend"
 )
 # Years a closed complaint keeps its personal data before `anonymise_expired`
 # replaces it. DOMAIN.md §6: "default 5 years from closure (?)", the period

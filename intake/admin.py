@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import selectors, services
+from complaints import services
 from complaints.models import Code, PersonalDataAccess
+from complaints.workbench import selectors
 from intake.models import ChannelClient, IntakeSubmission, MailMessage
 from intake.services import (
     client_create,

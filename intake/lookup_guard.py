@@ -8,7 +8,7 @@ let anyone keep a complainant's own lookups blocked. So, per complaint number:
   LOOKUP_LOCK_SECONDS, doubling with each further failure up to
   LOOKUP_LOCK_MAX_SECONDS (a locked number answers 429, known or not);
 - the complainant can always ask for a one-time code, sent by SMS to the
-  phone on record (complaints.sms), and look the status up with it even while
+  phone on record (complaints.messaging.sms), and look the status up with it even while
   the number is locked. A code lives LOOKUP_CODE_MINUTES, allows
   LOOKUP_CODE_ATTEMPTS tries; at most LOOKUP_CODES_PER_DAY are sent per number,
   one per LOOKUP_CODE_INTERVAL_SECONDS.
@@ -30,8 +30,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.messaging.sms import SmsError, get_sms_backend
 from complaints.models import Complaint
-from complaints.sms import SmsError, get_sms_backend
 from intake import selectors
 from intake.models import LookupGuard
 

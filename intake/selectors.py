@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from complaints import identifiers
 from complaints.models import Complaint
+from complaints.rules import identifiers
 from intake.models import ChannelClient, IntakeSubmission
 from organisations import permissions
 

@@ -17,14 +17,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.fields import empty
 
-from complaints.identifiers import (
+from complaints.models import Attachment, Code, Complaint
+from complaints.models.records import ContactMethod
+from complaints.rules.identifiers import (
     DOCUMENT_FIELDS,
     IDENTIFIER_FIELDS,
     message,
     normalise_fields,
 )
-from complaints.models import Attachment, Code, Complaint
-from complaints.models.records import ContactMethod
 from complaints.services.registration import identifier_labels
 from intake.models import ChannelClient
 from organisations.models import Institution
@@ -101,7 +101,7 @@ class DecimalField(_StringOnly, serializers.DecimalField):
 
 
 class CodeField(StringField):
-    """A stable code of one code list (complaints.codelists), e.g. "motor"."""
+    """A stable code of one code list (complaints.rules.codelists), e.g. "motor"."""
 
     default_error_messages = {"does_not_exist": UNKNOWN_CODE}
 
@@ -257,7 +257,7 @@ class ComplaintRegistrationSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Phones, document numbers and the credit code in their stored forms,
-        checked as at every other door (complaints.identifiers)."""
+        checked as at every other door (complaints.rules.identifiers)."""
         return identifiers_checked(attrs)
 
     def validate_institution(self, value: Institution | None) -> Institution | None:

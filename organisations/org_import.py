@@ -1,7 +1,7 @@
 """An insurer's first load: the organisation tree and the staff's memberships.
 
 One spreadsheet per kind (xlsx, UTF-8 CSV with or without BOM, GBK CSV), read
-and previewed like the regulator transfers (complaints.imports: same Preview,
+and previewed like the regulator transfers (complaints.exchange.imports: same Preview,
 same line/column/reason problems, same all-or-nothing confirmation):
 
 - institutions: rows in any order; a parent may be defined later in the file
@@ -29,8 +29,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from complaints import spreadsheets
-from complaints.imports import (
+from complaints.exchange import spreadsheets
+from complaints.exchange.imports import (
     NUL,
     REQUIRED,
     TOO_LONG,

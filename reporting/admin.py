@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import widgets
-from complaints.forms import attach_service_error
 from complaints.models import Complaint
+from complaints.workbench import widgets
+from complaints.workbench.forms import attach_service_error
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 from organisations.models import Membership

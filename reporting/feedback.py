@@ -21,9 +21,9 @@ from typing import IO, Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from complaints import selectors as complaint_selectors
-from complaints.exports import safe_cell, xlsx_file
+from complaints.exchange.exports import safe_cell, xlsx_file
 from complaints.models import Complaint, ExportRecord
+from complaints.workbench import selectors as complaint_selectors
 from organisations import permissions as P
 from organisations.models import Institution
 from reporting.periods import Period

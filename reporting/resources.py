@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from complaints import spreadsheets
+from complaints.exchange import spreadsheets
 from complaints.models import ImportRecord
 from organisations.models import Institution
 from reporting import periods
@@ -41,7 +41,7 @@ KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "承保人次", "备注")
 
 
 def _dataset(in_stream: Any, suffix: str) -> tablib.Dataset:
-    """The file read within the import limits (complaints.spreadsheets) with
+    """The file read within the import limits (complaints.exchange.spreadsheets) with
     its header checked: a missing, doubled or unknown column is refused as a
     whole (import-export would report each row with an untranslated KeyError,
     or let the first of two same-named columns win)."""

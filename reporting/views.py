@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import deadline_terms as terms
+from complaints.timing import deadline_terms as terms
 from config.routers import on_replica
 from organisations import permissions as P
 from organisations.models import Institution, Membership

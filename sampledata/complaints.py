@@ -21,13 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import services as svc
-from complaints.identifiers import (
+from complaints.models import ApprovalRequest, Code, Complaint
+from complaints.models.complaint import REDRESS_PAYABLE
+from complaints.rules.identifiers import (
     CREDIT_CODE_CHARSET,
     credit_code_check_character,
     id_check_character,
 )
-from complaints.models import ApprovalRequest, Code, Complaint
-from complaints.models.complaint import REDRESS_PAYABLE
 from organisations.models import Institution
 from sampledata.organisation import ACCOUNTS
 from sampledata.texts import (

@@ -39,8 +39,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from complaints import exports, services
-from complaints.calendar_service import calendar_import_record, calendar_set_day
+from complaints import services
+from complaints.exchange import exports
 from complaints.models import (
     ApprovalRequest,
     Attachment,
@@ -55,6 +55,7 @@ from complaints.models import (
     ReplyTemplate,
     Supervision,
 )
+from complaints.timing.calendar_service import calendar_import_record, calendar_set_day
 from intake.models import ChannelClient, IntakeSubmission, MailMessage
 from intake.services import client_create
 from organisations import permissions as P

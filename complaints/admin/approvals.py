@@ -1,4 +1,4 @@
-"""The approvers' queue: the requests a person may decide (complaints.approvals
+"""The approvers' queue: the requests a person may decide (complaints.rules.approvals
 .pending_for), and the request's page with the decide form (approve or reject,
 with the approver's own note). Decisions go only through
 complaints.services.approval_decide."""
@@ -18,9 +18,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from complaints import approvals, selectors, services
-from complaints.forms import attach_service_error
+from complaints import services
 from complaints.models import ApprovalRequest
+from complaints.rules import approvals
+from complaints.workbench import selectors
+from complaints.workbench.forms import attach_service_error
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 

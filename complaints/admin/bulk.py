@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
-from complaints import selectors, services
+from complaints import services
 from complaints.exceptions import STALE
 from complaints.models import Complaint, ExportRecord
+from complaints.workbench import selectors
 from organisations import permissions as P
 
 BULK_LIMIT = 200

@@ -22,17 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from complaints import selectors, services, worklists
-from complaints.casework_forms import (
+from complaints import services
+from complaints.models import Complaint
+from complaints.services.casework import may_send_tasks, may_supervise
+from complaints.timing.workdays import DatabaseCalendar
+from complaints.workbench import selectors, worklists
+from complaints.workbench.casework_forms import (
     CaseworkForm,
     EndSupervisionForm,
     SupervisionForm,
     TaskForm,
 )
-from complaints.forms import attach_service_error
-from complaints.models import Complaint
-from complaints.services.casework import may_send_tasks, may_supervise
-from complaints.workdays import DatabaseCalendar
+from complaints.workbench.forms import attach_service_error
 from organisations import permissions as P
 
 TEMPLATE_DIR = "admin/complaints/complaint"

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 
-from complaints import identifiers
+from complaints.rules import identifiers
 
 COUNT_CAP = 10_000
 AFTER = "after"  # "<received_at ISO>~<id>" of the last row already seen
@@ -158,7 +158,7 @@ def search_condition(term: str, *, exact: bool = False) -> Q:
     plate = identifiers.lenient_plate(term)
     if plate:
         return Q(plate_number=plate)
-    # Phones are stored in one form (complaints.identifiers): a number typed
+    # Phones are stored in one form (complaints.rules.identifiers): a number typed
     # another way ("02087654321", "+8613800138000") is looked up in that form.
     phone = identifiers.lenient_phone(term)
     if exact and not NUMBER.match(upper) and not ID_NUMBER.match(upper):

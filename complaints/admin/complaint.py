@@ -21,8 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import badges, desk, selectors, services, worklists
-from complaints import deadline_terms as terms
+from complaints import services
 from complaints.admin.bulk import ComplaintBulkActions, may_claim
 from complaints.admin.casework import ComplaintCaseworkViews
 from complaints.admin.changelist import (
@@ -47,7 +46,9 @@ from complaints.admin.personal_data import (
     may_request_data_access,
 )
 from complaints.models import Complaint, PersonalDataAccess
-from complaints.workdays import DatabaseCalendar
+from complaints.timing import deadline_terms as terms
+from complaints.timing.workdays import DatabaseCalendar
+from complaints.workbench import badges, desk, selectors, worklists
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 from organisations.history_display import ReadableHistoryHelper
@@ -349,7 +350,7 @@ class ComplaintAdmin(
             )
 
         # The badge shows the binding date and both limits, labelled
-        # (complaints.deadline_terms).
+        # (complaints.timing.deadline_terms).
         @admin.display(description=_("deadline"), ordering="due_on")
         def deadline(obj: Complaint) -> str:
             return badges.deadline_badge(
@@ -434,7 +435,7 @@ class ComplaintAdmin(
             "rows": rows,
             "limit": MY_WORK_LIMIT,
             # Investigation tasks, supervision and callbacks due
-            # (complaints.worklists), on the whole desk only: a count's list
+            # (complaints.workbench.worklists), on the whole desk only: a count's list
             # shows just its cases.
             "tasks_to_answer": []
             if shown

@@ -25,20 +25,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 
-from complaints import refusals, selectors, services
-from complaints.approvals import WHO_APPROVES
+from complaints import services
 from complaints.exceptions import STALE
-from complaints.forms import (
+from complaints.models import ApprovalRequest, Complaint, PersonalDataAccess
+from complaints.rules import refusals
+from complaints.rules.approvals import WHO_APPROVES
+from complaints.rules.transitions import ACTION_LABELS, available_actions
+from complaints.services._common import lock
+from complaints.timing.workdays import DatabaseCalendar
+from complaints.workbench import selectors
+from complaints.workbench.forms import (
     ACTION_FORMS,
     ActionForm,
     ComplaintRegistrationForm,
     attach_service_error,
 )
-from complaints.models import ApprovalRequest, Complaint, PersonalDataAccess
-from complaints.services._common import lock
-from complaints.timeline import complaint_timeline
-from complaints.transitions import ACTION_LABELS, available_actions
-from complaints.workdays import DatabaseCalendar
+from complaints.workbench.timeline import complaint_timeline
 from organisations import permissions as P
 
 SERVICES: dict[str, Callable[..., Any]] = {

@@ -1,7 +1,7 @@
 """Export and regulator-transfer import pages of the complaint changelist.
 
 Exports need the EXPORT permission, imports the IMPORT permission (both held by
-compliance officers by default; complaints.imports checks IMPORT on every row's
+compliance officers by default; complaints.exchange.imports checks IMPORT on every row's
 institution). The export applies the changelist's current filters and search,
 narrowed to the user's EXPORT scope. Without the permission every URL answers 403.
 """
@@ -37,13 +37,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import (
-    exports,
-    import_jobs,
-    imports,
-    services,
-    spreadsheets,
-)
+from complaints import services
+from complaints.exchange import exports, import_jobs, imports, spreadsheets
 from complaints.models import Complaint, ExportRecord, ImportJob, ImportRecord
 from organisations import org_import
 from organisations import permissions as P
@@ -359,7 +354,8 @@ class ComplaintExchangeViews(admin.ModelAdmin):
         """Upload shows the preview; only a fully valid file is kept (spooled for
         this session) and offered for confirmation, which re-validates and commits.
         A file of more rows than a request may read goes to the task worker
-        (complaints.import_jobs) once its first rows passed the header check."""
+        (complaints.exchange.import_jobs) once its first rows passed the header
+        check."""
         if request.method == "POST" and "confirm" in request.POST:
             return self._import_confirm(
                 request, context, template, session_key, commit, done_url

@@ -18,13 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from complaints import selectors
 from complaints.admin.complaint_actions import TEMPLATE_DIR
-from complaints.forms import InternalNoteForm, attach_service_error
 from complaints.models import Complaint, InternalNote, SavedView, StaffNotice
 from complaints.services import notices as N
 from complaints.services import saved_views as SV
 from complaints.templatetags.workbench import forget_unread
+from complaints.workbench import selectors
+from complaints.workbench.forms import InternalNoteForm, attach_service_error
 from organisations import permissions as P
 
 NOTICES_SHOWN = 200

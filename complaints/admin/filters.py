@@ -15,9 +15,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import deadline_terms as terms
-from complaints import selectors
 from complaints.models import OPEN_STATUSES, Code, Complaint
+from complaints.timing import deadline_terms as terms
+from complaints.workbench import selectors
 
 CODE_FILTER_KINDS = ["channel", "category"]
 RUNNING = Q(status__in=OPEN_STATUSES, item_type=Complaint.ItemType.COMPLAINT)
@@ -52,7 +52,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        # The same conditions as every other page (complaints.deadline_terms):
+        # The same conditions as every other page (complaints.timing.deadline_terms):
         # overdue is past the legal deadline; "this week" goes by the earlier
         # of the two dates, the one the handler works to.
         today = timezone.localdate()

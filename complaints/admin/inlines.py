@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import badges, letters, selectors
+from complaints.messaging import letters
 from complaints.models import (
     ApprovalRequest,
     Attachment,
@@ -35,6 +35,7 @@ from complaints.models import (
     Routing,
     Supervision,
 )
+from complaints.workbench import badges, selectors
 
 
 # --- Field layouts --------------------------------------------------------------

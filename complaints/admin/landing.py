@@ -11,9 +11,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, QueryDict
 
-from complaints import desk, worklists
 from complaints.models import Complaint, SavedView
 from complaints.services.saved_views import saved_view_url
+from complaints.workbench import desk, worklists
 from organisations import permissions as P
 
 

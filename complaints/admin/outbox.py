@@ -17,7 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import jobs, notice_kinds, services
+from complaints import services
+from complaints.messaging import jobs, notice_kinds
 from complaints.models import Notification, PersonalDataAccess
 from organisations import permissions
 
@@ -26,7 +27,7 @@ VIA = "complaint__institution"
 
 
 class KindFilter(admin.SimpleListFilter):
-    """The kind of notice by its name, never its code (complaints.notice_kinds)."""
+    """The kind of notice by its name, never its code (messaging.notice_kinds)."""
 
     title = _("kind")
     parameter_name = "kind"

@@ -25,8 +25,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import data_access, selectors, services
+from complaints import services
+from complaints.exchange import data_access
 from complaints.models import Complaint, ExportRecord, PersonalDataAccess
+from complaints.workbench import selectors
 from organisations import permissions as P
 
 TEMPLATE = "admin/complaints/complaint/data_access.html"

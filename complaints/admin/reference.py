@@ -2,7 +2,7 @@
 
 System administrators (superusers, or users given the model permissions) edit
 them; everyone with a view scope somewhere reads them. Calendar writes go
-through complaints.calendar_service, which keeps the history and recomputes
+through complaints.timing.calendar_service, which keeps the history and recomputes
 open complaints' due dates.
 """
 
@@ -23,7 +23,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
 
-from complaints.calendar_service import (
+from complaints.exchange.import_values import NAME_TAKEN, name_conflicts
+from complaints.models import CalendarDay, Code
+from complaints.timing.calendar_service import (
     CalendarError,
     CalendarImportError,
     calendar_file_rows,
@@ -32,9 +34,7 @@ from complaints.calendar_service import (
     calendar_load_year,
     calendar_set_day,
 )
-from complaints.deadlines import chinese_calendar_years
-from complaints.import_values import NAME_TAKEN, name_conflicts
-from complaints.models import CalendarDay, Code
+from complaints.timing.deadlines import chinese_calendar_years
 from organisations import permissions
 from organisations.admin import AuditedHistoryAdmin
 

@@ -18,8 +18,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from complaints import placeholders, services
+from complaints import services
 from complaints.models import Code, ReplyTemplate
+from complaints.rules import placeholders
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 

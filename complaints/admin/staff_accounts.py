@@ -1,5 +1,5 @@
 """The staff accounts' admin: an account that appears in any history is never
-deleted, it is deactivated instead (complaints.staff_accounts)."""
+deleted, it is deactivated instead (complaints.integrity.staff_accounts)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from complaints.staff_accounts import (
+from complaints.integrity.staff_accounts import (
     IN_HISTORY,
     staff_account_remove,
     user_in_history,

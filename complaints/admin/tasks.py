@@ -22,15 +22,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import selectors, services
-from complaints.casework_forms import TaskAnswerForm, TaskWithdrawForm
+from complaints import services
 from complaints.models import InvestigationTask
 from complaints.services.casework import (
     is_receiver,
     may_answer_task,
     may_see_task,
 )
-from complaints.worklists import receives_tasks
+from complaints.workbench import selectors
+from complaints.workbench.casework_forms import TaskAnswerForm, TaskWithdrawForm
+from complaints.workbench.worklists import receives_tasks
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 from organisations.models import Department

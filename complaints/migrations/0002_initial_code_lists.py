@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from complaints.codelists import INITIAL_CODES
+    from complaints.rules.codelists import INITIAL_CODES
 
     Code = apps.get_model("complaints", "Code")
     for kind, rows in INITIAL_CODES.items():

@@ -4,7 +4,7 @@ from django.db import migrations
 def load(apps, schema_editor):
     # Every year chinese-calendar covers (the State Council schedules it ships);
     # later years are loaded by administrators (load_calendar / the admin).
-    from complaints.deadlines import chinese_calendar_year, chinese_calendar_years
+    from complaints.timing.deadlines import chinese_calendar_year, chinese_calendar_years
 
     CalendarDay = apps.get_model("complaints", "CalendarDay")
     known = set(CalendarDay.objects.values_list("day", flat=True))

@@ -1,4 +1,4 @@
-"""Seal columns on the case file's history (complaints.audit) and the chain heads."""
+"""Seal columns on the case file's history (complaints.integrity.audit) and the chain heads."""
 
 from django.db import migrations, models
 

@@ -1,4 +1,4 @@
-"""Seal the history rows written before the chain existed (complaints.audit).
+"""Seal the history rows written before the chain existed (complaints.integrity.audit).
 
 Their order is the order they were written in: history_date, then the tables in
 a fixed order, then history_id. They are sealed with seal version 1 whatever
@@ -11,7 +11,7 @@ import secrets
 
 from django.db import migrations
 
-from complaints import audit
+from complaints.integrity import audit
 
 VERSION = 1
 BATCH = 1000

@@ -1,6 +1,6 @@
 """Identity documents: the Hong Kong/Macao, Taiwan and residence-permit types apart,
 and the agent's own document type, so every number is checked under its type
-(complaints.identifiers)."""
+(complaints.rules.identifiers)."""
 
 from django.db import migrations, models
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 def load(apps, schema_editor):
-    from complaints.codelists import INITIAL_SYNONYMS
+    from complaints.rules.codelists import INITIAL_SYNONYMS
 
     Code = apps.get_model("complaints", "Code")
     for kind, entries in INITIAL_SYNONYMS.items():

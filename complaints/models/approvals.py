@@ -2,7 +2,7 @@
 under approval (DOMAIN.md §5a) and behind every refusal or routing (§5, C6).
 
 An approval request is filed by the requester with its reason and takes effect
-only through the decision of an eligible approver (complaints.approvals says
+only through the decision of an eligible approver (complaints.rules.approvals says
 who); a routing record holds what a refusal or a routing needs to be lawful
 (the standing ground and what was checked; the institution it was forwarded
 to; the forum, case number and date of a proceeding).

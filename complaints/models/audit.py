@@ -1,5 +1,6 @@
 """The seal on the complaint's history: each history row carries a hash chained
-to the previous row of the same complaint (complaints.audit computes and checks it).
+to the previous row of the same complaint (complaints.integrity.audit computes and
+checks it).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class AbstractSealed(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise SealedHistoryError(f"{self._meta.label} rows are never changed.")
-        from complaints.audit import append_sealed
+        from complaints.integrity.audit import append_sealed
 
         append_sealed(self, super().save, *args, **kwargs)
 

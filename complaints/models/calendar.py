@@ -34,7 +34,7 @@ class CalendarVersion(models.Model):
 
     Database triggers (migration 0012) change it, so raw SQL, QuerySet.update
     and bulk_create are seen too. Processes keep the calendar in memory
-    (complaints.workdays) and compare this value before each use. A value is
+    (complaints.timing.workdays) and compare this value before each use. A value is
     never reused (a sequence on PostgreSQL, random() on SQLite): a change that
     was rolled back cannot make a stale copy look current again.
     """

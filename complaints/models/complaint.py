@@ -8,10 +8,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from complaints import identifiers, redress
-from complaints.constraints import validate_constraints
 from complaints.models import derived
 from complaints.models.audit import SealedHistory
+from complaints.rules import identifiers, redress
+from complaints.rules.constraints import validate_constraints
 from organisations.models import Institution
 from organisations.text import VisibleText
 
@@ -114,7 +114,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
         HEIR = "heir", _("Heir")
 
     class IdType(models.TextChoices):
-        # Each type has its own format check (complaints.identifiers).
+        # Each type has its own format check (complaints.rules.identifiers).
         RESIDENT_ID = identifiers.RESIDENT_ID, _("Resident identity card")
         HK_MACAO_PERMIT = (
             identifiers.HK_MACAO_PERMIT,
@@ -278,10 +278,10 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     )
     policy_number = models.CharField(_("policy number"), max_length=40, blank=True)
     claim_number = models.CharField(_("claim number"), max_length=40, blank=True)
-    # Motor complaints are asked about by plate (complaints.identifiers). A
+    # Motor complaints are asked about by plate (complaints.rules.identifiers). A
     # lookup key beside the facts (which state the vehicle), set at
     # registration: kept out of the sealed history, whose columns are fixed
-    # per SEAL_VERSION (complaints.audit.ADDED_FIELDS); sealing it needs a
+    # per SEAL_VERSION (complaints.integrity.audit.ADDED_FIELDS); sealing it needs a
     # new version.
     plate_number = models.CharField(_("plate number"), max_length=12, blank=True)
     product_line = models.ForeignKey(
@@ -340,7 +340,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 
-    # --- Deadlines (computed by complaints.deadlines, stored) ---------------
+    # --- Deadlines (computed by complaints.timing.deadlines, stored) ---------------
     clock_start = models.DateField(_("clock starts"), editable=False)
     extension_level = models.PositiveSmallIntegerField(_("extensions"), default=0)
     paused_days = models.PositiveIntegerField(_("paused days"), default=0)
@@ -472,7 +472,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    # Personal data replaced after the retention period (complaints.retention).
+    # Personal data replaced after the retention period (integrity.retention).
     anonymised_at = models.DateTimeField(
         _("anonymised at"), null=True, blank=True, editable=False
     )
@@ -523,7 +523,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
             # "Overdue" on every page is past the legal deadline
-            # (complaints.deadline_terms.overdue_q): the open cases' one, and
+            # (complaints.timing.deadline_terms.overdue_q): the open cases' one, and
             # the reviews' limit.
             models.Index(
                 fields=["statutory_due"],
@@ -621,7 +621,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
 
     def validate_constraints(self, exclude: Any = None) -> None:
         # Django binds every column into a query per constraint; most saves
-        # need none (complaints.constraints).
+        # need none (complaints.rules.constraints).
         validate_constraints(self, exclude)
 
     @property
@@ -678,7 +678,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     def mediation_offered(self) -> bool:
         """Whether a mediation can be recorded now: after the decision is
         notified or reviewed, and after the review decision's notice closed the
-        case, since that letter offers mediation (complaints.redress), once."""
+        case, since that letter offers mediation (complaints.rules.redress), once."""
         if self.status != S.CLOSED:
             return True
         return (

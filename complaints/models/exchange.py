@@ -88,7 +88,7 @@ class ExportRecord(models.Model):
 
 class ImportJob(models.Model):
     """A large import read, checked and registered by the task worker
-    (complaints.import_jobs), never inside a request; its page shows how far
+    (complaints.exchange.import_jobs), never inside a request; its page shows how far
     it got. Only its importer sees it."""
 
     class Kind(models.TextChoices):

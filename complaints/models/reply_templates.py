@@ -11,7 +11,7 @@ from organisations.text import VisibleText
 class ReplyTemplate(VisibleText, models.Model):
     """Text a handler writes again and again, kept by compliance: a decision
     or a reply, for a business category and an outcome, with placeholders from
-    a fixed list (complaints.placeholders) filled in on the server."""
+    a fixed list (complaints.rules.placeholders) filled in on the server."""
 
     class Use(models.TextChoices):
         DECISION = "decision", _("Decision and reasons")

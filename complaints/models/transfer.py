@@ -14,7 +14,7 @@ class RegulatorTransfer(models.Model):
     own receipt date (DOMAIN.md §7; domain-notes R54), not by the day the
     insurer received the transfer (Complaint.received_at). Kept beside the
     complaint rather than on it: the complaint's history layout is sealed
-    (complaints.audit), this one is sealed from its first row.
+    (complaints.integrity.audit), this one is sealed from its first row.
     """
 
     complaint = models.OneToOneField(

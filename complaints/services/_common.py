@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
-from complaints import deadlines
 from complaints.exceptions import (
     NOT_ALLOWED_NOW,
     STALE,
@@ -21,7 +20,8 @@ from complaints.exceptions import (
 )
 from complaints.models import OPEN_STATUSES, Complaint, Recusal
 from complaints.services.letters import CASE_FILE_CLOSED
-from complaints.workdays import DatabaseCalendar
+from complaints.timing import deadlines
+from complaints.timing.workdays import DatabaseCalendar
 from organisations import permissions
 
 
@@ -130,8 +130,8 @@ def require_may_act(complaint: Complaint, actor: Any, action: str) -> None:
 
 def actor_conflict(complaint: Complaint, user: Any, action: str) -> str:
     """Why `user` may not act on `complaint` (回避), or ""."""
-    from complaints.selectors import person_name
-    from complaints.transitions import ACTION_LABELS
+    from complaints.rules.transitions import ACTION_LABELS
+    from complaints.workbench.selectors import person_name
 
     label = ACTION_LABELS.get(action) or OTHER_LABELS.get(action) or action
     params: dict[str, Any] = {
@@ -162,7 +162,7 @@ def is_subject(complaint: Complaint, user: Any) -> bool:
 
 
 def user_named(name: str, user: Any) -> bool:
-    from complaints.selectors import person_name
+    from complaints.workbench.selectors import person_name
 
     compact = "".join(name.split())
     return bool(compact) and compact in {
@@ -185,7 +185,7 @@ def refuse_unless(complaint: Complaint, action: str) -> None:
 
 
 def action_label(action: str) -> str:
-    from complaints.transitions import ACTION_LABELS
+    from complaints.rules.transitions import ACTION_LABELS
 
     return str(ACTION_LABELS.get(action, action))
 

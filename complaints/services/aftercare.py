@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import evidence
-from complaints.deadlines import add_working_days
 from complaints.exceptions import ComplaintError
 from complaints.models import Complaint
 from complaints.models.complaint import REDRESS_PAYABLE
 from complaints.services._common import lock, require_may_act, save
-from complaints.workdays import DatabaseCalendar
+from complaints.timing import evidence
+from complaints.timing.deadlines import add_working_days
+from complaints.timing.workdays import DatabaseCalendar
 from organisations import permissions as P
 
 S = Complaint.Status
@@ -104,7 +104,7 @@ def complaint_record_callback(
     An attempt that did not reach the complainant may be followed by another;
     once one reached them, the result stands.
     """
-    from complaints.selectors import person_name
+    from complaints.workbench.selectors import person_name
 
     c = lock(complaint, expected_version=expected_version)
     P.require(actor, P.HANDLE, c.institution)

@@ -1,5 +1,5 @@
 """Approval requests: filed by the requester with a reason, decided by an
-eligible approver's own act (DOMAIN.md §5a; eligibility in complaints.approvals).
+eligible approver's own act (DOMAIN.md §5a; eligibility in complaints.rules.approvals).
 
 Only `approval_decide` with `approve=True` by an eligible approver carries the
 step out (the extension, the decline, the routing, the refusal of mediation);
@@ -19,8 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import approvals, deadlines
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import (
+    queue_complainant_notice,
+    queue_staff_alert,
+)
 from complaints.models import (
     OPEN_STATUSES,
     ApprovalRequest,
@@ -29,8 +32,7 @@ from complaints.models import (
     Routing,
     StaffNotice,
 )
-from complaints.notifications import queue_complainant_notice, queue_staff_alert
-from complaints.selectors import person_name
+from complaints.rules import approvals
 from complaints.services import routing as routing_service
 from complaints.services._common import (
     lock,
@@ -41,6 +43,8 @@ from complaints.services._common import (
 )
 from complaints.services.aftercare import schedule_callback
 from complaints.services.notices import notify_staff
+from complaints.timing import deadlines
+from complaints.workbench.selectors import person_name
 from organisations import permissions as P
 
 C = Complaint

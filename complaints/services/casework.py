@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints import exceptions as E
-from complaints import worklists
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import render_notice
 from complaints.models import Complaint, InvestigationTask, Notification, Supervision
 from complaints.models.complaint import ENDED
-from complaints.notifications import render_notice
-from complaints.selectors import person_name
 from complaints.services._common import lock, require_may_act
+from complaints.workbench import worklists
+from complaints.workbench.selectors import person_name
 from organisations import permissions as P
 from organisations.models import Department
 

@@ -33,7 +33,7 @@ ACTOR_FIELDS = ("registered_by", "handler", "drafted_by", "approved_by")
 
 def first_act(c: Complaint, user: Any) -> tuple[str, Any] | None:
     """(what, when) of the first act of `user` on `c` found, or None."""
-    from complaints.audit import chain_key, sealed_history_models
+    from complaints.integrity.audit import chain_key, sealed_history_models
 
     for name in ACTOR_FIELDS:
         if getattr(c, f"{name}_id") == user.pk:
@@ -60,7 +60,7 @@ def first_act(c: Complaint, user: Any) -> tuple[str, Any] | None:
 
 def review_problem(c: Complaint, user: Any, upper: Any) -> str:
     """Why `user` may not decide the review of `c`, or ""."""
-    from complaints.selectors import person_name
+    from complaints.workbench.selectors import person_name
 
     params = {"user": person_name(user), "upper": upper}
     acted = first_act(c, user)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import letters
 from complaints.exceptions import ComplaintError
+from complaints.messaging import letters
 from complaints.models import Complaint, Letter, Notification
 
 logger = logging.getLogger(__name__)

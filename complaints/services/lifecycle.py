@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import deadlines, evidence
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import queue_complainant_notice
 from complaints.models import (
     ApprovalRequest,
     Code,
@@ -30,7 +30,6 @@ from complaints.models import (
     Routing,
     StaffNotice,
 )
-from complaints.notifications import queue_complainant_notice
 from complaints.services._common import (
     is_subject,
     lock,
@@ -49,7 +48,8 @@ from complaints.services.routing import (
     routing_build,
 )
 from complaints.services.routing import store as routing_store
-from complaints.workdays import DatabaseCalendar
+from complaints.timing import deadlines, evidence
+from complaints.timing.workdays import DatabaseCalendar
 from organisations import permissions
 
 C = Complaint
@@ -182,7 +182,7 @@ def took_part(c: C, user: Any) -> bool:
 
 def handler_problem(c: C, user: Any) -> str:
     """Why `user` may not handle `c`, or "" (recusal, subject, scope)."""
-    from complaints.selectors import person_name
+    from complaints.workbench.selectors import person_name
 
     if not (user.is_staff and P.has(user, P.HANDLE, c.institution)):
         return str(E.HANDLER_NOT_ELIGIBLE) % {
@@ -197,7 +197,7 @@ def conflict_problem(c: C, user: Any) -> str:
     person is never given the case, whoever assigns it: the staff member
     complained about (the staff record, or the name given, as everywhere:
     _common.is_subject) or a person with a declared recusal."""
-    from complaints.selectors import person_name
+    from complaints.workbench.selectors import person_name
 
     params = {"user": person_name(user), "institution": c.institution}
     if is_subject(c, user):
@@ -301,7 +301,7 @@ def complaint_propose_decision(
 
 
 def _approvers_to_tell(c: C) -> list[Any]:
-    from complaints.jobs import nearest_managers
+    from complaints.messaging.jobs import nearest_managers
 
     return [u for u in nearest_managers(c.institution) if u.pk != c.drafted_by_id]
 

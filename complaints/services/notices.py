@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import render_notice, save_outbox_rows
 from complaints.models import (
     CaseWatch,
     Complaint,
@@ -31,7 +32,6 @@ from complaints.models import (
     Recusal,
     StaffNotice,
 )
-from complaints.notifications import render_notice, save_outbox_rows
 from organisations import permissions as P
 
 K = StaffNotice.Kind
@@ -229,7 +229,7 @@ def mentioned(complaint: Complaint, text: str) -> list[Any]:
     """The people an internal note names as @username or @姓名 (Chinese order,
     e.g. @陈晓敏, which may run straight into the sentence: "@陈晓敏请看"), among
     the staff who may see the case."""
-    from complaints.selectors import person_name, staff_in_scope_of
+    from complaints.workbench.selectors import person_name, staff_in_scope_of
 
     if "@" not in text:
         return []

@@ -15,13 +15,13 @@ from django.db.models import QuerySet
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from complaints import selectors
 from complaints.models import (
     LIST_SURFACES,
     Complaint,
     ExportRecord,
     PersonalDataAccess,
 )
+from complaints.workbench import selectors
 from organisations import permissions as P
 
 Surface = PersonalDataAccess.Surface

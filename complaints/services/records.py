@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import evidence
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
 from complaints.models import (
@@ -27,6 +26,7 @@ from complaints.models import (
 )
 from complaints.services._common import lock, require_may_act, save
 from complaints.services.schedule import restart_clock
+from complaints.timing import evidence
 from organisations import permissions as P
 
 FILE_TOO_LARGE = gettext_lazy("The file is larger than %(max)d MB.")

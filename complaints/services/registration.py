@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from complaints import evidence, identifiers
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
 from complaints.models import Code, Complaint, NumberCounter, RegulatorTransfer
 from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
+from complaints.rules import identifiers
 from complaints.services._common import refresh_deadlines, save
+from complaints.timing import evidence
 from organisations import permissions
 from organisations.models import Institution
 
@@ -71,7 +72,7 @@ def identifier_labels() -> dict[str, str]:
 
 def _normalise_identifiers(c: Complaint) -> dict[str, Any]:
     """Put every phone, document number and credit code in its stored form
-    (complaints.identifiers); return the errors by field."""
+    (complaints.rules.identifiers); return the errors by field."""
     names = (*identifiers.IDENTIFIER_FIELDS, *identifiers.DOCUMENT_FIELDS.values())
     clean, errors = identifiers.normalise_fields(
         {name: getattr(c, name) for name in names},

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from complaints import placeholders, selectors
 from complaints.models import Complaint, ReplyTemplate
+from complaints.rules import placeholders
+from complaints.workbench import selectors
 from organisations import permissions as P
 
 FIELDS = ("institution", "name", "use", "category", "outcome", "body", "is_active")

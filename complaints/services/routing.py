@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import queue_complainant_notice
 from complaints.models import ApprovalRequest, Code, Complaint, Correspondence, Routing
-from complaints.notifications import queue_complainant_notice
-from complaints.selectors import person_name
 from complaints.services._common import lock, refuse_unless, require_may_act, save
+from complaints.workbench.selectors import person_name
 from organisations import permissions as P
 
 C = Complaint

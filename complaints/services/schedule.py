@@ -10,18 +10,19 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import evidence, identifiers
 from complaints import exceptions as E
 from complaints.exceptions import ComplaintError
+from complaints.messaging.notifications import queue_complainant_notice
 from complaints.models import OPEN_STATUSES, ApprovalRequest, Complaint, Pause
-from complaints.notifications import queue_complainant_notice
+from complaints.rules import identifiers
 from complaints.services._common import (
     lock,
     refresh_deadlines,
     require_may_act,
     save,
 )
-from complaints.workdays import DatabaseCalendar
+from complaints.timing import evidence
+from complaints.timing.workdays import DatabaseCalendar
 from organisations import permissions as P
 
 PAUSE_UNTOLD = gettext_lazy(

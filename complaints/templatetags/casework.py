@@ -1,4 +1,4 @@
-"""{{ user|person }}: a staff member by name (complaints.selectors.person_name)."""
+"""{{ user|person }}: a staff member by name (workbench.selectors.person_name)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from complaints.selectors import person_name
+from complaints.workbench.selectors import person_name
 
 register = template.Library()
 

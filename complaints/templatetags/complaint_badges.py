@@ -1,4 +1,4 @@
-"""{% deadline_badge d %} and {% complaint_flags c %}: complaints.badges."""
+"""{% deadline_badge d %} and {% complaint_flags c %}: complaints.workbench.badges."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from complaints import badges
-from complaints.selectors import Deadline
+from complaints.workbench import badges
+from complaints.workbench.selectors import Deadline
 
 register = template.Library()
 

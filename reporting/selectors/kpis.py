@@ -33,7 +33,7 @@ for a period not yet over):
   on time / concluded.
 - open at period end: received by "as of" and not ended by then.
 - overdue open: open at period end with deadline before "as of", its clock
-  not paused then (complaints.deadline_terms: the workbench's overdue); the ageing
+  not paused then (timing.deadline_terms: the workbench's overdue); the ageing
   buckets split it by days past the deadline (1-5, 6-15, 16-30, over 30).
 - handling days: average and 90th percentile over the concluded.
 - within 15 / 30 / 60: concluded with handling_days at most 15, 30, 60
@@ -141,7 +141,7 @@ def _open_at_end(w: Window) -> Q:
 def _overdue_by(low: int, high: int | None) -> Callable[[Window], Q]:
     def q(w: Window) -> Q:
         days = w.as_of.toordinal()
-        # The workbench's "overdue" (complaints.deadline_terms): past the legal
+        # The workbench's "overdue" (complaints.timing.deadline_terms): past the legal
         # deadline, the clock not paused (a pause's days are not counted).
         cond = (
             _open_at_end(w)

@@ -29,7 +29,7 @@ from django.db import connections
 from django.db.models import Case, CharField, F, Func, IntegerField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
-from complaints.workdays import DatabaseCalendar
+from complaints.timing.workdays import DatabaseCalendar
 from organisations.models import Institution
 from reporting.periods import Period
 from reporting.selectors.kpis import (

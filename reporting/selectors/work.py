@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
-from complaints import deadline_terms as terms
 from complaints.models import OPEN_STATUSES, Complaint
+from complaints.timing import deadline_terms as terms
 from organisations import permissions as P
 from organisations.models import Institution
 from reporting.models import (
@@ -47,7 +47,7 @@ def handler_work(*, user: Any, today: date | None = None) -> dict[str, Any]:
     """The handler's open cases by how soon they are due, the cases after
     decision still needing a step, and the unassigned new cases of the branches
     the handler serves. "Overdue" is past the legal deadline, the other
-    buckets go by the earlier of the two dates (complaints.deadline_terms)."""
+    buckets go by the earlier of the two dates (complaints.timing.deadline_terms)."""
     today = today or timezone.localdate()
     mine = P.scope(Complaint.objects, user, P.VIEW).filter(
         handler=user, item_type=Complaint.ItemType.COMPLAINT

@@ -18,10 +18,10 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from complaints.identifiers import credit_code_check_character, id_check_character
 from complaints.models import Code, Complaint
+from complaints.rules.identifiers import credit_code_check_character, id_check_character
 from complaints.services._common import refresh_deadlines
-from complaints.workdays import DatabaseCalendar
+from complaints.timing.workdays import DatabaseCalendar
 from organisations.models import Institution
 from sampledata.benchgen.tree import Staff
 from sampledata.texts import (

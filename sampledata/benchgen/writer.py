@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from complaints import audit
+from complaints.integrity import audit
 from complaints.models import Attachment, Complaint, Correspondence, Extension
 
 TRACKED: list[type[models.Model]] = [Complaint, Correspondence, Attachment, Extension]

@@ -20,7 +20,7 @@ def main(fmt: str, rows: int) -> None:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from complaints import exports
+    from complaints.exchange import exports
     from complaints.models import Complaint
     from organisations import permissions as P
 

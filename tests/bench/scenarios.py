@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from complaints.jobs import sweep
+from complaints.messaging.jobs import sweep
 from complaints.models import Code, Complaint
 from complaints.services import complaint_register
 from organisations.models import Institution

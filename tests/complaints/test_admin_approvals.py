@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from complaints import approvals
 from complaints import services as svc
 from complaints.models import (
     ApprovalRequest,
@@ -20,6 +19,7 @@ from complaints.models import (
     Notification,
     Routing,
 )
+from complaints.rules import approvals
 from complaints.services import approvals as approval_service
 from tests.approval_steps import EXTENSION_REASON
 from tests.complaints.conftest import SHANGHAI, code

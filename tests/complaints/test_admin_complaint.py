@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from complaints.admin.filters import HandlerFilter, InstitutionSubtreeFilter
 from complaints.models import Complaint
-from complaints.selectors import person_name
 from complaints.services import complaint_accept, complaint_assign
+from complaints.workbench.selectors import person_name
 from tests.complaints.conftest import SHANGHAI, code
 from tests.factories import UserFactory
 

@@ -13,9 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from complaints.exceptions import ComplaintError
-from complaints.jobs import sweep
+from complaints.messaging.jobs import sweep
 from complaints.models import Complaint, Notification
-from complaints.selectors import person_name
 from complaints.services import aftercare as A
 from complaints.services import (
     complaint_record_callback,
@@ -23,6 +22,7 @@ from complaints.services import (
     complaint_record_redress,
     complaint_refer_to_mediation,
 )
+from complaints.workbench.selectors import person_name
 from organisations.permissions import NotFound
 from tests.complaints.conftest import SHANGHAI
 

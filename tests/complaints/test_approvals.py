@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from complaints import approvals
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import (
@@ -24,8 +23,9 @@ from complaints.models import (
     Notification,
     StaffNotice,
 )
-from complaints.selectors import person_name
+from complaints.rules import approvals
 from complaints.services import approvals as approval_service
+from complaints.workbench.selectors import person_name
 from organisations.models import Membership
 from organisations.permissions import NotFound
 from tests.approval_steps import EXTENSION_REASON, approve, extend

@@ -1,4 +1,4 @@
-"""Tamper evidence of the case file's history (complaints.audit, verify_audit).
+"""Tamper evidence of the case file's history (integrity.audit, verify_audit).
 
 Every history row of a complaint and of its case file is one link of one chain;
 verify_audit finds a row changed, removed or added behind the application's
@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from complaints import audit
 from complaints.admin.inlines import CASE_FILE_INLINES
+from complaints.integrity import audit
 from complaints.models import (
     AuditChainHead,
     Complaint,
@@ -498,7 +498,7 @@ def test_migration_seals_existing_rows(
 
 
 # Digests of the columns each sealed model hashes. A change means rows sealed
-# before would no longer verify: list the new column in complaints.audit
+# before would no longer verify: list the new column in complaints.integrity.audit
 # ADDED_FIELDS under a new SEAL_VERSION, then update the digest here.
 PINNED_LAYOUTS = {
     "complaints.historicalcomplaint": "0a37912074bb60c3",
@@ -539,7 +539,7 @@ def test_sealed_columns_are_pinned() -> None:
         digest = hashlib.sha256(names.encode()).hexdigest()[:16]
         assert digest == PINNED_LAYOUTS[lay.label], (
             f"The columns {lay.label} hashes changed ({names}): rows sealed before "
-            "would stop verifying. Register the change in complaints.audit "
+            "would stop verifying. Register the change in complaints.integrity.audit "
             "(ADDED_FIELDS, SEAL_VERSION) and update PINNED_LAYOUTS."
         )
 

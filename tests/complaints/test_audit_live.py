@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import ProtectedError
 
-from complaints import audit
+from complaints.integrity import audit
 from complaints.models import Complaint, Correspondence, Notification
 from tests.complaints.test_audit_chain import (
     H_COMPLAINT,
@@ -111,7 +111,7 @@ def test_a_person_in_the_history_is_deactivated_not_deleted(
 
 
 def test_an_account_in_no_history_is_deleted(case: Complaint) -> None:
-    from complaints.staff_accounts import staff_account_remove
+    from complaints.integrity.staff_accounts import staff_account_remove
 
     nobody = get_user_model().objects.create_user("nobody", "n@example.com", "x")
     assert staff_account_remove(user=nobody) is True

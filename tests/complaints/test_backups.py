@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from complaints.backups import backup_create
+from complaints.integrity.backups import backup_create
 from complaints.models import Complaint
 from complaints.services import attachment_add, complaint_accept
 

@@ -1,4 +1,4 @@
-"""The deadline badge and flags every complaint page shows (complaints.badges)."""
+"""The deadline badge and flags every complaint page shows (workbench.badges)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from types import SimpleNamespace
 from django.template import Context, Template
 from django.utils import translation
 
-from complaints.badges import deadline_badge, flags
-from complaints.selectors import Deadline
+from complaints.workbench.badges import deadline_badge, flags
+from complaints.workbench.selectors import Deadline
 
 
 def _d(**kw: object) -> Deadline:

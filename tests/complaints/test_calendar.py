@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
-from complaints import calendar_service as cs
-from complaints.calendar_service import (
+from complaints.models import CalendarDay, CalendarVersion, Complaint
+from complaints.timing import calendar_service as cs
+from complaints.timing.calendar_service import (
     CalendarError,
     CalendarImportError,
     RowError,
@@ -25,8 +26,7 @@ from complaints.calendar_service import (
     calendar_load_year,
     calendar_set_day,
 )
-from complaints.models import CalendarDay, CalendarVersion, Complaint
-from complaints.workdays import DatabaseCalendar
+from complaints.timing.workdays import DatabaseCalendar
 from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -358,7 +358,7 @@ def test_recompute_deadlines_command(
     )
 
 
-# --- The calendar kept in memory (complaints.workdays) ---------------------------
+# --- The calendar kept in memory (complaints.timing.workdays) -------------------
 def version() -> int | None:
     return CalendarVersion.objects.values_list("version", flat=True).first()
 

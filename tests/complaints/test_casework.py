@@ -15,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import services, worklists
+from complaints import services
 from complaints.models import Complaint, InvestigationTask, Notification, Supervision
 from complaints.services import casework
 from complaints.services.letters import CASE_FILE_CLOSED
+from complaints.workbench import worklists
 from organisations.models import Department, Membership
 from organisations.permissions import NotFound
 from organisations.services import department_save, department_set_members

@@ -19,8 +19,8 @@ from django.utils import translation
 from complaints import services as svc
 from complaints.exceptions import HANDLER_IS_SUBJECT, HANDLER_RECUSED
 from complaints.models import Complaint
-from complaints.selectors import person_name
 from complaints.services.lifecycle import E_DECLARE_NO_CONFLICT
+from complaints.workbench.selectors import person_name
 from tests.complaints.conftest import SHANGHAI
 from tests.complaints.test_people_and_time import trace
 

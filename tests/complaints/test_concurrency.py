@@ -17,8 +17,8 @@ from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import StaleComplaint, TransitionRefused
 from complaints.models import Complaint, Notification
+from complaints.rules.transitions import ACTION_LABELS
 from complaints.services import lifecycle
-from complaints.transitions import ACTION_LABELS
 from tests.complaints.conftest import code
 
 S = Complaint.Status

@@ -1,5 +1,5 @@
 """Constraint validation that skips the query when Python sees it holds
-(complaints.constraints): it must agree with the database, and never pass a
+(complaints.rules.constraints): it must agree with the database, and never pass a
 row the database would refuse."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-from complaints.constraints import evaluate, holds
 from complaints.models import Complaint
+from complaints.rules.constraints import evaluate, holds
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status

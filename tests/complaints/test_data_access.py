@@ -15,14 +15,14 @@ from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 
 from complaints.admin.personal_data import NEED_ONE, NOTHING_CHOSEN, NOTHING_FOUND
-from complaints.data_access import XLSX_NAME
+from complaints.exchange.data_access import XLSX_NAME
 from complaints.models import Complaint, ExportRecord, PersonalDataAccess
-from complaints.selectors import phone_digits
 from complaints.services import (
     attachment_add,
     complaint_accept,
     correspondence_record,
 )
+from complaints.workbench.selectors import phone_digits
 from organisations import permissions as P
 from organisations.models import Membership
 from organisations.services import membership_grant

@@ -1,4 +1,4 @@
-"""Deadline engine (complaints.deadlines): pure tests, no database, no Django.
+"""Deadline engine (complaints.timing.deadlines): pure tests, no database, no Django.
 
 Expected dates were reasoned from DOMAIN.md §4 / domain-notes R25-R32 (Civil Code arts.
 201-203 counting) and checked against chinese_calendar 1.11.0 before being written down.
@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from complaints.deadlines import (
+from complaints.timing.deadlines import (
     DECISION_DAYS,
     ESCALATE_UP_AFTER_WORKING_DAYS,
     EXTENDED_DECISION_DAYS,

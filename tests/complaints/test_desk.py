@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from complaints import desk
 from complaints.models import ApprovalRequest, Complaint
 from complaints.services import (
     approval_request,
@@ -22,6 +21,7 @@ from complaints.services import (
     complaint_request_review,
     complaint_return_for_rework,
 )
+from complaints.workbench import desk
 from tests.complaints.conftest import SHANGHAI, code
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def world(
     cases["review"] = complaint_request_review(
         complaint=decided, actor=h, applied_on=date(2026, 3, 20), note="申请核查"
     )
-    # An extension waits in the approvers' queue (complaints.approvals).
+    # An extension waits in the approvers' queue (complaints.rules.approvals).
     approval_request(
         complaint=cases["later"],
         actor=h,

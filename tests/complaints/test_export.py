@@ -11,7 +11,11 @@ import pytest
 from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 
-from complaints.exports import COMPLAINT_HEADERS, CORRESPONDENCE_HEADERS, safe_cell
+from complaints.exchange.exports import (
+    COMPLAINT_HEADERS,
+    CORRESPONDENCE_HEADERS,
+    safe_cell,
+)
 from complaints.models import Complaint, ExportRecord
 from complaints.services import correspondence_record
 from organisations import permissions as P

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from complaints.exports import COMPLAINT_HEADERS
+from complaints.exchange.exports import COMPLAINT_HEADERS
 from complaints.models import Complaint
 from complaints.services import (
     complaint_notify_review,

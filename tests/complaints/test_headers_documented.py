@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from complaints.exports import COMPLAINT_HEADERS, CORRESPONDENCE_HEADERS
-from complaints.imports import REGULATOR_COLUMNS, REQUIRED_COLUMNS
+from complaints.exchange.exports import COMPLAINT_HEADERS, CORRESPONDENCE_HEADERS
+from complaints.exchange.imports import REGULATOR_COLUMNS, REQUIRED_COLUMNS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -15,10 +15,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 
-from complaints import imports, selectors
 from complaints.exceptions import ComplaintError
+from complaints.exchange import imports
 from complaints.models import Complaint, Notification
 from complaints.services import complaint_accept
+from complaints.workbench import selectors
 from intake.selectors import complaint_for_lookup
 from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI

@@ -1,4 +1,4 @@
-"""complaints.identifiers: every identifier a complainant gives, checked and put
+"""complaints.rules.identifiers: every identifier a complainant gives, checked and put
 in one stored form. Table-driven with real-format values: correct and wrong
 check digits, real dates and impossible ones."""
 
@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from complaints import identifiers as I
 from complaints.models import Complaint
+from complaints.rules import identifiers as I
 
 TODAY = date(2026, 3, 17)
 

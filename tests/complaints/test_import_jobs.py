@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from complaints import import_jobs
+from complaints.exchange import import_jobs
 from complaints.models import Complaint, ImportJob, ImportRecord
 from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI

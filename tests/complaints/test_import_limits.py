@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import Workbook
 
-from complaints import calendar_service as cal
-from complaints import imports, spreadsheets
+from complaints.exchange import imports, spreadsheets
 from complaints.models import Complaint, ImportRecord
+from complaints.timing import calendar_service as cal
 from tests.complaints.test_import_regulator import HEADER, line, xlsx
 from tests.factories import UserFactory
 from tests.hostile import template_pattern

@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from complaints import imports
 from complaints.admin.complaint_exchange import SPOOL_DIR, SPOOL_MAX_AGE
+from complaints.exchange import imports
 from complaints.models import Complaint, ImportRecord, NumberCounter
 from organisations.models import Institution, Membership
 from tests.complaints.conftest import SHANGHAI

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from complaints import imports
+from complaints.exchange import imports
 from complaints.models import Code, Complaint, ImportRecord
 from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from complaints import imports
+from complaints.exchange import imports
 from complaints.models import Complaint
 from organisations.models import Membership
 from organisations.text import visible

@@ -15,8 +15,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from complaints import letters, services
+from complaints import services
 from complaints.exceptions import ComplaintError
+from complaints.messaging import letters
 from complaints.models import Complaint, Letter, Notification, PersonalDataAccess
 from complaints.services.letters import CASE_FILE_CLOSED
 from complaints.templatetags.letter_text import cn_date as cn

@@ -14,7 +14,7 @@ from django.urls import reverse
 from complaints import services
 from complaints.exceptions import TransitionRefused
 from complaints.models import Complaint, Letter
-from complaints.transitions import available_actions
+from complaints.rules.transitions import available_actions
 from organisations.permissions import NotFound
 from tests.complaints.test_services_transitions import CALLS
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from complaints import imports
+from complaints.exchange import imports
 from complaints.models import Complaint
 from complaints.models.complaint import REGULATOR_REFERENCE_TAKEN
 from organisations.models import Membership

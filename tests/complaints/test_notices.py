@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from complaints import jobs
+from complaints.messaging import jobs
 from complaints.models import Complaint, Notification, StaffNotice
 from complaints.services import (
     complaint_accept,

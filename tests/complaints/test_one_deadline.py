@@ -1,6 +1,6 @@
 """One deadline, labelled: every page shows the same two dates with the same
 words, and "overdue" (past the legal deadline) means the same on each
-(complaints.deadline_terms)."""
+(complaints.timing.deadline_terms)."""
 
 from __future__ import annotations
 

@@ -27,9 +27,10 @@ from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from complaints import calendar_service as cal
-from complaints import identifiers, import_values, imports, spreadsheets
+from complaints.exchange import import_values, imports, spreadsheets
 from complaints.models import CalendarDay, Complaint, NumberCounter
+from complaints.rules import identifiers
+from complaints.timing import calendar_service as cal
 from organisations import org_import
 from organisations.models import Institution, Membership
 from tests.complaints.conftest import SHANGHAI
@@ -71,7 +72,7 @@ def _today(time_machine: Any) -> None:
 
 
 def identifier_messages() -> list[Any]:
-    """Every refusal of complaints.identifiers (all are lazy translations)."""
+    """Every refusal of complaints.rules.identifiers (all are lazy translations)."""
     return [
         value
         for name, value in vars(identifiers).items()

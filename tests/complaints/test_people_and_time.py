@@ -27,8 +27,8 @@ from complaints.models import (
     Pause,
     Recusal,
 )
-from complaints.selectors import person_name
 from complaints.services.schedule import PAUSE_UNTOLD
+from complaints.workbench.selectors import person_name
 from organisations.models import Membership
 from organisations.services import membership_grant
 from tests.complaints.conftest import SHANGHAI, code

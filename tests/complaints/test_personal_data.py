@@ -81,7 +81,7 @@ def gd_desk(make_member: Any, tree: Any) -> Any:
 
 
 def test_each_personal_field_has_its_mask() -> None:
-    from complaints import selectors
+    from complaints.workbench import selectors
 
     assert selectors.masked("representatives", "林小雨\n欧阳明月") == "林*雨\n欧**月"
     assert selectors.masked("legal_representative", "陈大文") == "陈*文"

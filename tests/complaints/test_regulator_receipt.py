@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from complaints import exceptions as E
-from complaints import imports
 from complaints.exceptions import ComplaintError
+from complaints.exchange import imports
 from complaints.models import Complaint, RegulatorTransfer
 from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI, code

@@ -12,8 +12,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from complaints import placeholders, services
+from complaints import services
 from complaints.models import Code, Complaint, ReplyTemplate
+from complaints.rules import placeholders
 from organisations.models import Membership
 from organisations.permissions import NotFound
 

@@ -1,4 +1,4 @@
-"""Anonymisation after the retention period (complaints.retention, anonymise_expired).
+"""Anonymisation after the retention period (integrity.retention, anonymise_expired).
 
 Services stamp closed_at with the real "now"; the command is then run at a
 time-travelled "now" more (or less) than COMPLAINT_RETENTION_YEARS later.
@@ -20,8 +20,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import retention
 from complaints import services as svc
+from complaints.integrity import retention
 from complaints.models import Attachment, Complaint, Correspondence, Notification
 from reporting import periods
 from reporting.selectors import (

@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from complaints import approvals
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import ApprovalRequest, Complaint, Letter, Notification, Routing
+from complaints.rules import approvals
 from complaints.services import routing as R
 from tests.approval_steps import CHECKED, approve
 from tests.complaints.conftest import SHANGHAI, code

@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from complaints import selectors
-from complaints.deadlines import DictCalendar
 from complaints.models import Complaint
 from complaints.services import (
     complaint_accept,
@@ -20,6 +18,8 @@ from complaints.services import (
     complaint_propose_decision,
     complaint_request_review,
 )
+from complaints.timing.deadlines import DictCalendar
+from complaints.workbench import selectors
 from tests.complaints.conftest import SHANGHAI, code
 
 pytestmark = pytest.mark.django_db

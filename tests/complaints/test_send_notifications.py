@@ -15,11 +15,17 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from complaints.jobs import BACKOFF_MINUTES, MAX_ATTEMPTS, claim, deliver, sweep
+from complaints.messaging.jobs import (
+    BACKOFF_MINUTES,
+    MAX_ATTEMPTS,
+    claim,
+    deliver,
+    sweep,
+)
+from complaints.messaging.notifications import queue_complainant_notice
+from complaints.messaging.sms import LoggingSmsBackend, SmsBackend, SmsError
 from complaints.models import Complaint, Notification
-from complaints.notifications import queue_complainant_notice
 from complaints.services import complaint_accept, complaint_assign
-from complaints.sms import LoggingSmsBackend, SmsBackend, SmsError
 from organisations.models import Membership
 from tests.complaints.conftest import SHANGHAI
 
@@ -322,7 +328,7 @@ def test_an_e_mailed_notice_carries_its_letter_as_pdf(
 def test_without_a_pdf_renderer_the_letter_goes_as_html(
     accepted: Complaint, monkeypatch: Any
 ) -> None:
-    from complaints import letters
+    from complaints.messaging import letters
 
     def missing(letter: Any) -> bytes:
         raise letters.PdfUnavailable("cannot load library 'pango'")

@@ -20,9 +20,9 @@ from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import OPEN_STATUSES, Complaint, Notification
-from complaints.selectors import person_name
+from complaints.rules.transitions import ACTION_LABELS
 from complaints.services._common import ACTOR_RECUSED
-from complaints.transitions import ACTION_LABELS
+from complaints.workbench.selectors import person_name
 from organisations.models import Membership
 from organisations.permissions import NotFound
 from organisations.services import membership_grant

@@ -17,9 +17,9 @@ from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import Complaint, Notification
-from complaints.selectors import person_name
+from complaints.rules.transitions import ACTION_LABELS
 from complaints.services._common import ACTOR_IS_SUBJECT, ACTOR_RECUSED
-from complaints.transitions import ACTION_LABELS
+from complaints.workbench.selectors import person_name
 from organisations.models import Membership
 from tests.approval_steps import approve
 from tests.complaints.conftest import code

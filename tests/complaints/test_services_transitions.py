@@ -19,7 +19,7 @@ from complaints import exceptions as E
 from complaints import services as svc
 from complaints.exceptions import TransitionRefused
 from complaints.models import Complaint, Notification
-from complaints.transitions import ACTION_LABELS
+from complaints.rules.transitions import ACTION_LABELS
 from organisations.permissions import NotFound
 from tests.approval_steps import CHECKED, approve
 from tests.complaints.conftest import SHANGHAI, code

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from complaints.messaging.notice_kinds import KIND_LABELS, kind_label
 from complaints.models import Complaint, Notification
-from complaints.notice_kinds import KIND_LABELS, kind_label
 from complaints.services import complaint_accept
 from tests.complaints.conftest import SHANGHAI
 

@@ -32,9 +32,8 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext
 
-from complaints import jobs
-from complaints.calendar_service import calendar_import_rows
-from complaints.jobs import sweep
+from complaints.messaging import jobs
+from complaints.messaging.jobs import sweep
 from complaints.models import Complaint, Notification
 from complaints.services import (
     complaint_accept,
@@ -42,6 +41,7 @@ from complaints.services import (
     complaint_pause,
     complaint_withdraw,
 )
+from complaints.timing.calendar_service import calendar_import_rows
 from tests.approval_steps import extend
 from tests.complaints.conftest import SHANGHAI
 from tests.complaints.test_calendar import HEADER, year_rows
@@ -489,8 +489,8 @@ def test_a_sweep_started_while_one_runs_is_skipped(
 def test_passing_the_internal_target_is_a_warning_never_overdue(
     complaint: Complaint, people: dict[str, Any]
 ) -> None:
-    from complaints.deadline_terms import overdue_q
     from complaints.models import StaffNotice
+    from complaints.timing.deadline_terms import overdue_q
 
     result = sweep(today=date(2026, 3, 23))  # past the target, legal day itself
 

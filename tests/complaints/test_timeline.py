@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from complaints.timeline import complaint_timeline
+from complaints.workbench.timeline import complaint_timeline
 from tests.complaints.case_file import at, full_case
 
 

@@ -75,7 +75,7 @@ def test_outbox_pages_mask_the_address(
 def test_export_log_masks_every_personal_filter() -> None:
     from django.http import QueryDict
 
-    from complaints.exports import logged_filters
+    from complaints.exchange.exports import logged_filters
 
     query = QueryDict(mutable=True)
     query.update(

@@ -12,10 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import services, worklists
-from complaints.jobs import sweep
+from complaints import services
+from complaints.messaging.jobs import sweep
 from complaints.models import Complaint, InvestigationTask, Notification
 from complaints.services import complaint_record_callback
+from complaints.workbench import worklists
 from organisations.models import Department
 from organisations.services import department_save, department_set_members
 from tests.complaints.conftest import SHANGHAI

@@ -9,8 +9,8 @@ import pytest
 
 from complaints.exceptions import ComplaintError
 from complaints.models import Complaint
-from complaints.selectors import eligible_handlers, handler_choices
 from complaints.services import complaint_accept, complaint_assign
+from complaints.workbench.selectors import eligible_handlers, handler_choices
 from organisations import permissions
 
 pytestmark = pytest.mark.django_db

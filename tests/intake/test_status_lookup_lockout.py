@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from complaints.sms import LoggingSmsBackend
+from complaints.messaging.sms import LoggingSmsBackend
 from intake import lookup_guard
 from tests.intake.conftest import API, KeyedClient, codes
 

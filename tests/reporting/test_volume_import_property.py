@@ -20,7 +20,7 @@ from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from complaints import imports, spreadsheets
+from complaints.exchange import imports, spreadsheets
 from reporting import periods, resources
 from reporting.models import BusinessVolume
 from tests.factories import UserFactory

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.retention import BATCH_SIZE, anonymise_expired
+from complaints.integrity.retention import BATCH_SIZE, anonymise_expired
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.backups import BackupError, backup_create
+from complaints.integrity.backups import BackupError, backup_create
 
 
 class Command(BaseCommand):

@@ -5,10 +5,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints import selectors
-from complaints.identifiers import DOCUMENT_FIELDS, message, normalise_fields
 from complaints.models import Complaint
+from complaints.rules.identifiers import DOCUMENT_FIELDS, message, normalise_fields
 from complaints.services.registration import identifier_labels
+from complaints.workbench import selectors
 
 FIELDS: tuple[str, ...] = (
     "phone",
@@ -31,7 +31,7 @@ class Command(BaseCommand):
     help = (
         "Report the complaints whose phone numbers, identity-document numbers or "
         "unified social credit codes fail the checks every door now applies "
-        "(complaints.identifiers), and those stored in another form than the one "
+        "(complaints.rules.identifiers), and those stored in another form than the one "
         "the checks give. Changes nothing; exits with status 1 when a value fails."
     )
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.calendar_service import (
+from complaints.timing.calendar_service import (
     CalendarError,
     CalendarImportError,
     calendar_file_rows,

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.letters import PdfUnavailable
+from complaints.messaging.letters import PdfUnavailable
 from complaints.services import letters_render_missing_pdfs
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.backups import BackupError, backup_restore
+from complaints.integrity.backups import BackupError, backup_restore
 
 
 class Command(BaseCommand):

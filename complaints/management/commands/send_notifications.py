@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from complaints.jobs import deliver
+from complaints.messaging.jobs import deliver
 
 
 class Command(BaseCommand):

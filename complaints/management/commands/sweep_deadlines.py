@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from complaints.jobs import sweep
+from complaints.messaging.jobs import sweep
 
 
 def _day(value: str) -> date:

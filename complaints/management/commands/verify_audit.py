@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from complaints.audit import Problem, verify_chains
-from complaints.audit_live import verify_live_rows
+from complaints.integrity.audit import Problem, verify_chains
+from complaints.integrity.audit_live import verify_live_rows
 from complaints.models import Complaint
 
 
