@@ -24,6 +24,7 @@ from complaints.services import (
     complaint_request_review,
     recusal_declare,
 )
+from complaints.workbench.selectors import person_name
 from organisations import permissions as P
 from tests.approval_steps import approve
 from tests.complaints.conftest import SHANGHAI, code
@@ -336,7 +337,10 @@ def test_assigning_a_recused_handler_is_refused(
         client, c, "assign", handler=tianhe_handler.pk, declares_no_conflict="on"
     )
     assert response.status_code == 200
-    message = translated(response, E.HANDLER_RECUSED) % {"user": tianhe_handler}
+    message = translated(response, E.HANDLER_RECUSED) % {
+        "user": person_name(tianhe_handler),
+        "institution": c.institution,
+    }
     assert response.context["form"].errors["handler"] == [message]
     c.refresh_from_db()
     assert c.status == S.ACCEPTED

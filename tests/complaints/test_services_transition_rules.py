@@ -191,10 +191,12 @@ def test_ineligible_handler_is_refused(
     if problem == "recused":
         svc.recusal_declare(complaint=c, actor=h, user=h, reason="投诉人系本人亲属")
     expected = {
-        "recused": E.HANDLER_RECUSED % {"user": h},
-        "subject": E.HANDLER_IS_SUBJECT % {"user": h},
+        "recused": E.HANDLER_RECUSED
+        % {"user": person_name(h), "institution": c.institution},
+        "subject": E.HANDLER_IS_SUBJECT
+        % {"user": person_name(h), "institution": c.institution},
         "other_branch": E.HANDLER_NOT_ELIGIBLE
-        % {"user": candidate, "institution": c.institution},
+        % {"user": person_name(candidate), "institution": c.institution},
     }[problem]
     # The manager assigning and the handler taking the case are refused alike.
     actors = [manager] if problem == "other_branch" else [manager, h]
