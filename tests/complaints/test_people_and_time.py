@@ -605,7 +605,11 @@ def test_a_merged_repeat_with_new_facts_restarts_from_its_own_receipt(
     h = persona("tianhe_handler")
     target = at(S.ACCEPTED)
     with time_machine.travel(datetime(2026, 3, 12, 10, 0, tzinfo=SHANGHAI)):
-        repeat = register(h, request="再次投诉，补充了新的维修发票")
+        repeat = register(
+            h,
+            request="再次投诉，补充了新的维修发票",
+            received_at=datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI),
+        )
     with time_machine.travel(datetime(2026, 3, 13, 10, 0, tzinfo=SHANGHAI)):
         route(repeat, h, "merged", merged_into=target)
     target.refresh_from_db()
