@@ -44,8 +44,14 @@ OUTCOME_REQUIRED = _("Choose the outcome and write the decision with its reasons
 CAUSE_REQUIRED = _("Record the cause of the complaint before the decision.")
 FOUR_EYES = _("The approver of a decision cannot be the person who drafted it.")
 HANDLER_NOT_ELIGIBLE = _("%(user)s cannot handle complaints of %(institution)s.")
-HANDLER_RECUSED = _("%(user)s has declared a conflict of interest in this complaint.")
-HANDLER_IS_SUBJECT = _("%(user)s is the staff member complained about.")
+HANDLER_RECUSED = _(
+    "%(user)s has declared a conflict of interest in this complaint (回避) and cannot "
+    "be given it: another handler of %(institution)s takes it."
+)
+HANDLER_IS_SUBJECT = _(
+    "%(user)s is the staff member complained about and cannot be given this "
+    "complaint (回避): another handler of %(institution)s takes it."
+)
 ONLY_HANDLER_DRAFTS = _("Only the assigned handler drafts the decision.")
 NO_UPPER_LEVEL = _(
     "The decision was made at head office: there is no upper-level institution for "

@@ -375,7 +375,9 @@ def _walk(
     assert response.status_code == 201, response.content
     c = Complaint.objects.get(number=response.json()["number"])
     c = services.complaint_accept(complaint=c, actor=handler)
-    c = services.complaint_assign(complaint=c, actor=handler, handler=handler)
+    c = services.complaint_assign(
+        complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+    )
     services.correspondence_record(
         complaint=c,
         actor=handler,

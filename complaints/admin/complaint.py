@@ -325,11 +325,12 @@ class ComplaintAdmin(
             if may_claim(user, obj):
                 handler = format_html(
                     '<button type="submit" form="cd-claim-form" class="button '
-                    'cd-claim" id="claim-{}" formaction="{}" title="{}">{}</button>',
+                    'cd-claim" id="claim-{}" formaction="{}" title="{}" '
+                    'name="declares_no_conflict" value="1">{}</button>',
                     obj.pk,
                     reverse("admin:complaints_complaint_claim", args=[obj.pk]),
                     CLAIM_DECLARES,
-                    _("Claim case"),
+                    _("Claim (no conflict of interest)"),
                 )
             else:
                 handler = selectors.person_name(obj.handler) or "—"

@@ -6,10 +6,13 @@ overdue and escalation alerts into the outbox; `deliver` (command
 idempotent and safe to run on several nodes at once.
 
 Reminders are the product's, not the Measures' (DOMAIN.md §4): due-soon at 5, 3
-and 1 working days left; overdue goes to the handler and the branch managers on
-the first working day after the due day, and to the next level up (plus the
-head-office senior managers) once ESCALATE_UP_AFTER_WORKING_DAYS working days
-have passed.
+and 1 working days before the earlier date (`due_on`); on the first working day
+after the internal target, while the legal deadline still runs, the handler and
+the branch managers hear that the internal target has passed (已过内部时限, a
+warning); overdue (超期) means past the legal deadline (deadline_terms): it goes
+to the handler and the branch managers on the first working day after the legal
+deadline, and to the next level up (plus the head-office senior managers) once
+ESCALATE_UP_AFTER_WORKING_DAYS working days have passed.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from complaints.models import (
 )
 from complaints.services.letters import letter_attachment
 from complaints.services.notices import notify_staff
+from complaints.timing import deadline_terms as terms
 from complaints.timing.deadlines import (
     ESCALATE_UP_AFTER_WORKING_DAYS,
     REMINDER_WORKING_DAYS,
@@ -59,8 +63,11 @@ SWEEP_CHUNK_SIZE = 500
 # Thresholds from the widest to the tightest: reminder_level k means the first k
 # have been dealt with.
 _THRESHOLDS = tuple(sorted(REMINDER_WORKING_DAYS, reverse=True))
-OVERDUE_LEVEL = 1
-ESCALATED_LEVEL = 2
+# escalation_level: 1 = told the internal target passed, 2 = overdue (past the
+# legal deadline), 3 = overdue escalated to the next level up.
+PAST_TARGET_LEVEL = 1
+OVERDUE_LEVEL = 2
+ESCALATED_LEVEL = 3
 # Large text fields the alerts never read.
 _NOT_NEEDED = ("request", "facts", "decision_text", "review_text", "route_note")
 
@@ -69,6 +76,7 @@ _NOT_NEEDED = ("request", "facts", "decision_text", "review_text", "route_note")
 class SweepResult:
     checked: int = 0
     due_soon: int = 0
+    past_target: int = 0
     overdue: int = 0
     escalated: int = 0
     callbacks: int = 0
@@ -83,12 +91,14 @@ class SweepResult:
             return self.skipped
         text = gettext(
             "Deadline sweep: %(checked)d complaints checked, %(due_soon)d due soon, "
-            "%(overdue)d overdue, %(escalated)d escalated, %(callbacks)d callbacks "
+            "%(past_target)d past the internal target, %(overdue)d overdue, "
+            "%(escalated)d escalated, %(callbacks)d callbacks "
             "due, %(tasks)d investigation tasks overdue, %(notifications)d alerts "
             "queued, %(adjusted)d markers adjusted."
         ) % {
             "checked": self.checked,
             "due_soon": self.due_soon,
+            "past_target": self.past_target,
             "overdue": self.overdue,
             "escalated": self.escalated,
             "callbacks": self.callbacks,
@@ -383,22 +393,31 @@ def _sweep_one(
 ) -> None:
     if c.due_on is None:  # excluded by the query; keeps the type checker honest
         return
+    # Two dates (deadline_terms): reminders count to the earlier (due_on); 超期
+    # (overdue) is only past the legal deadline; passing the stricter internal
+    # target first is its own, differently worded warning.
+    legal = terms.legal_deadline(c) or c.due_on
     left = working_days_left(today, c.due_on, calendar)
-    # Overdue counts working days after the due day: on a rest day right after
-    # it, nobody is at work to read the alert, and "0 days overdue" says nothing.
-    days_over = -left if today > c.due_on else 0
+    # Counted in working days after the day: on a rest day right after it,
+    # nobody is at work to read the alert, and "0 days overdue" says nothing.
+    days_past = -left if today > c.due_on else 0
+    days_over = -working_days_left(today, legal, calendar) if today > legal else 0
     if days_over > 0:
-        reminder = len(_THRESHOLDS)  # the overdue alert replaces the reminders
         escalation = (
             ESCALATED_LEVEL
             if days_over >= ESCALATE_UP_AFTER_WORKING_DAYS
             else OVERDUE_LEVEL
         )
+    elif days_past > 0 and c.due_on < legal:
+        escalation = max(c.escalation_level, PAST_TARGET_LEVEL)
     elif today > c.due_on:
-        reminder, escalation = len(_THRESHOLDS), c.escalation_level
+        escalation = c.escalation_level
+    else:
+        escalation = 0
+    if today > c.due_on:
+        reminder = len(_THRESHOLDS)  # the later alerts replace the reminders
     else:
         reminder = sum(1 for t in _THRESHOLDS if left <= t)
-        escalation = 0
     if (reminder, escalation) == (c.reminder_level, c.escalation_level):
         return
 
@@ -409,17 +428,23 @@ def _sweep_one(
         threshold = _THRESHOLDS[reminder - 1]
         users = [c.handler] if c.handler else recipients.managers(c.institution)
         key = f"due_soon:{c.pk}:{c.due_on}:{threshold}"
-        context: dict[str, Any] = {"days_left": left}
+        context: dict[str, Any] = {"days_left": left, "legal_due": legal}
         alerts.append(_Alert("due_soon", key, users, context, "due_soon"))
-    if escalation >= OVERDUE_LEVEL > c.escalation_level:
-        handler = [c.handler] if c.handler else []
+    handler = [c.handler] if c.handler else []
+    if escalation == PAST_TARGET_LEVEL > c.escalation_level:
         users = _unique([*handler, *recipients.managers(c.institution)])
-        key, context = f"overdue:{c.pk}:{c.due_on}", {"days_over": days_over}
+        key = f"past_target:{c.pk}:{c.due_on}"
+        context = {"days_past": days_past, "legal_due": legal}
+        alerts.append(_Alert("past_target", key, users, context, "past_target"))
+    if escalation >= OVERDUE_LEVEL > c.escalation_level:
+        users = _unique([*handler, *recipients.managers(c.institution)])
+        key, context = f"overdue:{c.pk}:{legal}", {"days_over": days_over}
+        context["legal_due"] = legal
         alerts.append(_Alert("overdue", key, users, context, "overdue"))
     if escalation >= ESCALATED_LEVEL > c.escalation_level:
         users = recipients.upper(c.institution)
-        key = f"overdue_up:{c.pk}:{c.due_on}"
-        context = {"days_over": days_over, "escalated": True}
+        key = f"overdue_up:{c.pk}:{legal}"
+        context = {"days_over": days_over, "escalated": True, "legal_due": legal}
         alerts.append(_Alert("overdue", key, users, context, "escalated"))
 
     if result.dry_run:
@@ -433,6 +458,7 @@ def _sweep_one(
         moved = Complaint.objects.filter(
             pk=c.pk,
             due_on=c.due_on,
+            statutory_due=c.statutory_due,
             reminder_level=c.reminder_level,
             escalation_level=c.escalation_level,
             status__in=OPEN_STATUSES,
@@ -448,14 +474,19 @@ def _sweep_one(
             # The same alert in the application (e-mailed just above).
             notify_staff(
                 complaint=c,
-                kind=StaffNotice.Kind.DUE_SOON
-                if alert.kind == "due_soon"
-                else StaffNotice.Kind.OVERDUE,
+                kind=STAFF_KINDS[alert.kind],
                 users=alert.users,
                 event=alert.dedup,
                 email=False,
                 watchers=False,
             )
+
+
+STAFF_KINDS = {
+    "due_soon": StaffNotice.Kind.DUE_SOON,
+    "past_target": StaffNotice.Kind.PAST_TARGET,
+    "overdue": StaffNotice.Kind.OVERDUE,
+}
 
 
 def _count(result: SweepResult, alerts: list[_Alert]) -> None:

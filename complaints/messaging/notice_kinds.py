@@ -22,6 +22,7 @@ KIND_LABELS = {
     "routed": _("Routing notice"),
     "withdrawal": _("Withdrawal confirmation"),
     "due_soon": _("Deadline reminder"),
+    "past_target": _("Internal target passed"),
     "overdue": _("Overdue alert"),
     "callback_due": _("Satisfaction callback due"),
     "callback_overdue": _("Satisfaction callback late"),

@@ -21,6 +21,7 @@ class StaffNotice(models.Model):
         RETURNED = "returned", _("Draft returned for rework")
         REVIEW = "review", _("Review (核查) to decide")
         DUE_SOON = "due_soon", _("Case about to be overdue")
+        PAST_TARGET = "past_target", _("Case past the internal target")
         OVERDUE = "overdue", _("Case overdue")
         MENTION = "mention", _("Mentioned in an internal note")
         WATCHED = "watched", _("News on a case you follow")

@@ -31,6 +31,7 @@ from complaints.models import (
     StaffNotice,
 )
 from complaints.services._common import (
+    is_subject,
     lock,
     refuse_unless,
     require_may_act,
@@ -57,9 +58,10 @@ K = StaffNotice.Kind
 
 
 E_DECLARE_NO_CONFLICT = gettext_lazy(
-    "Taking a case, you declare that you have no conflict of interest in it "
-    "(回避). If you have one, declare it instead (申明回避): a colleague or a "
-    "manager takes the case."
+    "Not taken: taking a case requires your declaration that you have no "
+    "conflict of interest in it (回避); tick the declaration and take it again. "
+    "If you have one, declare it instead (申明回避): a colleague or a manager "
+    "takes the case."
 )
 
 
@@ -180,9 +182,11 @@ def took_part(c: C, user: Any) -> bool:
 
 def handler_problem(c: C, user: Any) -> str:
     """Why `user` may not handle `c`, or "" (recusal, subject, scope)."""
+    from complaints.workbench.selectors import person_name
+
     if not (user.is_staff and P.has(user, P.HANDLE, c.institution)):
         return str(E.HANDLER_NOT_ELIGIBLE) % {
-            "user": user,
+            "user": person_name(user),
             "institution": c.institution,
         }
     return conflict_problem(c, user)
@@ -190,11 +194,16 @@ def handler_problem(c: C, user: Any) -> str:
 
 def conflict_problem(c: C, user: Any) -> str:
     """Why `user` has a direct interest in `c` (回避, C12), or "". A conflicted
-    person neither handles the case nor approves or reviews its decision."""
-    if c.subject_staff_user_id == user.pk:
-        return str(E.HANDLER_IS_SUBJECT) % {"user": user}
+    person is never given the case, whoever assigns it: the staff member
+    complained about (the staff record, or the name given, as everywhere:
+    _common.is_subject) or a person with a declared recusal."""
+    from complaints.workbench.selectors import person_name
+
+    params = {"user": person_name(user), "institution": c.institution}
+    if is_subject(c, user):
+        return str(E.HANDLER_IS_SUBJECT) % params
     if Recusal.objects.filter(complaint=c, user=user).exists():
-        return str(E.HANDLER_RECUSED) % {"user": user}
+        return str(E.HANDLER_RECUSED) % params
     return ""
 
 
@@ -209,9 +218,16 @@ def complaint_assign(
 ) -> C:
     """Give the case to `handler` (a handler may take it; a manager assigns).
 
-    A handler taking the case declares they have no conflict of interest in it
-    (回避, C12): the admin asks for it, `False` is refused, and the declaration
-    is recorded in the history row of the assignment."""
+    Taking the case oneself (claiming) is declaring no conflict of interest in
+    it (回避, DOMAIN.md §2, C12): the service refuses a claim unless
+    `declares_no_conflict` is True, whichever door it comes through, and the
+    declaration is recorded in the history row of the assignment.
+
+    A manager giving the case to someone else cannot declare for them: the
+    assignee must not be conflicted (a declared recusal, or the staff member
+    complained about, matched on the staff record or the name given), else the
+    assignment is refused; the assignee who finds a conflict declares it
+    (recusal_declare), which takes the case off them."""
     c = lock(complaint, expected_version=expected_version)
     # Taking an unassigned case is a handler's own act; giving it to someone else or
     # taking it from a colleague is re-assignment, a manager's (DESIGN.md).
@@ -222,7 +238,7 @@ def complaint_assign(
     if problem:
         raise ComplaintError({"handler": problem})
     require_may_act(c, actor, "assign")
-    if handler == actor and declares_no_conflict is False:
+    if handler == actor and declares_no_conflict is not True:
         raise ComplaintError({"declares_no_conflict": E_DECLARE_NO_CONFLICT})
     c.assign()
     c.handler = handler

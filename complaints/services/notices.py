@@ -262,6 +262,11 @@ def note_add(*, complaint: Complaint, actor: Any, text: str) -> InternalNote:
         raise ComplaintError(NOTE_NOT_ALLOWED)
     if not may_be_told(complaint, [actor]) and not actor.is_superuser:
         raise ComplaintError(NOTE_CONFLICT)
+    if complaint.status == Complaint.Status.ARCHIVED:
+        # Notes are links of the sealed chain: the archived file is frozen (C21).
+        from complaints.services.letters import CASE_FILE_CLOSED
+
+        raise ComplaintError(CASE_FILE_CLOSED, code="archived")
     note = InternalNote(complaint=complaint, text=text, author=actor)
     note._history_user = actor  # type: ignore[attr-defined]
     note._change_reason = _("Internal note")  # type: ignore[attr-defined]

@@ -58,7 +58,10 @@ class Walk:
     def assign(self, day: str = "03-09") -> Walk:
         h = self.p["handler"]
         return self.step(
-            day, lambda c: svc.complaint_assign(complaint=c, actor=h, handler=h)
+            day,
+            lambda c: svc.complaint_assign(
+                complaint=c, actor=h, handler=h, declares_no_conflict=True
+            ),
         )
 
     def extend(self, level: int, reason: str, day: str) -> Walk:

@@ -105,7 +105,10 @@ def test_changelist_query_count_is_fixed(
             if c.pk % 3 == 0:  # some rows with a handler, so that join is exercised
                 c = complaint_accept(complaint=c, actor=tianhe_handler)
                 complaint_assign(
-                    complaint=c, actor=tianhe_handler, handler=tianhe_handler
+                    complaint=c,
+                    actor=tianhe_handler,
+                    handler=tianhe_handler,
+                    declares_no_conflict=True,
                 )
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(LIST)
@@ -195,7 +198,9 @@ def test_each_filter(
         is_group=True,
     )
     mine = complaint_accept(complaint=this_week, actor=gz_manager)
-    complaint_assign(complaint=mine, actor=gz_manager, handler=gz_manager)
+    complaint_assign(
+        complaint=mine, actor=gz_manager, handler=gz_manager, declares_no_conflict=True
+    )
     client.force_login(gz_manager)
     cases = {
         "status__exact=investigating": {this_week},
@@ -401,7 +406,12 @@ def test_my_work_page(
     client: Any, register: Any, tianhe_handler: Any, gz_manager: Any
 ) -> None:
     c = complaint_accept(complaint=register(tianhe_handler), actor=tianhe_handler)
-    complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     client.force_login(tianhe_handler)
     assert "my-work" in client.get(LIST).content.decode()
     page = client.get("/admin/complaints/complaint/my-work/").content.decode()

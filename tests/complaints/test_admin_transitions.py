@@ -24,6 +24,7 @@ from complaints.services import (
     complaint_request_review,
     recusal_declare,
 )
+from complaints.workbench.selectors import person_name
 from organisations import permissions as P
 from tests.approval_steps import approve
 from tests.complaints.conftest import SHANGHAI, code
@@ -72,7 +73,9 @@ def at(
             ("accepted", lambda c: complaint_accept(complaint=c, actor=h)),
             (
                 "investigating",
-                lambda c: complaint_assign(complaint=c, actor=h, handler=h),
+                lambda c: complaint_assign(
+                    complaint=c, actor=h, handler=h, declares_no_conflict=True
+                ),
             ),
             (
                 "awaiting_approval",
@@ -297,7 +300,9 @@ def test_approve_by_the_drafter_is_refused(
 ) -> None:
     c = register(gz_manager, institution="GDGZ")
     c = complaint_accept(complaint=c, actor=gz_manager)
-    c = complaint_assign(complaint=c, actor=gz_manager, handler=gz_manager)
+    c = complaint_assign(
+        complaint=c, actor=gz_manager, handler=gz_manager, declares_no_conflict=True
+    )
     c = complaint_propose_decision(
         complaint=c,
         actor=gz_manager,
@@ -332,7 +337,10 @@ def test_assigning_a_recused_handler_is_refused(
         client, c, "assign", handler=tianhe_handler.pk, declares_no_conflict="on"
     )
     assert response.status_code == 200
-    message = translated(response, E.HANDLER_RECUSED) % {"user": tianhe_handler}
+    message = translated(response, E.HANDLER_RECUSED) % {
+        "user": person_name(tianhe_handler),
+        "institution": c.institution,
+    }
     assert response.context["form"].errors["handler"] == [message]
     c.refresh_from_db()
     assert c.status == S.ACCEPTED

@@ -116,3 +116,22 @@ def test_an_account_in_no_history_is_deleted(case: Complaint) -> None:
     nobody = get_user_model().objects.create_user("nobody", "n@example.com", "x")
     assert staff_account_remove(user=nobody) is True
     assert not get_user_model().objects.filter(username="nobody").exists()
+
+
+def test_an_approval_record_is_a_link_of_the_chain(at: Any) -> None:
+    """The approver's decision is evidence: its history row is sealed, and a
+    note rewritten with SQL breaks the chain (issue 14 point 6)."""
+    from complaints.models import ApprovalRequest
+
+    h_approval: Any = ApprovalRequest.history.model  # type: ignore[attr-defined]
+    c = at(S.DECLINED)  # the decline took effect on a manager's approval
+    decided = h_approval.objects.filter(
+        complaint_id=c.pk, status=ApprovalRequest.Status.APPROVED
+    ).latest("history_date")
+    assert "Audit trail intact" in verify()
+    raw(
+        f"UPDATE {table(h_approval)} SET decision_note = %s WHERE history_id = %s",
+        "改过的审批意见",
+        decided.history_id,
+    )
+    assert h_approval._meta.label_lower in verify_fails()

@@ -565,7 +565,10 @@ def test_my_work_lists_stay_within_their_query_budget(
             actor=tianhe_handler,
         )
         c = services.complaint_assign(
-            complaint=c, actor=tianhe_handler, handler=tianhe_handler
+            complaint=c,
+            actor=tianhe_handler,
+            handler=tianhe_handler,
+            declares_no_conflict=True,
         )
         send(c, tianhe_handler, department=claims)
         services.supervision_start(

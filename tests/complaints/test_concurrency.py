@@ -118,7 +118,9 @@ def test_simultaneous_transitions_one_wins_the_other_is_refused(
         if step == "accept":
             c = svc.complaint_accept(complaint=c, actor=h)
         elif step == "assign":
-            c = svc.complaint_assign(complaint=c, actor=h, handler=h)
+            c = svc.complaint_assign(
+                complaint=c, actor=h, handler=h, declares_no_conflict=True
+            )
         else:
             c = svc.complaint_propose_decision(
                 complaint=c,
@@ -185,6 +187,7 @@ def test_a_stale_form_is_refused_and_the_fresh_one_goes_through(
         actor=tianhe_handler,
         handler=tianhe_handler,
         expected_version=c.updated_at,
+        declares_no_conflict=True,
     )
     assert c.status == S.INVESTIGATING
 

@@ -36,7 +36,12 @@ def test_registration_to_archive(
     assert c.due_on == date(2026, 3, 20)
 
     c = complaint_accept(complaint=c, actor=tianhe_handler)
-    c = complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    c = complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     c = complaint_propose_decision(
         complaint=c,
         actor=tianhe_handler,

@@ -43,7 +43,12 @@ def test_the_list_and_my_work_say_what_a_case_is_about(
     tianhe_handler.last_name, tianhe_handler.first_name = "陈", "晓敏"
     tianhe_handler.save()
     c = complaint_accept(complaint=register(tianhe_handler), actor=tianhe_handler)
-    c = complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    c = complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     client.force_login(tianhe_handler)
     for url in (LIST, "/admin/complaints/complaint/my-work/"):
         page = client.get(url).content.decode()
@@ -70,7 +75,13 @@ def test_bulk_claim_goes_through_the_service_and_refuses_per_row(
         complaint=recused, actor=gz_manager, user=tianhe_handler, reason="亲属"
     )
     client.force_login(tianhe_handler)
-    response = bulk(client, "claim_selected", [free, registered, recused])
+    response = bulk(
+        client,
+        "claim_selected",
+        [free, registered, recused],
+        confirm="1",
+        declares_no_conflict="on",
+    )
     messages = said(response)
     assert any("1 cases claimed" in m for m in messages)
     assert any(m.startswith(f"{registered.number}: refused.") for m in messages)
@@ -147,7 +158,9 @@ def test_one_click_claim(
     page = client.get(LIST).content.decode()
     assert f'id="claim-{c.pk}"' in page
     response = client.post(
-        f"{LIST}{c.pk}/claim/", {"next": LIST + "?q=x"}, follow=False
+        f"{LIST}{c.pk}/claim/",
+        {"next": LIST + "?q=x", "declares_no_conflict": "1"},
+        follow=False,
     )
     assert response["Location"] == LIST + "?q=x"
     c.refresh_from_db()

@@ -590,3 +590,54 @@ def test_taking_a_case_records_the_declaration_of_no_conflict(
     assert (
         "declared no conflict of interest" in c.history.latest().history_change_reason
     )
+
+
+def test_a_merged_repeat_with_new_facts_restarts_from_its_own_receipt(
+    at: Any, register: Any, persona: Any, client: Any
+) -> None:
+    """The merge door (DOMAIN.md §3): the repeat joins the open case with its
+    deadline kept; when the handler finds it brought new facts, marking its
+    entry restarts the limit from the day the repeat was received, not the day
+    it was marked, and only on the open case it joined."""
+    from tests.complaints.test_admin_transitions import act
+    from tests.complaints.test_services_transitions import route
+
+    h = persona("tianhe_handler")
+    target = at(S.ACCEPTED)
+    with time_machine.travel(datetime(2026, 3, 12, 10, 0, tzinfo=SHANGHAI)):
+        repeat = register(
+            h,
+            request="再次投诉，补充了新的维修发票",
+            received_at=datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI),
+        )
+    with time_machine.travel(datetime(2026, 3, 13, 10, 0, tzinfo=SHANGHAI)):
+        route(repeat, h, "merged", merged_into=target)
+    target.refresh_from_db()
+    assert target.clock_start == date(2026, 3, 6)  # a merge alone keeps it
+    entry = target.correspondence.get()
+    # The wrong person cannot mark it; nothing is written.
+    m = persona("gz_manager")
+    svc.recusal_declare(complaint=target, actor=m, user=m, reason="亲属")
+    before = trace(target)
+    with pytest.raises(PermissionDenied):
+        svc.correspondence_mark_new_facts(complaint=target, actor=m, entry=entry)
+    assert trace(target) == before
+    # Marked on the 16th through the admin: restarts from the 12th.
+    with time_machine.travel(datetime(2026, 3, 16, 10, 0, tzinfo=SHANGHAI)):
+        client.force_login(h)
+        response = act(client, target, "new_facts", entry=entry.pk)
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.clock_start == date(2026, 3, 12)
+
+
+def test_an_archived_case_file_takes_no_internal_note(at: Any, persona: Any) -> None:
+    from complaints.models import InternalNote
+    from complaints.services.notices import note_add
+
+    c = at(S.ARCHIVED)
+    before = (trace(c), InternalNote.objects.filter(complaint=c).count())
+    with pytest.raises(ValidationError) as refused:
+        note_add(complaint=c, actor=persona("gz_manager"), text="补记一笔")
+    assert "archived complaint is closed" in refused.value.messages[0]
+    assert (trace(c), InternalNote.objects.filter(complaint=c).count()) == before

@@ -247,7 +247,12 @@ def test_my_work_masks_and_logs(
     assert not PersonalDataAccess.objects.exists()
 
     c = complaint_accept(complaint=case, actor=tianhe_handler)
-    complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     client.force_login(tianhe_handler)
     assert PERSON["phone"] in client.get(url).content.decode()
     assert logged(tianhe_handler, S.MY_WORK) == [case.pk]

@@ -16,6 +16,7 @@ from complaints import services as svc
 from complaints.exceptions import ComplaintError
 from complaints.models import Attachment, Complaint, Recusal
 from complaints.services.records import FILE_CONTENT, FILE_TOO_LARGE, FILE_TYPE
+from complaints.workbench.selectors import person_name
 from organisations.permissions import NotFound
 from tests.complaints.conftest import SHANGHAI
 
@@ -164,7 +165,12 @@ def test_a_manager_recuses_the_current_handler_who_is_taken_off(
     complaint: Any, tianhe_handler: Any, gz_manager: Any
 ) -> None:
     c = svc.complaint_accept(complaint=complaint, actor=tianhe_handler)
-    c = svc.complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    c = svc.complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     before = c.history.count()
 
     r = svc.recusal_declare(
@@ -184,7 +190,10 @@ def test_a_manager_recuses_the_current_handler_who_is_taken_off(
     with pytest.raises(ComplaintError) as exc:
         svc.complaint_assign(complaint=c, actor=gz_manager, handler=tianhe_handler)
     assert exc.value.message_dict == {
-        "handler": [E.HANDLER_RECUSED % {"user": tianhe_handler}]
+        "handler": [
+            E.HANDLER_RECUSED
+            % {"user": person_name(tianhe_handler), "institution": c.institution}
+        ]
     }
 
 

@@ -34,7 +34,9 @@ def _today(time_machine: Any) -> None:
 
 def drafted(c: Complaint, handler: Any) -> Complaint:
     c = complaint_accept(complaint=c, actor=handler)
-    c = complaint_assign(complaint=c, actor=handler, handler=handler)
+    c = complaint_assign(
+        complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+    )
     return complaint_propose_decision(
         complaint=c,
         actor=handler,
@@ -130,9 +132,16 @@ def test_my_work_lists_own_open_cases_by_due_date(
     other = register(tianhe_handler)
     for c in (later, sooner):
         c = complaint_accept(complaint=c, actor=tianhe_handler)
-        complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+        complaint_assign(
+            complaint=c,
+            actor=tianhe_handler,
+            handler=tianhe_handler,
+            declares_no_conflict=True,
+        )
     other = complaint_accept(complaint=other, actor=tianhe_handler)
-    complaint_assign(complaint=other, actor=gz_handler, handler=gz_handler)
+    complaint_assign(
+        complaint=other, actor=gz_handler, handler=gz_handler, declares_no_conflict=True
+    )
 
     work = list(selectors.complaint_my_work(user=tianhe_handler))
     assert [c.pk for c in work] == [sooner.pk, later.pk]
@@ -145,7 +154,9 @@ def test_my_work_shows_cases_nobody_has_taken_in_the_users_branches(
     new = register(tianhe_handler)
     accepted = complaint_accept(complaint=register(tianhe_handler), actor=gz_manager)
     taken = complaint_accept(complaint=register(tianhe_handler), actor=gz_manager)
-    complaint_assign(complaint=taken, actor=gz_manager, handler=gz_manager)
+    complaint_assign(
+        complaint=taken, actor=gz_manager, handler=gz_manager, declares_no_conflict=True
+    )
     for user in (tianhe_handler, gz_manager):
         by_pk = {c.pk: c.work for c in selectors.complaint_my_work(user=user)}
         assert by_pk.get(new.pk) == by_pk.get(accepted.pk) == "unassigned"
@@ -161,7 +172,9 @@ def test_my_work_shows_approvals_but_never_own_drafts(
     theirs = drafted(register(tianhe_handler), tianhe_handler)
     own = register(gz_manager, institution="GDGZ")
     own = complaint_accept(complaint=own, actor=gz_manager)
-    own = complaint_assign(complaint=own, actor=gz_manager, handler=gz_manager)
+    own = complaint_assign(
+        complaint=own, actor=gz_manager, handler=gz_manager, declares_no_conflict=True
+    )
     complaint_propose_decision(
         complaint=own,
         actor=gz_manager,

@@ -75,7 +75,12 @@ def test_email_and_sms_are_delivered(accepted: Complaint, settings: Any) -> None
 
 
 def test_staff_alerts_are_e_mailed(accepted: Complaint, tianhe_handler: Any) -> None:
-    complaint_assign(complaint=accepted, actor=tianhe_handler, handler=tianhe_handler)
+    complaint_assign(
+        complaint=accepted,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     sweep(today=date(2026, 3, 13))
     mail.outbox.clear()
 
@@ -344,7 +349,12 @@ def test_without_a_pdf_renderer_the_letter_goes_as_html(
 
 
 def test_staff_alerts_carry_no_letter(accepted: Complaint, tianhe_handler: Any) -> None:
-    complaint_assign(complaint=accepted, actor=tianhe_handler, handler=tianhe_handler)
+    complaint_assign(
+        complaint=accepted,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     sweep(today=date(2026, 3, 13))  # due soon
     deliver(now=NOW)
     alert = next(m for m in mail.outbox if m.to == [tianhe_handler.email])

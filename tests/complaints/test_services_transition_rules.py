@@ -191,10 +191,12 @@ def test_ineligible_handler_is_refused(
     if problem == "recused":
         svc.recusal_declare(complaint=c, actor=h, user=h, reason="投诉人系本人亲属")
     expected = {
-        "recused": E.HANDLER_RECUSED % {"user": h},
-        "subject": E.HANDLER_IS_SUBJECT % {"user": h},
+        "recused": E.HANDLER_RECUSED
+        % {"user": person_name(h), "institution": c.institution},
+        "subject": E.HANDLER_IS_SUBJECT
+        % {"user": person_name(h), "institution": c.institution},
         "other_branch": E.HANDLER_NOT_ELIGIBLE
-        % {"user": candidate, "institution": c.institution},
+        % {"user": person_name(candidate), "institution": c.institution},
     }[problem]
     # The manager assigning and the handler taking the case are refused alike.
     actors = [manager] if problem == "other_branch" else [manager, h]
@@ -238,7 +240,12 @@ def test_only_the_assigned_handler_drafts_and_with_a_cause(
 
 def test_four_eyes_even_when_the_drafter_is_a_manager(at: Any, persona: Any) -> None:
     manager = persona("gz_manager")
-    c = svc.complaint_assign(complaint=at(S.ACCEPTED), actor=manager, handler=manager)
+    c = svc.complaint_assign(
+        complaint=at(S.ACCEPTED),
+        actor=manager,
+        handler=manager,
+        declares_no_conflict=True,
+    )
     c = CALLS["propose_decision"](c, manager)
     with pytest.raises(PermissionDenied) as exc:
         CALLS["approve"](c, manager)

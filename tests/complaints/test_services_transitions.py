@@ -46,7 +46,9 @@ CALLS: dict[str, Callable[[Complaint, Any], Complaint]] = {
         note="保单由他司承保，已转交",
         forwarded_to="华信财产保险股份有限公司广东分公司",
     ),
-    "assign": lambda c, a: svc.complaint_assign(complaint=c, actor=a, handler=a),
+    "assign": lambda c, a: svc.complaint_assign(
+        complaint=c, actor=a, handler=a, declares_no_conflict=True
+    ),
     "propose_decision": lambda c, a: svc.complaint_propose_decision(
         complaint=c,
         actor=a,

@@ -1,7 +1,10 @@
 """The deadline sweep: due-soon reminders, overdue alerts, escalation.
 
 The complaint is received on Friday 2026-03-06 at 天河支公司 (GDGZTH) and is due
-on Friday 2026-03-20 (the internal target); March 2026 has no holidays. Its
+on Friday 2026-03-20 (the internal target, the earlier date); its legal deadline
+is Monday 2026-03-23 (day 15 is a Saturday). Overdue (超期) means past the legal
+deadline (complaints/deadline_terms.py); passing the internal target is its own
+warning. March 2026 has no holidays. Its
 managers are at 广州中心支公司 (gz_manager); the next level up is 广东分公司
 (gd_manager) plus the head-office senior manager.
 """
@@ -45,6 +48,7 @@ from tests.complaints.test_calendar import HEADER, year_rows
 
 pytestmark = pytest.mark.django_db
 DUE = date(2026, 3, 20)
+LEGAL = date(2026, 3, 23)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,7 +69,9 @@ def complaint(register: Any, people: dict[str, Any]) -> Complaint:
     handler = people["handler"]
     c = register(handler)
     c = complaint_accept(complaint=c, actor=handler)
-    c = complaint_assign(complaint=c, actor=handler, handler=handler)
+    c = complaint_assign(
+        complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+    )
     assert c.due_on == DUE
     return c
 
@@ -88,17 +94,24 @@ def test_reminders_overdue_and_escalation_day_by_day(complaint: Complaint) -> No
         date(2026, 3, 18): [],
         date(2026, 3, 19): [("due_soon", "tianhe_handler", f"due_soon:{pk}:{DUE}:1")],
         date(2026, 3, 20): [],  # due today
-        date(2026, 3, 21): [],  # Saturday: overdue, but no working day has passed
+        date(2026, 3, 21): [],  # Saturday: past the target, no working day yet
+        # The legal deadline's own day: the internal target has passed (a
+        # warning, worded as such), the case is not overdue.
         date(2026, 3, 23): [
-            ("overdue", "tianhe_handler", f"overdue:{pk}:{DUE}"),
-            ("overdue", "gz_manager", f"overdue:{pk}:{DUE}"),
+            ("past_target", "tianhe_handler", f"past_target:{pk}:{DUE}"),
+            ("past_target", "gz_manager", f"past_target:{pk}:{DUE}"),
         ],
-        date(2026, 3, 24): [],
-        date(2026, 3, 25): [
-            ("overdue", "gd_manager", f"overdue_up:{pk}:{DUE}"),
-            ("overdue", "senior", f"overdue_up:{pk}:{DUE}"),
+        # The first working day after the legal deadline: overdue.
+        date(2026, 3, 24): [
+            ("overdue", "tianhe_handler", f"overdue:{pk}:{LEGAL}"),
+            ("overdue", "gz_manager", f"overdue:{pk}:{LEGAL}"),
         ],
-        date(2026, 3, 26): [],
+        date(2026, 3, 25): [],
+        date(2026, 3, 26): [
+            ("overdue", "gd_manager", f"overdue_up:{pk}:{LEGAL}"),
+            ("overdue", "senior", f"overdue_up:{pk}:{LEGAL}"),
+        ],
+        date(2026, 3, 27): [],
     }
     seen = 0
     for day, new in expected.items():
@@ -108,7 +121,15 @@ def test_reminders_overdue_and_escalation_day_by_day(complaint: Complaint) -> No
         seen = len(queued)
 
     complaint.refresh_from_db()
-    assert (complaint.reminder_level, complaint.escalation_level) == (3, 2)
+    assert (complaint.reminder_level, complaint.escalation_level) == (3, 3)
+    warning = Notification.objects.filter(dedup_key__startswith="past_target").first()
+    assert warning.subject == (
+        f"投诉已过内部时限：{complaint.number}（法定期限 2026-03-23）"
+    )
+    assert "超期" not in warning.subject + warning.body
+    assert "内部时限已于2026-03-20届满" in warning.body
+    overdue = Notification.objects.filter(dedup_key__startswith="overdue:").first()
+    assert "法定期限已于2026-03-23届满" in overdue.body
     escalation = Notification.objects.filter(dedup_key__startswith="overdue_up").first()
     assert escalation.subject == f"投诉已超期：{complaint.number}（超期3个工作日）"
     assert escalation.address == "senior@example.com"
@@ -122,7 +143,7 @@ def test_the_alerts_name_the_handler_family_name_first(
     handler.last_name, handler.first_name = "陈", "晓峰"
     handler.save()
     sweep(today=date(2026, 3, 19))  # due soon
-    sweep(today=date(2026, 3, 23))  # overdue
+    sweep(today=date(2026, 3, 24))  # overdue
     rows = Notification.objects.filter(complaint=complaint, recipient=handler)
     assert sorted(rows.values_list("kind", flat=True)) == ["due_soon", "overdue"]
     for body in rows.values_list("body", flat=True):
@@ -155,30 +176,30 @@ def test_a_late_first_sweep_sends_only_the_tightest_reminder(
 
 
 def test_a_second_run_changes_nothing(complaint: Complaint) -> None:
-    first = sweep(today=date(2026, 3, 25))
+    first = sweep(today=date(2026, 3, 26))
     complaint.refresh_from_db()
     state = (complaint.reminder_level, complaint.escalation_level)
     counts = (Notification.objects.count(), complaint.history.count())
 
-    second = sweep(today=date(2026, 3, 25))
+    second = sweep(today=date(2026, 3, 26))
 
     assert (first.overdue, first.escalated, first.notifications) == (1, 1, 4)
     assert first.due_soon == 0  # overdue replaces the reminders
     assert (second.due_soon, second.overdue, second.escalated) == (0, 0, 0)
     assert (second.notifications, second.adjusted) == (0, 0)
     complaint.refresh_from_db()
-    assert (complaint.reminder_level, complaint.escalation_level) == state == (3, 2)
+    assert (complaint.reminder_level, complaint.escalation_level) == state == (3, 3)
     assert (Notification.objects.count(), complaint.history.count()) == counts
 
 
 def test_the_dedup_key_stops_a_repeat_even_without_the_markers(
     complaint: Complaint,
 ) -> None:
-    sweep(today=date(2026, 3, 23))
+    sweep(today=date(2026, 3, 24))
     # As if a concurrent run had read the markers before this one moved them.
     Complaint.objects.filter(pk=complaint.pk).update(escalation_level=0)
 
-    result = sweep(today=date(2026, 3, 23))
+    result = sweep(today=date(2026, 3, 24))
 
     assert (result.overdue, result.notifications) == (1, 0)
     assert len(alerts(complaint)) == 2
@@ -265,7 +286,7 @@ def test_a_deadline_moved_later_by_the_calendar_resets_the_markers(
 
 
 def test_dry_run_writes_nothing(complaint: Complaint) -> None:
-    result = sweep(today=date(2026, 3, 25), dry_run=True)
+    result = sweep(today=date(2026, 3, 26), dry_run=True)
 
     assert (result.overdue, result.escalated, result.notifications) == (1, 1, 4)
     assert result.summary().startswith("Dry run, nothing written.")
@@ -279,9 +300,9 @@ def test_sweep_deadlines_command(complaint: Complaint) -> None:
     with time_machine.travel(datetime(2026, 3, 13, 7, 0, tzinfo=SHANGHAI)):
         call_command("sweep_deadlines", stdout=out)
     assert out.getvalue().strip() == (
-        "Deadline sweep: 1 complaints checked, 1 due soon, 0 overdue, 0 escalated, "
-        "0 callbacks due, 0 investigation tasks overdue, 1 alerts queued, "
-        "0 markers adjusted."
+        "Deadline sweep: 1 complaints checked, 1 due soon, "
+        "0 past the internal target, 0 overdue, 0 escalated, 0 callbacks due, "
+        "0 investigation tasks overdue, 1 alerts queued, 0 markers adjusted."
     )
     out = io.StringIO()
     call_command("sweep_deadlines", "--today", "2026-03-13", stdout=out)
@@ -329,7 +350,11 @@ def many_overdue(register: Any, people: dict[str, Any]) -> list[Complaint]:
     made = []
     for _ in range(5):
         c = complaint_accept(complaint=register(handler), actor=handler)
-        made.append(complaint_assign(complaint=c, actor=handler, handler=handler))
+        made.append(
+            complaint_assign(
+                complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+            )
+        )
     return made
 
 
@@ -338,7 +363,7 @@ def many_overdue(register: Any, people: dict[str, Any]) -> list[Complaint]:
 def test_two_nodes_sweeping_at_once_queue_each_alert_once(
     many_overdue: list[Complaint],
 ) -> None:
-    results = _sweep_in_threads(date(2026, 3, 25))
+    results = _sweep_in_threads(date(2026, 3, 26))
 
     # 5 complaints x (handler + gz_manager, then gd_manager + senior)
     assert Notification.objects.filter(audience="staff").count() == 20
@@ -422,7 +447,7 @@ def test_without_the_lock_concurrent_sweeps_still_queue_each_alert_once(
 ) -> None:
     monkeypatch.setattr(jobs, "_advisory_lock", _no_lock)
 
-    results = _sweep_in_threads(date(2026, 3, 25), threads=4)
+    results = _sweep_in_threads(date(2026, 3, 26), threads=4)
 
     assert Notification.objects.filter(audience="staff").count() == 20
     assert sum(r.notifications for r in results) == 20
@@ -450,7 +475,7 @@ def test_a_sweep_started_while_one_runs_is_skipped(
     holder.start()
     other.wait(10)
     try:
-        result = sweep(today=date(2026, 3, 25))
+        result = sweep(today=date(2026, 3, 26))
     finally:
         done.set()
         holder.join()
@@ -458,3 +483,52 @@ def test_a_sweep_started_while_one_runs_is_skipped(
     assert result.skipped == "Another deadline sweep is running; skipped."
     assert result.summary() == result.skipped
     assert not Notification.objects.filter(audience="staff").exists()
+
+
+# --- Overdue means past the legal deadline (complaints/deadline_terms.py) -----------
+def test_passing_the_internal_target_is_a_warning_never_overdue(
+    complaint: Complaint, people: dict[str, Any]
+) -> None:
+    from complaints.models import StaffNotice
+    from complaints.timing.deadline_terms import overdue_q
+
+    result = sweep(today=date(2026, 3, 23))  # past the target, legal day itself
+
+    assert (result.past_target, result.overdue, result.escalated) == (1, 0, 0)
+    assert not Complaint.objects.filter(overdue_q(date(2026, 3, 23))).exists()
+    rows = Notification.objects.filter(complaint=complaint, audience="staff")
+    assert set(rows.values_list("kind", flat=True)) == {"past_target"}
+    for row in rows:
+        assert "超期" not in row.subject + row.body
+        assert "已过内部时限" in row.subject
+    notices = StaffNotice.objects.filter(complaint=complaint)
+    assert set(notices.values_list("kind", flat=True)) == {"past_target"}
+    with translation.override("zh-hans"):
+        label = str(StaffNotice.Kind.PAST_TARGET.label)
+    assert "超期" not in label
+    assert "内部时限" in label
+
+
+def test_without_an_internal_target_overdue_follows_the_legal_deadline(
+    register: Any, people: dict[str, Any], settings: Any
+) -> None:
+    settings.COMPLAINT_INTERNAL_TARGET = False
+    c = register(people["handler"])
+    assert c.due_on == LEGAL
+    sweep(today=LEGAL)
+    assert not Notification.objects.filter(audience="staff", kind="overdue").exists()
+    result = sweep(today=date(2026, 3, 24))
+    assert (result.past_target, result.overdue) == (0, 1)
+
+
+def test_an_earlier_regulator_feedback_date_is_the_legal_deadline(
+    complaint: Complaint,
+) -> None:
+    # The regulator asked for feedback by 2026-03-18: the earlier binds
+    # (DOMAIN.md §4), so that is what "overdue" is measured against.
+    day = date(2026, 3, 18)
+    Complaint.objects.filter(pk=complaint.pk).update(regulator_due=day, due_on=day)
+    result = sweep(today=date(2026, 3, 19))
+    assert (result.past_target, result.overdue) == (0, 1)
+    overdue = Notification.objects.filter(kind="overdue").first()
+    assert "法定期限已于2026-03-18届满" in overdue.body

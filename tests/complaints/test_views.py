@@ -148,7 +148,12 @@ def test_registration_needs_the_handle_permission(
 # --- The case file ---------------------------------------------------------------
 def test_case_file_actions(client: Any, register: Any, tianhe_handler: Any) -> None:
     c = complaint_accept(complaint=register(tianhe_handler), actor=tianhe_handler)
-    c = complaint_assign(complaint=c, actor=tianhe_handler, handler=tianhe_handler)
+    c = complaint_assign(
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
+    )
     client.force_login(tianhe_handler)
     data = {
         "direction": "in",

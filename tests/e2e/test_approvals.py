@@ -65,7 +65,9 @@ def test_second_extension_requested_then_approved_at_head_office(
         received_at=timezone.now() - timedelta(days=10),
     )
     c = services.complaint_accept(complaint=c, actor=handler)
-    c = services.complaint_assign(complaint=c, actor=handler, handler=handler)
+    c = services.complaint_assign(
+        complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+    )
     services.approval_decide(
         request=services.complaint_extend(
             complaint=c, actor=handler, level=1, reason="案情复杂，需调取理赔档案"

@@ -82,7 +82,10 @@ def test_letters_templates_tasks_and_supervision(
     )
     c = services.complaint_accept(complaint=c, actor=tianhe_handler)
     c = services.complaint_assign(
-        complaint=c, actor=tianhe_handler, handler=tianhe_handler
+        complaint=c,
+        actor=tianhe_handler,
+        handler=tianhe_handler,
+        declares_no_conflict=True,
     )
     services.approval_decide(
         request=services.complaint_extend(

@@ -109,7 +109,9 @@ def test_manager_day(
     handler = named(tianhe_handler, "陈", "晓敏")
     manager = named(gz_manager, "王", "建国")
     c = complaint_accept(complaint=register(handler, "周晓梅", 20), actor=handler)
-    c = complaint_assign(complaint=c, actor=handler, handler=handler)
+    c = complaint_assign(
+        complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+    )
     note_add(complaint=c, actor=handler, text="@王建国 定损单已补齐，请审批。")
     c = complaint_propose_decision(
         complaint=c,

@@ -81,6 +81,33 @@ def test_api_adds_nothing_to_a_withdrawn_or_archived_case(
     assert trace(c) == before
 
 
+@pytest.mark.parametrize("status", ["withdrawn", "archived"])
+def test_api_attaches_nothing_to_a_withdrawn_or_archived_case(
+    website: Any, registered: dict[str, Any], persona: Any, status: str
+) -> None:
+    """The attachment door too: the case file is frozen after archive, and
+    after a withdrawal only archiving remains (issue 14 points 5-6)."""
+    from tests.intake.test_api_scope import _pdf
+
+    c = Complaint.objects.get(number=registered["number"])
+    h = persona("tianhe_handler")
+    c = svc.complaint_withdraw(
+        complaint=c, actor=h, received_on=timezone.localdate(), note="撤回"
+    )
+    if status == "archived":
+        c = svc.complaint_archive(complaint=c, actor=h)
+    before = trace(c)
+    response = website.post(
+        complaint_url(c.number, "attachments/"),
+        {"file": _pdf(), "kind": "evidence"},
+        format="multipart",
+    )
+    assert response.status_code in (400, 403, 409), response.content
+    text = response.content.decode()
+    assert "archive" in text or "withdrew" in text
+    assert trace(c) == before
+
+
 def test_api_never_records_a_future_time(
     website: Any, registered: dict[str, Any], persona: Any
 ) -> None:
@@ -106,7 +133,10 @@ def test_api_never_records_a_future_time(
     assert Complaint.objects.count() == 1
 
 
-def test_mail_to_an_archived_case_opens_a_new_one(mailbox: Any, persona: Any) -> None:
+@pytest.mark.parametrize("status", ["withdrawn", "archived"])
+def test_mail_to_an_ended_case_opens_a_new_one(
+    mailbox: Any, persona: Any, status: str
+) -> None:
     mailbox.deliver(first_complaint())
     fetch(mailbox)
     c = Complaint.objects.get()
@@ -114,7 +144,8 @@ def test_mail_to_an_archived_case_opens_a_new_one(mailbox: Any, persona: Any) ->
     c = svc.complaint_withdraw(
         complaint=c, actor=h, received_on=date(2026, 3, 6), note="撤回"
     )
-    c = svc.complaint_archive(complaint=c, actor=h)
+    if status == "archived":
+        c = svc.complaint_archive(complaint=c, actor=h)
     before = trace(c)
     mailbox.deliver(
         message(

@@ -81,7 +81,10 @@ class Walker:
         with at(day):
             c = complaint_accept(complaint=c, actor=self.handler)
             return complaint_assign(
-                complaint=c, actor=self.handler, handler=self.handler
+                complaint=c,
+                actor=self.handler,
+                handler=self.handler,
+                declares_no_conflict=True,
             )
 
     def decide(self, c: Complaint, day: date, cause: str = "claim_amount") -> Complaint:

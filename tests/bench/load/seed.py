@@ -138,7 +138,9 @@ def _desk_case(
     c = services.complaint_accept(complaint=c, actor=handler)
     steps = [("accept", handler)]
     if "investigating" in reached:
-        c = services.complaint_assign(complaint=c, actor=handler, handler=handler)
+        c = services.complaint_assign(
+            complaint=c, actor=handler, handler=handler, declares_no_conflict=True
+        )
         steps.append(("assign", handler))
     if "awaiting_approval" in reached:
         c = services.complaint_propose_decision(
