@@ -24,10 +24,12 @@ from django.urls import reverse
 
 from complaints.models import Complaint
 from organisations import permissions as P
+from tests import test_permission_matrix as matrix
 from tests.permission_checks import institution_of, out_of_scope, sees_side
 from tests.permission_urls import AUTOCOMPLETE_FIELDS
 from tests.permission_world import PERSONAS, SIDES, World
-from tests.test_permission_matrix import world  # noqa: F401 (the module fixture)
+
+shared_world = matrix.world  # the matrix's module fixture, named "world"
 
 pytestmark = pytest.mark.django_db
 
