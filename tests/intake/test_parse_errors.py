@@ -38,10 +38,15 @@ def test_malformed_json_is_refused_in_the_rule_s_words(
 
 
 def test_malformed_multipart_is_refused_in_the_rule_s_words(website: Any) -> None:
+    from tests.intake.conftest import payload
+
+    number = website.post(
+        f"{API}/complaints/", payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-r"
+    ).json()["number"]
     response = website.post(
-        f"{API}/complaints/",
+        f"{API}/complaints/{number}/attachments/",
         b"--x\r\nnot a part",
-        content_type="multipart/form-data; boundary=",
+        content_type="multipart/form-data; boundary=\x00",
         HTTP_IDEMPOTENCY_KEY="k-multipart",
     )
     assert response.status_code in (400, 415)
