@@ -362,8 +362,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
+        "intake.parsers.SafeJSONParser",
+        "intake.parsers.SafeMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "intake.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -28,6 +28,7 @@ from complaints.rules.identifiers import (
 from complaints.services.registration import identifier_labels
 from intake.models import ChannelClient
 from organisations.models import Institution
+from organisations.text import visible
 
 C = Complaint
 # Long enough for any real account of a complaint; the request body limit
@@ -54,7 +55,9 @@ class _StringOnly:
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")  # type: ignore[attr-defined]
-        return super().to_internal_value(data)  # type: ignore[misc]
+        # Invisible characters go before the length and pattern checks: a
+        # phone padded with zero-width spaces is a phone (organisations.text).
+        return super().to_internal_value(visible(data))  # type: ignore[misc]
 
 
 class StringField(_StringOnly, serializers.CharField):

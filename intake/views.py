@@ -21,7 +21,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,7 +39,7 @@ from complaints.services import (
 from intake import lookup_guard, selectors
 from intake.errors import NOT_FOUND, TOO_LARGE, PayloadTooLarge, error
 from intake.models import ChannelClient, IntakeSubmission
-from intake.parsers import SafeJSONParser
+from intake.parsers import SafeJSONParser, SafeMultiPartParser
 from intake.schema import (
     CALLBACK_EXAMPLE,
     CORRESPONDENCE_EXAMPLE,
@@ -311,7 +310,7 @@ class CorrespondenceCreateView(IntakeView):
 
 
 class AttachmentCreateView(IntakeView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [SafeMultiPartParser]
 
     def max_body(self) -> int:
         # The file itself plus room for the other form fields.

@@ -263,7 +263,14 @@ class DepartmentAdmin(ScopedOrganisationAdmin):
     fields = ["institution", "name", "email", "members", "is_active"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).annotate(members_n=Count("members"))
+        # A GROUP BY drops the model's default ordering: the autocomplete
+        # pages through this list, so it is ordered explicitly.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(members_n=Count("members"))
+            .order_by("institution__path", "name")
+        )
 
     @admin.display(description=_("members"), ordering="members_n")
     def member_count(self, obj: Department) -> int:

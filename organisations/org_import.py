@@ -98,6 +98,33 @@ BAD_USERNAME = _("“%(value)s” is not a valid user name.")
 BAD_EMAIL = _("“%(value)s” is not an e-mail address.")
 DUPLICATE_MEMBERSHIP = _("The same membership is already on line %(line)d.")
 NOT_SYSTEM_ADMIN = _("Only system administrators import the organisation.")
+# A row that passed the preview but not the write: someone changed the same
+# record meanwhile. The line and the column, never the database's own text.
+CHANGED_MEANWHILE = _(
+    "Line %(line)d, column %(column)s: “%(value)s” was changed by someone else "
+    "since the preview. Nothing was imported; upload the file again to see the "
+    "current state."
+)
+CONCURRENT_CHANGE = _(
+    "The organisation was changed by someone else since the preview. Nothing "
+    "was imported; upload the file again to see the current state."
+)
+ROW_REFUSED = _("Line %(line)d, column %(column)s: %(message)s")
+# The column of the file that names each value a write checks.
+FIELD_COLUMNS = {
+    "code": "机构代码",
+    "name": "机构名称",
+    "level": "层级",
+    "parent": "上级机构代码",
+    "region": "地区",
+    "phone": "投诉电话",
+    "username": "用户名",
+    "first_name": "姓名",
+    "email": "电子邮箱",
+    "role": "角色",
+    "institution": "机构代码",
+    "user": "用户名",
+}
 
 
 def may_import(user: Any) -> bool:
@@ -253,8 +280,41 @@ def institutions_preview(rows: list[tuple[Any, ...]]) -> Preview:
     return preview
 
 
+class RowFailed(Exception):
+    """A write refused for one row: the line, the column and a translated
+    message, built from the row (not from the database's error text)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _refused(line: int, values: dict[str, Any], exc: Exception, key: str) -> RowFailed:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        name, errors = next(iter(exc.error_dict.items()))
+        column = FIELD_COLUMNS.get(name, FIELD_COLUMNS[key])
+        text = " ".join(m for e in errors for m in e.messages)
+        return RowFailed(
+            ROW_REFUSED % {"line": line, "column": column, "message": text}
+        )
+    if isinstance(exc, ValidationError):
+        return RowFailed(
+            ROW_REFUSED
+            % {
+                "line": line,
+                "column": FIELD_COLUMNS[key],
+                "message": " ".join(exc.messages),
+            }
+        )
+    return RowFailed(
+        CHANGED_MEANWHILE
+        % {"line": line, "column": FIELD_COLUMNS[key], "value": values.get(key, "")}
+    )
+
+
 def _create_institutions(actor: Any, preview: Preview) -> None:
     pending = {r.reference: r.values for r in preview.rows if r.status == "new"}
+    lines = {r.reference: r.line for r in preview.rows}
     done: dict[str, Institution] = {}
 
     def create(code: str) -> Institution:
@@ -266,16 +326,24 @@ def _create_institutions(actor: Any, preview: Preview) -> None:
         if parent_code in pending:
             parent = create(parent_code)
         elif parent_code:
-            parent = Institution.objects.get(code=parent_code)
-        done[code] = institution_create(
-            actor=actor,
-            code=code,
-            name=values["name"],
-            level=values["level"],
-            parent=parent,
-            region=values["region"],
-            phone=values["phone"],
-        )
+            parent = Institution.objects.filter(code=parent_code).first()
+            if parent is None:  # removed since the preview
+                raise _refused(
+                    lines[code], {"parent": parent_code}, IntegrityError(), "parent"
+                )
+        try:
+            with transaction.atomic():
+                done[code] = institution_create(
+                    actor=actor,
+                    code=code,
+                    name=values["name"],
+                    level=values["level"],
+                    parent=parent,
+                    region=values["region"],
+                    phone=values["phone"],
+                )
+        except (IntegrityError, ValidationError) as exc:
+            raise _refused(lines[code], {"code": code}, exc, "code") from exc
         return done[code]
 
     for code in pending:
@@ -355,13 +423,22 @@ def _grant_memberships(actor: Any, preview: Preview) -> None:
                 is_staff=True,
             )
             user.set_unusable_password()
-            user.save()
-        membership_grant(
-            user=user,
-            institution=values["institution"],
-            role=values["role"],
-            actor=actor,
-        )
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError as exc:
+                raise _refused(row.line, values, exc, "username") from exc
+        try:
+            with transaction.atomic():
+                membership_grant(
+                    user=user,
+                    institution=values["institution"],
+                    role=values["role"],
+                    actor=actor,
+                )
+        except (IntegrityError, ValidationError) as exc:
+            shown = {"role": Membership.Role(values["role"]).label}
+            raise _refused(row.line, shown, exc, "role") from exc
 
 
 # --- Confirmation -------------------------------------------------------------
@@ -393,11 +470,13 @@ def organisation_import(
             else:
                 _grant_memberships(actor, preview)
             record = _record(actor, filename, preview, committed=True)
-    except (IntegrityError, ValidationError) as exc:
+    except RowFailed as exc:
         # A concurrent change (e.g. the same code created meanwhile).
         _record(actor, filename, preview, committed=False)
-        messages = getattr(exc, "messages", None) or [str(exc)]
-        raise ImportFileError(messages) from exc
+        raise ImportFileError(exc.message, code="concurrent") from exc
+    except (IntegrityError, ValidationError) as exc:  # not tied to one row
+        _record(actor, filename, preview, committed=False)
+        raise ImportFileError(CONCURRENT_CHANGE, code="concurrent") from exc
     return preview, record
 
 

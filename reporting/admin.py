@@ -689,7 +689,7 @@ class QualitySampleForm(forms.ModelForm):
         try:
             return periods.parse(self.cleaned_data["period"])
         except periods.PeriodError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(periods.BAD_PERIOD) from exc
 
 
 def _is_compliance_anywhere(request: HttpRequest) -> bool:

@@ -108,7 +108,7 @@ class RegulatorFigureForm(forms.ModelForm):
         try:
             return periods.parse(self.cleaned_data["period"])
         except periods.PeriodError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(periods.BAD_PERIOD) from exc
 
 
 @admin.register(RegulatorFigure)

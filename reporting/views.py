@@ -62,7 +62,7 @@ class FilterForm(forms.Form):
         try:
             return periods.parse(self.cleaned_data["period"])
         except periods.PeriodError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(periods.BAD_PERIOD) from exc
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:

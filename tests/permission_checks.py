@@ -121,7 +121,14 @@ def body_text(response: Any) -> str:
             for cell in row
             if cell is not None
         )
-    if kind.startswith(("text/", "application/json", "application/vnd.oai")):
+    if kind.startswith("application/json"):
+        # Django's JsonResponse (the admin autocomplete, a reply template's
+        # text) escapes non-ASCII: decoded, a Chinese name can be found.
+        try:
+            return json.dumps(json.loads(content), ensure_ascii=False)
+        except ValueError:
+            return content.decode("utf-8", "replace")
+    if kind.startswith(("text/", "application/vnd.oai")):
         return content.decode("utf-8", "replace")
     return ""
 

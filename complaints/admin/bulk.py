@@ -42,7 +42,9 @@ def refusal(exc: Exception) -> str:
         return str(STALE)
     if isinstance(exc, Http404):
         return str(P.NOT_FOUND)
-    return str(exc) or str(P.NOT_ALLOWED)
+    if isinstance(exc, PermissionDenied) and exc.args:
+        return str(exc.args[0])  # the rule's own message (organisations.permissions)
+    return str(P.NOT_ALLOWED)
 
 
 def per_row(

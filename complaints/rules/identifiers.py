@@ -36,6 +36,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organisations.text import visible
+
 # --- Document types (the values of Complaint.IdType) ---------------------------
 RESIDENT_ID = "resident_id"
 HK_MACAO_PERMIT = "hmt"  # 港澳居民来往内地通行证 (the value predates the split)
@@ -118,9 +120,10 @@ _MAINLAND_PREFIXES = ("0086", "86")
 def _clean(value: Any) -> str:
     """NFKC (full-width digits and brackets become ASCII), invisible format
     characters (zero-width spaces, bidi marks) dropped, ends stripped."""
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return text.strip()
+    # Invisible characters first: NFKC would turn a Hangul filler into
+    # another filler, not into nothing (organisations.text, the one rule).
+    text = unicodedata.normalize("NFKC", visible(str(value or "")))
+    return visible(text).strip()
 
 
 def _error(message: Any, code: str, field: str, **params: Any) -> ValidationError:

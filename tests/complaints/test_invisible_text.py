@@ -77,3 +77,71 @@ def test_the_import_strips_them(make_member: Any, tree: Any) -> None:
     assert record.committed
     (c,) = Complaint.objects.filter(regulator_reference="YJ2026-0100")
     assert c.complainant_name == "林小雨"
+
+
+# --- Identifiers: cleaned, not refused, at every door (issue 20 point 4) --------
+# A zero-width space, a Hangul filler (not in category Cf, but invisible) and
+# a variation selector inside the phone and the ID number.
+PHONE = "138\u200b0013\u31648000\ufe0f"
+ID_NUMBER = "4401061985\u200d02023459"
+HIDDEN = "\u200b\u2800" * 20  # padding past the API's 30 characters
+
+
+@pytest.mark.parametrize(
+    "text", ["\u3164", "\u115f", "\u1160", "\uffa0", "\u034f", "\ufe0f", "\u2800"]
+)
+def test_default_ignorable_characters_are_invisible_too(text: str) -> None:
+    assert visible(f"林{text}小雨") == "林小雨"
+
+
+def test_the_admin_form_cleans_phone_and_id(
+    client: Any, tree: Any, tianhe_handler: Any
+) -> None:
+    from tests.complaints.test_views import ADD, registration
+
+    client.force_login(tianhe_handler)
+    response = client.post(
+        ADD,
+        registration(
+            tree, phone=PHONE, id_number=ID_NUMBER, complainant_name="赵\u3164六"
+        ),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    c = Complaint.objects.get()
+    assert (c.phone, c.id_number, c.complainant_name) == (
+        "13800138000",
+        "440106198502023459",
+        "赵六",
+    )
+
+
+def test_the_api_cleans_phone_and_id(website: Any) -> None:
+    response = website.post(
+        f"{API}/complaints/",
+        payload(phone=PHONE + HIDDEN, id_number=ID_NUMBER, id_type="resident_id"),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    c = Complaint.objects.get(number=response.json()["number"])
+    assert (c.phone, c.id_number) == ("13800138000", "440106198502023459")
+    lookup = website.post(
+        f"{API}/status-lookup/",
+        {"number": c.number, "phone_last4": "8\u200b0\u3164" + "00"},
+        format="json",
+    )
+    assert lookup.status_code == 200, lookup.content
+
+
+def test_the_import_cleans_phone(make_member: Any, tree: Any) -> None:
+    importer = make_member("gd_compliance", Membership.Role.COMPLIANCE, "GD")
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [list(imports.REGULATOR_COLUMNS), line("YJ2026-0101", 联系电话=PHONE)]
+    )
+    preview, record = imports.regulator_transfers_import(
+        actor=importer, filename="t.csv", content=out.getvalue().encode("utf-8")
+    )
+    assert preview.problems == []
+    assert record.committed
+    (c,) = Complaint.objects.filter(regulator_reference="YJ2026-0101")
+    assert c.phone == "13800138000"

@@ -262,3 +262,75 @@ def test_only_system_administrators_import_the_organisation(
     admin.user_permissions.add(*P.Permission.objects.filter(codename="add_institution"))
     client.force_login(admin)
     assert client.get(MEMB_URL).status_code == 200
+
+
+# --- A change between the preview and the confirmation (issue 20 point 2) ------
+ENGLISH_DB_TEXT = ("constraint", "unique", "duplicate key", "integrity", "Error", "'")
+
+
+def test_code_created_meanwhile_names_line_and_column(db: Any, sysadmin: Any) -> None:
+    """Someone creates the same code between the preview and the write: the
+    message names the line and the column, never the constraint."""
+    content = gbk_csv(INST_HEADER, GOOD[:2])
+    preview = org_import.organisation_preview(
+        kind="institutions",
+        rows=org_import.read_rows(filename="t.csv", content=content),
+    )
+    assert preview.new == 2
+    real_preview = org_import.organisation_preview
+    from organisations.services import institution_create
+
+    def racing(*, kind: str, rows: Any) -> Any:
+        result = real_preview(kind=kind, rows=rows)
+        institution_create(
+            actor=sysadmin,
+            code="GDSZFT",
+            name="别人建的",
+            level=Institution.Level.SUB_BRANCH,
+            parent=Institution.objects.get(code="GDGZ"),
+        )
+        return result
+
+    org_import.organisation_preview = racing  # type: ignore[assignment]
+    try:
+        with pytest.raises(org_import.ImportFileError) as caught:
+            org_import.organisation_import(
+                actor=sysadmin, kind="institutions", filename="t.csv", content=content
+            )
+    finally:
+        org_import.organisation_preview = real_preview  # type: ignore[assignment]
+    text = " ".join(caught.value.messages)
+    assert text.startswith("Line 3, column 机构代码:"), text
+    assert not Institution.objects.filter(code="GDSZ").exists()  # all or nothing
+
+
+@pytest.mark.parametrize("kind", ["institutions", "memberships"])
+def test_database_refusal_never_reaches_the_user(
+    db: Any, sysadmin: Any, monkeypatch: Any, kind: str
+) -> None:
+    """A constraint the preview could not foresee: a translated message with
+    the line and the column, no constraint name and no Python text."""
+    from django.db import IntegrityError
+
+    def refuse(**kwargs: Any) -> Any:
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "organisations_x_uniq"'
+        )
+
+    if kind == "institutions":
+        monkeypatch.setattr(org_import, "institution_create", refuse)
+        content, column = gbk_csv(INST_HEADER, GOOD[:1]), "机构代码"
+    else:
+        monkeypatch.setattr(org_import, "membership_grant", refuse)
+        content, column = gbk_csv(MEMB_HEADER, MEMBERS[:1]), "角色"
+    with pytest.raises(org_import.ImportFileError) as caught:
+        org_import.organisation_import(
+            actor=sysadmin, kind=kind, filename="t.csv", content=content
+        )
+    text = " ".join(caught.value.messages)
+    assert text.startswith(f"Line 2, column {column}:"), text
+    assert "changed by someone else" in text
+    for fragment in ENGLISH_DB_TEXT:
+        assert fragment not in text
+    record = ImportRecord.objects.get()
+    assert record.committed is False

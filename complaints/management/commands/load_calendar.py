@@ -42,7 +42,11 @@ class Command(BaseCommand):
                 try:
                     content = path.read_bytes()
                 except OSError as exc:
-                    raise CommandError(str(exc)) from exc
+                    # The operating system's own words stay out of the message.
+                    raise CommandError(
+                        _("The file %(path)s cannot be read (missing, or no access).")
+                        % {"path": path}
+                    ) from exc
                 try:
                     rows = calendar_file_rows(filename=path.name, content=content)
                     result = calendar_import_rows(

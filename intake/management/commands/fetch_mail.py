@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import imaplib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from intake.mail import mailbox_fetch
 from intake.models import ChannelClient
@@ -56,7 +58,14 @@ class Command(BaseCommand):
                 everything=options["everything"],
             )
         except (imaplib.IMAP4.error, OSError, ValueError) as exc:
-            raise CommandError(f"fetch_mail: mailbox not readable: {exc}") from exc
+            # The library's own text goes to the log, not to the message.
+            logging.getLogger(__name__).warning("mailbox not readable", exc_info=exc)
+            raise CommandError(
+                _(
+                    "fetch_mail: the mailbox cannot be read (address, user name, "
+                    "password or network): see the log for the details."
+                )
+            ) from exc
         self.stdout.write(
             f"fetch_mail: {summary.registered} registered, {summary.threaded} "
             f"threaded, {summary.duplicate} already read, {summary.failed} failed"
