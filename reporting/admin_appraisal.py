@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -179,25 +179,28 @@ class PublishForm(forms.ModelForm):
             raise ValidationError(str(exc)) from exc
 
 
+ROW_FIELDS = (
+    "institution",
+    "manager_name",
+    "accountable_from",
+    "accountable_until",
+    "received",
+    "s_volume",
+    "s_on_time",
+    "s_review",
+    "s_repeat",
+    "s_rectification",
+    "s_quality",
+    "score",
+)
+
+
 class ScorecardRowInline(admin.TabularInline):
     model = ScorecardRow
     extra = 0
     can_delete = False
-    fields = [
-        "institution",
-        "manager_name",
-        "accountable_from",
-        "accountable_until",
-        "received",
-        "s_volume",
-        "s_on_time",
-        "s_review",
-        "s_repeat",
-        "s_rectification",
-        "s_quality",
-        "score",
-    ]
-    readonly_fields = fields
+    fields = ROW_FIELDS
+    readonly_fields = ROW_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request).select_related("institution")
@@ -285,7 +288,7 @@ class ScorecardAdmin(
             *super().get_urls(),
         ]
 
-    def xlsx_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def xlsx_view(self, request: HttpRequest, pk: int) -> FileResponse:
         card = get_object_or_404(appraisal.scorecards_in(request.user), pk=pk)
         handle, _count = write_scorecard(user=request.user, card=card)
         name = f"scorecard-{card.institution.code}-{card.period_start}.xlsx"

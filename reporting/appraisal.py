@@ -86,10 +86,12 @@ def _by_institution(root: Institution, period: Period) -> dict[int, dict[str, in
     w = window(period)
     found: dict[int, dict[str, int]] = {}
 
-    def add(inst: int, values: dict[str, Any]) -> None:
-        row = found.setdefault(inst, {})
-        for k, v in values.items():
-            row[k] = row.get(k, 0) + int(v or 0)
+    def add(groups: Iterable[Any], key: str) -> None:
+        for group in groups:
+            values: dict[str, Any] = dict(group)
+            row = found.setdefault(int(values.pop(key)), {})
+            for k, v in values.items():
+                row[k] = row.get(k, 0) + int(v or 0)
 
     complaints = (
         complaints_in(None, root)
@@ -98,9 +100,7 @@ def _by_institution(root: Institution, period: Period) -> dict[int, dict[str, in
         .order_by()
         .annotate(**{n: Count("pk", filter=metric_q(n, w)) for n in COUNTED})
     )
-    for r in complaints:
-        row = dict(r)
-        add(row.pop("institution_id"), row)
+    add(complaints, "institution_id")
     done = Q(status=Rectification.Status.DONE, completed_on__lte=F("due_on"))
     rectifications = (
         Rectification.objects.filter(
@@ -115,9 +115,7 @@ def _by_institution(root: Institution, period: Period) -> dict[int, dict[str, in
             rectifications_done=Count("pk", filter=done),
         )
     )
-    for r in rectifications:
-        row = dict(r)
-        add(row.pop("owner_institution_id"), row)
+    add(rectifications, "owner_institution_id")
     scores = (
         QualityScore.objects.filter(
             check_record__sample__institution__path__startswith=root.path,
@@ -128,9 +126,7 @@ def _by_institution(root: Institution, period: Period) -> dict[int, dict[str, in
         .order_by()
         .annotate(quality_scores=Count("pk"), quality_points=Sum("score"))
     )
-    for r in scores:
-        row = dict(r)
-        add(row.pop("inst"), row)
+    add(scores, "inst")
     return found
 
 

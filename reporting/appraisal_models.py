@@ -270,22 +270,30 @@ class ScorecardRow(Frozen):
     quality_scores = models.PositiveIntegerField(_("checklist items scored"))
     quality_points = models.PositiveIntegerField(_("points given"))
     s_volume = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        _("sub-score: volume"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     s_on_time = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        _("sub-score: on time"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     s_review = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        _("sub-score: review changes"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
     )
     s_repeat = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        _("sub-score: repeat"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     s_rectification = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        _("sub-score: rectification"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
     )
     s_quality = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        _("sub-score: quality"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     score = models.DecimalField(
         _("score"), max_digits=4, decimal_places=1, null=True, blank=True
