@@ -366,6 +366,7 @@ def register_set(
         others.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
         .filter(valid_from__lte=valid_until or date.max)
         .select_related("manager")
+        .order_by("valid_from")
         .first()
     )
     if clash is not None:

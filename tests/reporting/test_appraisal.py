@@ -328,9 +328,18 @@ def test_the_register_refuses_to_rewrite_a_published_period(
             institution=world["gz"],
             manager=people["wang"],
             valid_from=date(2026, 1, 1),
-            valid_until=date(2026, 8, 31),
+            valid_until=date(2026, 8, 10),
         )
     assert "published" in str(refused.value)
+    with pytest.raises(ValidationError):  # another manager for those days
+        appraisal.register_set(
+            actor=gd_compliance,
+            entry=wang,
+            institution=world["gz"],
+            manager=people["chen"],
+            valid_from=date(2026, 1, 1),
+            valid_until=date(2026, 8, 15),
+        )
     # Ending 陈's open entry after the published quarter is still allowed.
     chen = AccountableManager.objects.get(manager=people["chen"])
     appraisal.register_set(
@@ -578,3 +587,38 @@ def test_every_column_is_explained_in_the_file() -> None:
 
     named = {part.strip() for r in EXPLAINED for part in re.split(" / ", r[1])}
     assert [h for h in SCORECARD_HEADERS if h not in named] == []
+
+
+def test_the_admin_publishes_through_the_service_and_shows_refusals(
+    world: dict[str, Any], gd_compliance: Any, client: Any
+) -> None:
+    client.force_login(gd_compliance)
+    url = "/admin/reporting/scorecard/add/"
+    data = {"institution": world["gd"].pk, "period": "2026Q3"}
+    assert client.post(url, data).status_code == 302
+    card = Scorecard.objects.get()
+    assert card.rows.count() == 3
+    again = client.post(url, data)
+    assert again.status_code == 200
+    assert "never changes" in again.content.decode()
+    assert Scorecard.objects.count() == 1
+
+
+def test_the_register_admin_refuses_an_overlap_on_the_form(
+    world: dict[str, Any], gd_compliance: Any, people: dict[str, Any], client: Any
+) -> None:
+    client.force_login(gd_compliance)
+    response = client.post(
+        "/admin/reporting/accountablemanager/add/",
+        {
+            "institution": world["gz"].pk,
+            "manager": people["chen"].pk,
+            "title": "",
+            "valid_from": "2026-09-01",
+            "valid_until": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "赵磊 is already registered" in response.content.decode()
+    assert AccountableManager.objects.filter(manager=people["chen"]).count() == 1
