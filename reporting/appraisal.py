@@ -379,10 +379,11 @@ def register_set(
                 "end": clash.valid_until.isoformat() if clash.valid_until else "…",
             },
         )
+    old = None
     if entry is not None:
         old = AccountableManager.objects.select_for_update().get(pk=entry.pk)
-        _refuse_published_change(old, institution, manager, valid_from, valid_until)
-    else:
+    _refuse_published_change(old, institution, manager, valid_from, valid_until)
+    if entry is None:
         entry = AccountableManager(institution=institution)
     entry.manager = manager
     entry.valid_from, entry.valid_until = valid_from, valid_until
@@ -392,36 +393,47 @@ def register_set(
 
 
 def _refuse_published_change(
-    old: AccountableManager,
+    old: AccountableManager | None,
     institution: Institution,
     manager: Any,
     valid_from: date,
     valid_until: date | None,
 ) -> None:
-    """An entry a published scorecard names keeps its manager and its days in
-    that scorecard's period (ending it later is still allowed)."""
-    rows = ScorecardRow.objects.filter(institution=old.institution).select_related(
-        "scorecard"
-    )
-    changed_place = old.institution_id != institution.pk
-    for row in rows:
-        card = row.scorecard
-        before = _part(
-            old.valid_from, old.valid_until, card.period_start, card.period_end
+    """The register as a published scorecard read it stays: within the period
+    of a scorecard covering the institution (its own or an ancestor's), an
+    entry keeps its manager and days, and no entry is added or moved there
+    (ending an entry after that period is still allowed)."""
+    places = {institution.pk}
+    if old is not None:
+        places.add(old.institution_id)
+    for place in Institution.objects.filter(pk__in=places):
+        cards = Scorecard.objects.filter(
+            institution__path__in=P.ancestor_paths(place.path)
         )
-        if before is None:
-            continue
-        after = _part(valid_from, valid_until, card.period_start, card.period_end)
-        if changed_place or after != before or manager.pk != old.manager_id:
-            raise ValidationError(
-                REGISTER_FROZEN,
-                params={
-                    "period": f"{card.period_start}~{card.period_end}",
-                    "published": timezone.localtime(card.published_at).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
-                },
-            )
+        for card in cards:
+            start, end = card.period_start, card.period_end
+            # (days within the period, manager) before and after the change.
+            before: tuple[Any, Any] = (None, None)
+            if old is not None and old.institution_id == place.pk:
+                before = (
+                    _part(old.valid_from, old.valid_until, start, end),
+                    old.manager_id,
+                )
+            after: tuple[Any, Any] = (None, None)
+            if institution.pk == place.pk:
+                after = (_part(valid_from, valid_until, start, end), manager.pk)
+            if before[0] is None and after[0] is None:
+                continue
+            if before != after:
+                raise ValidationError(
+                    REGISTER_FROZEN,
+                    params={
+                        "period": f"{start}~{end}",
+                        "published": timezone.localtime(card.published_at).strftime(
+                            "%Y-%m-%d %H:%M"
+                        ),
+                    },
+                )
 
 
 # --- Publication ----------------------------------------------------------------------

@@ -340,6 +340,18 @@ def test_the_register_refuses_to_rewrite_a_published_period(
             valid_from=date(2026, 1, 1),
             valid_until=date(2026, 8, 15),
         )
+    # Nor is an entry added inside the published quarter, for an institution
+    # of the published subtree that had none.
+    with pytest.raises(ValidationError) as refused:
+        appraisal.register_set(
+            actor=gd_compliance,
+            entry=None,
+            institution=world["gz"].children.get(code="GDGZTH"),
+            manager=people["wang"],
+            valid_from=date(2026, 9, 1),
+            valid_until=None,
+        )
+    assert "published" in str(refused.value)
     # Ending 陈's open entry after the published quarter is still allowed.
     chen = AccountableManager.objects.get(manager=people["chen"])
     appraisal.register_set(
