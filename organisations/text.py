@@ -13,7 +13,7 @@ inherent vowels), plus the blank braille pattern, which renders as a space.
 
 The one rule, applied at every door: the models' full_clean() (VisibleText:
 admin forms, services, imports, mail), the API's string fields
-(intake.serializers) and the identifiers' normal form (complaints.identifiers:
+(intake.serializers) and the identifiers' normal form (complaints.rules.identifiers:
 phones, ID numbers, credit codes, plates, wherever they come from).
 """
 

@@ -793,4 +793,5 @@ class QualitySampleAdmin(ServiceErrorsOnForm, ReadersMixin, AuditedHistoryAdmin)
                 )
 
 
+from reporting import admin_appraisal as admin_appraisal  # noqa: E402, F401
 from reporting import admin_regulator as admin_regulator  # noqa: E402, F401

@@ -508,3 +508,18 @@ class RegulatorFigure(models.Model):
             if ref and ref not in seen:
                 seen.append(ref)
         return seen
+
+
+# The appraisal scorecard (issue 17 point 4) lives in its own module.
+from reporting.appraisal_models import (  # noqa: E402
+    AccountableManager as AccountableManager,
+)
+from reporting.appraisal_models import (  # noqa: E402
+    Scorecard as Scorecard,
+)
+from reporting.appraisal_models import (  # noqa: E402
+    ScorecardRow as ScorecardRow,
+)
+from reporting.appraisal_models import (  # noqa: E402
+    WeightVersion as WeightVersion,
+)

@@ -32,7 +32,7 @@ import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -71,6 +71,18 @@ SEALED_LATER = (
     "notification",
     "regulatortransfer",
 )
+# Sealed records that belong to no complaint (issue 17 point 4): each kind has
+# chains of its own, headed in RecordChainHead by (kind, key), rather than a
+# made-up complaint. tracked model -> (app, kind, column holding the chain's
+# key; None: the kind is one chain, key 0). A published scorecard and its rows
+# are one chain; the register is one chain per institution; the weights, one
+# chain for every version (a version removed breaks it).
+RECORD_CHAINS: dict[str, tuple[str, str, str | None]] = {
+    "accountablemanager": ("reporting", "register", "institution_id"),
+    "weightversion": ("reporting", "weights", None),
+    "scorecard": ("reporting", "scorecard", "id"),
+    "scorecardrow": ("reporting", "scorecard", "scorecard_id"),
+}
 # Not hashed as values: the database's id and the seal columns themselves.
 NOT_HASHED = frozenset(
     {
@@ -121,6 +133,12 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "internalnote": ("text",),
     "notification": ("address", "subject", "body"),
     "regulatortransfer": (),
+    # The records' people are staff, named as accountable: not personal data
+    # that anonymisation removes.
+    "accountablemanager": (),
+    "weightversion": (),
+    "scorecard": (),
+    "scorecardrow": (),
 }
 # Columns added to a sealed model after SEAL_VERSION 1, by the version that added
 # them: a row hashes only the columns that existed when it was sealed. A new
@@ -182,8 +200,13 @@ def tracked_name(model: type[Model]) -> str:
 
 
 def chain_key(model: type[Model]) -> str:
-    """The column holding the complaint's id (the complaint's own rows: `id`)."""
-    return "id" if tracked_name(model) == "complaint" else "complaint_id"
+    """The column holding the complaint's id (the complaint's own rows: `id`);
+    for a record kind, the column holding its chain's key ("" when the kind
+    is one chain)."""
+    name = tracked_name(model)
+    if name in RECORD_CHAINS:
+        return RECORD_CHAINS[name][2] or ""
+    return "id" if name == "complaint" else "complaint_id"
 
 
 @cache
@@ -272,7 +295,14 @@ def seal_values(
 
 
 def chain_id(row: Model) -> int:
-    return int(getattr(row, chain_key(type(row))))
+    key = chain_key(type(row))
+    return int(getattr(row, key)) if key else 0
+
+
+def record_kind(model: type[Model]) -> str | None:
+    """The record kind of a sealed model outside the case file, else None."""
+    found = RECORD_CHAINS.get(tracked_name(model))
+    return found[1] if found else None
 
 
 def append_sealed(
@@ -288,6 +318,10 @@ def append_sealed(
 
     using = kwargs.get("using") or router.db_for_write(type(row), instance=row)
     key = chain_id(row)
+    kind = record_kind(type(row))
+    if kind is not None:
+        _append_record(kind, key, row, save_row, using, *args, **kwargs)
+        return
     with transaction.atomic(using=using, savepoint=False):
         if _opens_chain(row):
             # A new complaint's first row: create the head already pointing
@@ -301,6 +335,35 @@ def append_sealed(
         seal(row, seq=length + 1, prev_hash=head_hash)
         save_row(*args, **kwargs)
         AuditChainHead.objects.using(using).filter(pk=key).update(
+            length=row.chain_seq,  # type: ignore[attr-defined]
+            head_hash=row.row_hash,  # type: ignore[attr-defined]
+        )
+
+
+def _append_record(
+    kind: str,
+    key: int,
+    row: Model,
+    save_row: Callable[..., None],
+    db: str,
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    """append_sealed for a record kind: the head is (kind, key) in
+    RecordChainHead, locked the same way (these chains are short and written
+    by hand, one row at a time)."""
+    from complaints.models import RecordChainHead
+
+    heads = RecordChainHead.objects.using(db)
+    with transaction.atomic(using=db, savepoint=False):
+        heads.bulk_create(
+            [RecordChainHead(kind=kind, key=key)],
+            ignore_conflicts=True,  # a concurrent first writer created it
+        )
+        head = heads.select_for_update().get(kind=kind, key=key)
+        seal(row, seq=head.length + 1, prev_hash=head.head_hash)
+        save_row(*args, **kwargs)
+        heads.filter(pk=head.pk).update(
             length=row.chain_seq,  # type: ignore[attr-defined]
             head_hash=row.row_hash,  # type: ignore[attr-defined]
         )
@@ -448,15 +511,27 @@ def sealed_history_models() -> list[type[Model]]:
     ]
 
 
+def record_history_models() -> dict[str, list[type[Model]]]:
+    """{kind: the history models of its records}, in RECORD_CHAINS' order."""
+    from django.apps import apps
+
+    kinds: dict[str, list[type[Model]]] = {}
+    for name, (app, kind, _key) in RECORD_CHAINS.items():
+        model = apps.get_model(app, name).history.model  # type: ignore[union-attr]
+        kinds.setdefault(kind, []).append(model)
+    return kinds
+
+
 # --- Verification ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Problem:
-    complaint_id: int
+    complaint_id: int  # for a record kind: the chain's key within the kind
     table: str
     history_id: int | None
     seq: int | None
     kind: str  # content, personal, link, unsealed
     detail: str
+    record_kind: str = ""  # "" for a complaint's chain
 
 
 @dataclass
@@ -522,6 +597,39 @@ def verify_chains(
         report.chains += 1
         report.rows += len(rows)
         report.problems.extend(_check_chain(key, rows, head))
+    return report
+
+
+def _record_stream(model: type[Model], chunk_size: int) -> Iterator[_Row]:
+    key = chain_key(model)
+    columns = [f.attname for f in model._meta.concrete_fields]
+    order = [key] if key else []
+    qs = model._default_manager.order_by(*order, "chain_seq", "history_id")
+    for values in qs.values(*columns).iterator(chunk_size=chunk_size):
+        yield _Row(values[key] if key else 0, model, values)
+
+
+def verify_records(*, chunk_size: int = 2000) -> Report:
+    """Walk every chain of every record kind (RECORD_CHAINS), as verify_chains
+    walks the complaints'; each problem names its kind."""
+    from complaints.models import RecordChainHead
+
+    report = Report()
+    for kind, models in record_history_models().items():
+        streams = [_record_stream(m, chunk_size) for m in models]
+        merged = heapq.merge(*streams, key=lambda r: r.chain)
+        chains = itertools.groupby(merged, key=lambda r: r.chain)
+        heads = (
+            RecordChainHead.objects.filter(kind=kind)
+            .order_by("key")
+            .values_list("key", "length", "head_hash")
+        )
+        for key, rows, head in _join(chains, heads):
+            report.chains += 1
+            report.rows += len(rows)
+            report.problems.extend(
+                replace(p, record_kind=kind) for p in _check_chain(key, rows, head)
+            )
     return report
 
 

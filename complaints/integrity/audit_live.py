@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from complaints.integrity.audit import NOT_HASHED, Problem, canon
+from complaints.integrity.audit import NOT_HASHED, RECORD_CHAINS, Problem, canon
 
 # Columns only a history row has.
 HISTORY_ONLY = NOT_HASHED | {
@@ -94,6 +95,27 @@ def verify_live_rows(
         live = _live(model, key, columns, complaint_ids, chunk_size)
         latest = _latest(history, key, columns, complaint_ids, chunk_size)
         problems.extend(_compare(label, key, columns, live, latest))
+    return problems
+
+
+def verify_record_rows(*, chunk_size: int = 2000) -> list[Problem]:
+    """The same check for the sealed records outside the case file (the
+    register, the weights, published scorecards: complaints.integrity.audit.RECORD_CHAINS):
+    a published score changed by SQL differs from its sealed history."""
+    from django.apps import apps
+
+    problems: list[Problem] = []
+    for name, (app, kind, key) in RECORD_CHAINS.items():
+        model = apps.get_model(app, name)
+        history = model.history.model  # type: ignore[attr-defined]
+        columns = _columns(model, history)
+        label = history._meta.label_lower
+        live = _live(model, "id", columns, None, chunk_size)
+        latest = _latest(history, "id", columns, None, chunk_size)
+        problems.extend(
+            replace(p, record_kind=kind)
+            for p in _compare(label, key or "id", columns, live, latest)
+        )
     return problems
 
 

@@ -1,6 +1,7 @@
 from complaints.models.approvals import ApprovalRequest as ApprovalRequest
 from complaints.models.approvals import Routing as Routing
 from complaints.models.audit import AuditChainHead as AuditChainHead
+from complaints.models.audit import RecordChainHead as RecordChainHead
 from complaints.models.calendar import CalendarDay as CalendarDay
 from complaints.models.calendar import CalendarVersion as CalendarVersion
 from complaints.models.calendar import NumberCounter as NumberCounter

@@ -71,6 +71,31 @@ class AuditChainHead(models.Model):
         return f"{self.complaint_id}: {self.length}"
 
 
+class RecordChainHead(models.Model):
+    """The end of one chain of sealed records that belong to no complaint
+    (complaints.integrity.audit.RECORD_CHAINS: the accountable-manager register, the
+    appraisal weights, a published scorecard): its kind, its key within the
+    kind, its length and last hash. Locked to append, compared by
+    `verify_audit`, like AuditChainHead."""
+
+    kind = models.CharField(_("record kind"), max_length=40)
+    key = models.BigIntegerField(_("key"))
+    length = models.PositiveIntegerField(_("rows"), default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("record chain head")
+        verbose_name_plural = _("record chain heads")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key"], name="complaints_record_chain_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.length}"
+
+
 class SealedHistory(HistoricalRecords):
     """`HistoricalRecords` of a case-file model: its rows are sealed
     (AbstractSealed), and `.history` does not build a new manager class on

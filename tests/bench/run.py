@@ -85,6 +85,7 @@ def main() -> None:
 
     results = scenarios.pages(args.repeat)
     results.append(scenarios.regulator_statistics(args.repeat))
+    results.append(scenarios.appraisal_scorecard(args.repeat))
     results.append(scenarios.export("csv", args.export_rows, 3))
     results.append(scenarios.export("xlsx", args.export_rows, 3))
     results.append(scenarios.sweep_all(args.repeat))

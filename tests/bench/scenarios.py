@@ -132,6 +132,56 @@ def regulator_statistics(repeat: int) -> Result:
                    warmup=1)  # fmt: skip
 
 
+def appraisal_scorecard(repeat: int) -> Result:
+    """The last quarter's scorecard of the whole company (issue 17 point 4),
+    computed (not published) with an accountable manager registered for each
+    provincial branch; the register rows are rolled back afterwards."""
+    from datetime import date
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from reporting.appraisal import compute
+    from reporting.appraisal_models import AccountableManager, WeightVersion
+
+    user = get_user_model().objects.get(username="compliance_ho")
+    head = Institution.objects.get(code="HO")
+    period = periods.current_quarter(
+        periods.current_quarter(timezone.localdate()).start - timezone.timedelta(days=1)
+    )
+    weights = WeightVersion(
+        version=0, effective_from=date(2000, 1, 1), w_volume=10, w_on_time=30,
+        w_review=15, w_repeat=15, w_rectification=10, w_quality=20,
+        volume_ceiling=Decimal(10),
+    )  # fmt: skip
+
+    class Rollback(Exception):
+        pass
+
+    found: list[Result] = []
+    try:
+        with transaction.atomic():
+            since = date(2000, 1, 1)
+            AccountableManager.objects.bulk_create(
+                AccountableManager(institution=p, manager=user, valid_from=since)
+                for p in head.children.all()
+            )
+            found.append(
+                measure(
+                    f"Appraisal scorecard, whole company ({period})",
+                    lambda: compute(institution=head, period=period, weights=weights),
+                    target="< 2 s",
+                    limit_s=2.0,
+                    repeat=max(3, repeat // 3),
+                    warmup=1,
+                )  # fmt: skip
+            )
+            raise Rollback
+    except Rollback:
+        pass
+    return found[0]
+
+
 def export(fmt: str, rows: int, repeat: int) -> Result:
     """Each run in a fresh process, so its peak memory is its own."""
     limit = 60.0 if fmt == "xlsx" else 15.0

@@ -3,7 +3,7 @@
 The complaint is received on Friday 2026-03-06 at 天河支公司 (GDGZTH) and is due
 on Friday 2026-03-20 (the internal target, the earlier date); its legal deadline
 is Monday 2026-03-23 (day 15 is a Saturday). Overdue (超期) means past the legal
-deadline (complaints/deadline_terms.py); passing the internal target is its own
+deadline (complaints/timing/deadline_terms.py); passing the internal target is its own
 warning. March 2026 has no holidays. Its
 managers are at 广州中心支公司 (gz_manager); the next level up is 广东分公司
 (gd_manager) plus the head-office senior manager.
@@ -485,7 +485,7 @@ def test_a_sweep_started_while_one_runs_is_skipped(
     assert not Notification.objects.filter(audience="staff").exists()
 
 
-# --- Overdue means past the legal deadline (complaints/deadline_terms.py) -----------
+# --- Overdue means past the legal deadline (complaints/timing/deadline_terms.py) -----------
 def test_passing_the_internal_target_is_a_warning_never_overdue(
     complaint: Complaint, people: dict[str, Any]
 ) -> None:

@@ -118,6 +118,11 @@ def test_the_layout_is_documented_in_the_readme() -> None:
     assert documented("Regulator feedback export:") == list(FEEDBACK_HEADERS)
 
 
+def test_every_state_has_its_expected_row() -> None:
+    """ "Every state" is every status a complaint can have, not a chosen few."""
+    assert set(EXPECTED) == set(S)
+
+
 def test_a_transfer_in_every_state(
     client: Any, tree: Any, ho_compliance: Any, transfers: dict[str, Complaint]
 ) -> None:

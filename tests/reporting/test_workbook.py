@@ -163,3 +163,14 @@ def test_rates_count_only_the_covered_subtrees(
     assert [r.institution.code for r in volume.rows] == ["GDFS"]
     assert [(r.complaints, r.printed) for r in rates[:2]] == [(2, "1.33"), (2, "6.67")]
     assert rates[0].inputs == "2 ÷ 1.5 亿元"
+
+
+def test_every_summary_figure_is_explained_in_the_workbook() -> None:
+    """The 指标说明 sheet names every figure of the 汇总 sheet (issue 17: the
+    workbook itself says what each figure means and where it comes from)."""
+    import re
+
+    from reporting.explain import ROWS
+
+    named = {part.strip() for r in ROWS for part in re.split(r" / |、", r[1]) if r[3]}
+    assert [label for _key, label in SUMMARY_ROWS if label not in named] == []

@@ -4,9 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from complaints.integrity.audit import Problem, verify_chains
-from complaints.integrity.audit_live import verify_live_rows
+from complaints.integrity.audit import Problem, verify_chains, verify_records
+from complaints.integrity.audit_live import verify_live_rows, verify_record_rows
 from complaints.models import Complaint
 
 
@@ -16,7 +17,9 @@ class Command(BaseCommand):
         "report each row whose content no longer matches its hash and each broken "
         "link, each complaint or correspondence row that differs from its latest "
         "history, lost its history or was deleted; exit with status 1 if anything "
-        "is wrong."
+        "is wrong. Without --complaint, the sealed records outside the case file "
+        "(the accountable-manager register, the appraisal weights, published "
+        "scorecards) are checked the same way."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,9 +38,18 @@ class Command(BaseCommand):
         report.problems.extend(
             verify_live_rows(complaint_ids=ids, chunk_size=options["chunk_size"])
         )
-        numbers = _numbers({p.complaint_id for p in report.problems})
+        if not ids:
+            records = verify_records(chunk_size=options["chunk_size"])
+            report.rows += records.rows
+            report.chains += records.chains
+            report.problems.extend(records.problems)
+            report.problems.extend(verify_record_rows(chunk_size=options["chunk_size"]))
+        numbers = _numbers(
+            {p.complaint_id for p in report.problems if not p.record_kind}
+        )
         for p in report.problems:
-            self.stdout.write(_describe(p, numbers.get(p.complaint_id)))
+            number = None if p.record_kind else numbers.get(p.complaint_id)
+            self.stdout.write(_describe(p, number))
         values = {
             "rows": report.rows,
             "chains": report.chains,
@@ -94,4 +106,15 @@ def _describe(p: Problem, number: str | None) -> str:
         if p.history_id is not None
         else _("end of chain")
     )
+    if p.record_kind:
+        # e.g. "scorecard 3 [content] ...": the kind and its chain's key.
+        label = RECORD_KINDS.get(p.record_kind, p.record_kind)
+        return f"{label} {p.complaint_id} [{p.kind}] {where}: {p.detail}"
     return f"{number or p.complaint_id} [{p.kind}] {where}: {p.detail}"
+
+
+RECORD_KINDS = {
+    "register": gettext_lazy("accountable-manager register of institution"),
+    "weights": gettext_lazy("appraisal weights"),
+    "scorecard": gettext_lazy("scorecard"),
+}
