@@ -1,6 +1,6 @@
 """Time and profile the workbench's pages against a filled database.
 
-    DATABASE_URL=postgres://.../cd_x python tests/bench/profile_pages.py [--profile NAME]
+    DATABASE_URL=... python tests/bench/profile_pages.py [--profile NAME]
 
 Each page: median of the runs after two warm-ups, the same figure normalised
 to the reference machine by the harness's CPU calibration, and the statements

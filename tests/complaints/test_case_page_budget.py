@@ -24,7 +24,7 @@ def _more_letters(c: Complaint, count: int) -> None:
     """Copies of the case's last letter, as if resent: the page lists each."""
     last = Letter.objects.filter(complaint=c).order_by("-sequence").first()
     assert last is not None
-    for n in range(count):
+    for _ in range(count):
         last.pk = None
         last.sequence += 1
         last.save()
