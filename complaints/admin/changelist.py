@@ -14,13 +14,14 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 
+from complaints.timing import deadline_terms as terms
 from complaints.rules import identifiers
 
 COUNT_CAP = 10_000
@@ -72,6 +73,12 @@ class ComplaintChangeList(ChangeList):
             when, pk = self.after
             qs = qs.filter(Q(received_at__lt=when) | Q(received_at=when, pk__lt=pk))
         return qs
+
+    def get_ordering(self, request: HttpRequest, queryset: Any) -> list[Any]:
+        # The overdue list goes by how overdue, unless a column is sorted.
+        if request.GET.get("due") == "overdue" and ORDER_VAR not in request.GET:
+            return list(terms.MOST_OVERDUE_FIRST)
+        return super().get_ordering(request, queryset)  # type: ignore[no-any-return]
 
     @property
     def keyset_order(self) -> bool:

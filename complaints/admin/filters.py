@@ -61,7 +61,8 @@ class DeadlineFilter(admin.SimpleListFilter):
             sunday = today + timedelta(days=6 - today.weekday())
             return queryset.filter(terms.due_between_q(today, sunday))
         if self.value() == "overdue":
-            return queryset.filter(terms.overdue_q(today))
+            # In the index's terms, most overdue first (ComplaintChangeList).
+            return terms.overdue_rows(queryset, today)
         if self.value() == "past_internal":
             return queryset.filter(terms.past_internal_target_q(today))
         if self.value() == "paused":

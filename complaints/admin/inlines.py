@@ -13,7 +13,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -167,9 +168,21 @@ def _is_fk(field: str) -> bool:
     return Complaint._meta.get_field(field).many_to_one is True
 
 
+class CaseFileFormSet(BaseInlineFormSet):
+    """Each row knows its complaint: the inline's heading (a row's __str__
+    names the complaint) read it once per row otherwise, so the case page's
+    statements grew with its file (issue 19)."""
+
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        form = super()._construct_form(i, **kwargs)
+        setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Visible to whoever may view the complaint (the parent view is scoped)."""
 
+    formset = CaseFileFormSet
     extra = 0
     can_delete = False
     show_change_link = False
@@ -469,6 +482,21 @@ CASE_FILE_INLINES = [
 ]
 
 
+def _present(complaint: Complaint) -> dict[str, bool]:
+    """Which of the case file's optional parts hold a row, in one statement."""
+    asked = {
+        i.__name__: Exists(
+            i.model._default_manager.filter(
+                **{i.fk_name or "complaint": OuterRef("pk")}
+            )
+        )
+        for i in CASE_FILE_INLINES
+        if not i.always_shown
+    }
+    row = Complaint.objects.filter(pk=complaint.pk).values(**asked).first()
+    return {name: bool(row and row[name]) for name in asked}
+
+
 class ComplaintFormLayout(admin.ModelAdmin):
     """Mixed into ComplaintAdmin: the add form's fieldsets, the read-only change
     form's sections and the case file inlines."""
@@ -504,8 +532,14 @@ class ComplaintFormLayout(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         if obj is None:
             return []
-        # Correspondence and attachments always; the rest once there is any.
-        return [i for i in CASE_FILE_INLINES if i.always_shown or i.has_rows(obj)]
+        # Correspondence and attachments always; the rest once there is any,
+        # asked of the database in one statement, once per request.
+        cached = getattr(request, "_case_file_present", None)
+        if cached is None or cached[0] != obj.pk:
+            cached = (obj.pk, _present(obj))
+            request._case_file_present = cached  # type: ignore[attr-defined]
+        present = cached[1]
+        return [i for i in CASE_FILE_INLINES if i.always_shown or present[i.__name__]]
 
     masked_complainant_name = _masked("complainant_name")
     masked_id_number = _masked("id_number")

@@ -48,6 +48,18 @@ WITHDRAWABLE = [*OPEN_STATUSES, S.NOTIFIED, S.UNDER_REVIEW, S.REVIEWED, S.IN_MED
 # Routing is decided before the merits are: reclassify, forward, link, merge.
 ROUTABLE = [S.REGISTERED, S.ACCEPTED, S.INVESTIGATING]
 ENDED = [S.CLOSED, S.DECLINED, S.ROUTED, S.WITHDRAWN]
+# The overdue list (issue 19): the date a case's legal clock binds to while it
+# runs (complaints.timing.deadline_terms.overdue_rows), the review's limit under
+# review. Indexed with the id over the rows whose clock runs, so the list reads
+# the most overdue first straight from the index.
+OVERDUE_SINCE = models.Case(
+    models.When(status=S.UNDER_REVIEW, then=models.F("review_due")),
+    default=models.F("statutory_due"),
+    output_field=models.DateField(),
+)
+LEGAL_CLOCK_RUNS = models.Q(
+    status__in=OPEN_STATUSES, item_type="complaint", paused_since__isnull=True
+) | models.Q(status=S.UNDER_REVIEW)
 # Redress is paid once the merits are decided, until the case file is archived.
 REDRESS_PAYABLE = [
     S.DECIDED,
@@ -534,6 +546,12 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
                 fields=["review_due"],
                 name="complaint_review_due",
                 condition=models.Q(status=S.UNDER_REVIEW),
+            ),
+            models.Index(
+                OVERDUE_SINCE,
+                models.F("id"),
+                name="complaint_overdue_since",
+                condition=LEGAL_CLOCK_RUNS,
             ),
             models.Index(
                 fields=["institution", "status"], name="complaint_inst_status"

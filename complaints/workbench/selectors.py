@@ -239,10 +239,15 @@ def masked(field: str, value: Any) -> Any:
     return mask(str(value))
 
 
-def complainant_shown(user: Any, complaint: Complaint) -> tuple[str, str]:
-    """(name, phone) of the complainant as `user` may see them."""
+def complainant_shown(
+    user: Any, complaint: Complaint, *, allowed: bool | None = None
+) -> tuple[str, str]:
+    """(name, phone) of the complainant as `user` may see them; `allowed`, when
+    given, is can_see_personal_data(user, complaint) already asked."""
     name, phone = complaint.complainant_name, complaint.phone
-    if can_see_personal_data(user, complaint):
+    if allowed is None:
+        allowed = can_see_personal_data(user, complaint)
+    if allowed:
         return name, phone
     return mask_name(name), mask_phone(phone)
 
