@@ -510,6 +510,90 @@ class RegulatorFigure(models.Model):
         return seen
 
 
+class KpiCell(models.Model):
+    """Counts of the complaint KPIs per day x institution x product line x
+    category x cause x channel (reporting.rollup), kept as a ledger: every
+    write of a complaint adds the rows that take out its old figures and put
+    in its new ones, in the write's transaction; `rollup_kpis` rebuilds or
+    compacts it. Derived data, not part of any case file: not audited.
+
+    The codes and the institution are foreign keys without a database
+    constraint, so the dashboards' queries can name them (``institution__path``)
+    and a rebuild never waits on them.
+    """
+
+    day = models.DateField()
+    institution = models.ForeignKey(
+        Institution, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    product_line = models.ForeignKey(
+        "complaints.Code",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+    )
+    category = models.ForeignKey(
+        "complaints.Code",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+    )
+    cause = models.ForeignKey(
+        "complaints.Code",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+    )
+    channel = models.ForeignKey(
+        "complaints.Code",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+    )
+    # One column per additive metric of reporting.selectors.kpis.METRICS
+    # (reporting.rollup.ROLLED names them; a test keeps the two in step).
+    received = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    declined = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    routed = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    concluded = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    within_15 = models.IntegerField(default=0)
+    within_30 = models.IntegerField(default=0)
+    within_60 = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    extended_twice = models.IntegerField(default=0)
+    notified = models.IntegerField(default=0)
+    notified_evidence = models.IntegerField(default=0)
+    review_requested = models.IntegerField(default=0)
+    reviewed = models.IntegerField(default=0)
+    review_on_time = models.IntegerField(default=0)
+    review_changed = models.IntegerField(default=0)
+    mediated = models.IntegerField(default=0)
+    redress_paid = models.IntegerField(default=0)
+    repeat = models.IntegerField(default=0)
+    group = models.IntegerField(default=0)
+    regulator = models.IntegerField(default=0)
+    not_transferred = models.IntegerField(default=0)
+    callbacks = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    # Sums for the averages and the redress total.
+    redress_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    handling_days_sum = models.BigIntegerField(default=0)
+    satisfaction_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["day", "institution"], name="kpicell_day_inst")]
+
+
 # The appraisal scorecard (issue 17 point 4) lives in its own module.
 from reporting.appraisal_models import (  # noqa: E402
     AccountableManager as AccountableManager,
