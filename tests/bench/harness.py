@@ -211,11 +211,12 @@ def _ms(value: float) -> str:
     return f"{value / 1000:.1f} s" if value >= 10_000 else f"{value:.0f} ms"
 
 
-def write_report(path: Path, body: str) -> None:
-    """Replace the generated part of BENCHMARKS.md, keep what people wrote."""
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    path.write_text(f"{head}{START}\n{body}\n{END}{tail}")
+def write_report(path: Path, body: str, *, start: str = START, end: str = END) -> None:
+    """Replace the generated part of BENCHMARKS.md (between `start` and
+    `end`, added at the end if missing), keep what people wrote."""
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}")
