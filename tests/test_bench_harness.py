@@ -79,3 +79,26 @@ def test_a_measurement_is_calibrated_before_and_after() -> None:
 def test_measure_records_its_calibration() -> None:
     result = measure("noop", lambda: None, target="< 1 s", limit_s=1.0, repeat=2)
     assert result.calibration_ms is not None
+
+
+def test_a_memory_target_is_judged_as_measured() -> None:
+    # Memory does not scale with the CPU: a slow machine gets no allowance.
+    export = Result("csv", "≤ 5 s, ≤ 150 MB", runs=[4.0], limit_s=5.0, max_mb=150)
+    export.calibration_ms = 2 * REFERENCE_CALIBRATION_MS
+    export.peak_mb = 149
+    assert export.verdict == "met"
+    export.peak_mb = 151
+    assert export.verdict == "**missed**"
+    export.peak_mb = None  # a memory target with no measurement is not met
+    assert export.verdict == "**missed**"
+
+
+def test_an_export_target_is_judged_on_the_normalised_time() -> None:
+    # 8 s for the CSV in an hour when the loop took 30 ms is 4 s on the
+    # reference machine: met against 5 s.
+    export = Result("csv", "≤ 5 s", runs=[8.0, 8.0, 8.0], limit_s=5.0, max_mb=150)
+    export.peak_mb = 100
+    export.calibration_ms = 2 * REFERENCE_CALIBRATION_MS
+    assert export.verdict == "met"
+    export.calibration_ms = REFERENCE_CALIBRATION_MS
+    assert export.verdict == "**missed**"

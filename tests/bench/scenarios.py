@@ -24,6 +24,9 @@ from reporting.workbook import write_regulator_workbook
 from tests.bench.harness import Result, calibrating, measure
 
 LIST = "/admin/complaints/complaint/"
+EXPORT_MAX_MB = 150
+# Issue 19: registrations a second through the service, one call each.
+REGISTRATIONS_PER_SECOND = 300
 HERE = Path(__file__).resolve().parent
 
 
@@ -184,11 +187,13 @@ def appraisal_scorecard(repeat: int) -> Result:
 
 def export(fmt: str, rows: int, repeat: int) -> Result:
     """Each run in a fresh process, so its peak memory is its own."""
-    limit = 60.0 if fmt == "xlsx" else 15.0
+    # Issue 19: 100,000 rows as CSV in 5 s, as xlsx in 20 s, within 150 MB.
+    limit = 20.0 if fmt == "xlsx" else 5.0
     result = Result(
         f"Export of {rows:,} complaints as {fmt} (compliance officer)",
-        f"< {limit:.0f} s, < 300 MB",
+        f"≤ {limit:.0f} s, ≤ {EXPORT_MAX_MB} MB",
         limit_s=limit,
+        max_mb=EXPORT_MAX_MB,
     )
     peaks = []
     with calibrating(result):
@@ -224,7 +229,8 @@ def registration(count: int) -> Result:
     rng = random.Random(7)
     # The target is the throughput of the whole run, not the median of one.
     result = Result(f"Registration through the service ({count} in a row)",
-                    "≥ 200 per second", min_per_second=200)  # fmt: skip
+                    f"≥ {REGISTRATIONS_PER_SECOND} per second",
+                    min_per_second=REGISTRATIONS_PER_SECOND)  # fmt: skip
     with calibrating(result):
         started = time.perf_counter()
         for _ in range(count):

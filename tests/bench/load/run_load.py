@@ -78,6 +78,22 @@ def arguments() -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=60, help="per request, seconds")
     p.add_argument("--out", type=Path, default=ROOT / "test-results" / "load")
     p.add_argument("--keep", action="store_true", help="keep the database")
+    p.add_argument(
+        "--capacity",
+        action="store_true",
+        help="instead of the steady run: raise the rate step by step to find the "
+        "highest request rate served with p95 <= 500 ms and no error",
+    )
+    p.add_argument("--start-rate", type=float, default=2.0, help="actions/s, step 1")
+    p.add_argument("--rate-factor", type=float, default=1.4, help="rate x per step")
+    p.add_argument("--max-rate", type=float, default=200.0)
+    p.add_argument("--step-seconds", type=float, default=30.0)
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=ROOT / "BENCHMARKS.md",
+        help="capacity: the file whose capacity section is rewritten",
+    )
     return p.parse_args()
 
 
@@ -330,6 +346,8 @@ def main() -> int:
                 if scratch
                 else postgres.cluster_restart_command(server_url)
             )
+        if args.capacity:
+            return find_capacity(args, context(args, seeded, port), seeded, server)
         print(f"load: {args.users} handlers for {args.duration:.0f} s ...", flush=True)
         recorder, ledger = drive(
             args, context(args, seeded, port), seeded, restart_command
@@ -363,6 +381,100 @@ def main() -> int:
                 scratch.remove()
         elif scratch is not None:
             print(f"kept the scratch cluster in {scratch.dir} ({scratch.url})")
+
+
+def find_capacity(
+    args: argparse.Namespace,
+    ctx: Context,
+    seeded: dict[str, Any],
+    server: subprocess.Popen[bytes],
+) -> int:
+    """The ramp of tests/bench/load/capacity.py; results printed, written
+    under --out and into --report's capacity section."""
+    from tests.bench.harness import write_report
+    from tests.bench.load import capacity
+
+    ctx.think = (0.0, 0.0)  # open loop: the rate sets the pace
+    recorder, ledger = Recorder(), Ledger()
+    stop = threading.Event()
+    handlers = [
+        Handler(
+            i,
+            Account(user, user_pk, inst_pk),
+            Account(approver, approver_pk, inst_pk),
+            [Case(c["pk"], c["number"], c["status"]) for c in desk],
+            ctx,
+            recorder,
+            ledger,
+            stop,
+        )
+        for i, ((user, user_pk, approver, approver_pk, inst_pk), desk) in enumerate(
+            zip(seeded["handlers"], seeded["desks"], strict=True)
+        )
+    ]
+    print(f"capacity: logging in {len(handlers)} handlers ...", flush=True)
+    if not all(h.login() for h in handlers):
+        print("warning: some handlers could not log in")
+    recorder.samples.clear()  # the sign-ins are not part of any step
+
+    def report(step: capacity.Step) -> None:
+        print(
+            f"  {step.rate:6.1f} actions/s offered: {step.served_per_second:6.1f} "
+            f"requests/s served, p95 {step.p95_ms:6.0f} ms, {step.errors} errors, "
+            f"{step.late} late -> {'passed' if step.passed else 'failed'}",
+            flush=True,
+        )
+
+    steps = capacity.ramp(
+        capacity.Day(handlers),
+        recorder.samples,
+        start=args.start_rate,
+        factor=args.rate_factor,
+        seconds=args.step_seconds,
+        max_rate=args.max_rate,
+        threads=len(handlers),
+        report=report,
+    )
+    config = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "users": args.users,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "step_seconds": args.step_seconds,
+        "postgres": postgres.server_version(
+            os.environ.get("DATABASE_URL") or DEFAULT_SERVER
+        ),
+        "command": shlex.join(sys.argv),
+    }
+    text = capacity.markdown(steps, config)
+    best = capacity.capacity(steps)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    base = args.out / f"load-capacity-{stamp}"
+    base.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "config": config,
+                "steps": [s.as_dict() for s in steps],
+                "capacity_requests_per_second": best.served_per_second
+                if best
+                else None,
+                "driver_errors": recorder.errors[:20],
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    base.with_suffix(".md").write_text(text)
+    write_report(args.report, text, start=CAPACITY_START, end=CAPACITY_END)
+    print(text)
+    print(f"written: {base}.json, {base}.md and {args.report}")
+    if recorder.errors:
+        print("driver errors:", *recorder.errors[:5], sep="\n  ")
+    return 0 if best is not None else 1
+
+
+CAPACITY_START = "<!-- capacity:start -->"
+CAPACITY_END = "<!-- capacity:end -->"
 
 
 def results(
