@@ -182,7 +182,14 @@ def tracked_name(model: type[Model]) -> str:
 
 
 def chain_key(model: type[Model]) -> str:
-    """The column holding the complaint's id (the complaint's own rows: `id`)."""
+    """The column holding the complaint's id (the complaint's own rows: `id`).
+
+    A sealed record outside any complaint (OTHER_SEALED) names its own column
+    in AUDIT_CHAIN_KEY; its chain ids are negative, so never a complaint's.
+    """
+    own = getattr(getattr(model, "instance_type", model), "AUDIT_CHAIN_KEY", None)
+    if own:
+        return str(own)
     return "id" if tracked_name(model) == "complaint" else "complaint_id"
 
 
@@ -195,7 +202,7 @@ def layout(model: type[Model], version: int = SEAL_VERSION) -> Layout:
         if v > version
         for column in added.get(name, ())
     }
-    personal = PERSONAL_FIELDS[name]
+    personal = PERSONAL_FIELDS.get(name, ())  # OTHER_SEALED: no personal data
     fields = {f.attname: f for f in model._meta.concrete_fields}
     hashed = sorted(
         set(fields) - NOT_HASHED - set(personal) - later  # type: ignore[arg-type]
@@ -439,6 +446,22 @@ def _seal_chains(
     )
 
 
+# Sealed records outside the case file ("app.Model"), each chained by its own
+# AUDIT_CHAIN_KEY and holding no personal data: the rectification verdicts
+# (issue 18). verify_audit walks them with the case file's chains.
+OTHER_SEALED = ("insight.RectificationVerdict",)
+
+
+def other_sealed_models() -> list[type[Model]]:
+    from django.apps import apps
+
+    return [
+        apps.get_model(label).history.model  # type: ignore[attr-defined]
+        for label in OTHER_SEALED
+        if apps.is_installed(label.split(".")[0])
+    ]
+
+
 def sealed_history_models() -> list[type[Model]]:
     from django.apps import apps
 
@@ -509,7 +532,8 @@ def verify_chains(
     from complaints.models import AuditChainHead
 
     report = Report()
-    streams = [_stream(m, complaint_ids, chunk_size) for m in sealed_history_models()]
+    models = [*sealed_history_models(), *other_sealed_models()]
+    streams = [_stream(m, complaint_ids, chunk_size) for m in models]
     merged = heapq.merge(*streams, key=lambda r: r.chain)
     chains = itertools.groupby(merged, key=lambda r: r.chain)
     heads_qs = AuditChainHead.objects.order_by("complaint_id")
