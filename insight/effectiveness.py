@@ -63,9 +63,10 @@ def counted(item: Rectification) -> tuple[Q | None, str]:
         ) % {"product": alert.product_line.label, "cause": alert.cause.label}
     pairs = sorted(
         {
-            (c.product_line_id, c.cause_id, c.product_line.label, c.cause.label)
+            (c.product_line_id, c.cause_id, c.product_line.label, cause.label)
             for c in item.complaints.select_related("product_line", "cause")
-            if c.cause_id
+            for cause in [c.cause]
+            if cause is not None
         }
     )
     if pairs:

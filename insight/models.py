@@ -200,3 +200,16 @@ class RectificationVerdict(models.Model):
     @property
     def after_rate(self) -> float:
         return self.after_count / self.after_exposure if self.after_exposure else 0.0
+
+
+class BranchComparison(models.Model):
+    """No table: the admin index entry of the branch comparison (insight.outliers)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("branches that decide differently")
+        verbose_name_plural = _("branches that decide differently")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -37,9 +37,9 @@ from organisations import permissions as P
 from organisations.models import Institution
 from reporting.services import is_compliance
 
-O = Complaint.Outcome
-SUPPORTED = {O.SUPPORTED, O.PARTLY}
-DECIDING = {O.SUPPORTED, O.PARTLY, O.NOT_SUPPORTED}
+OC = Complaint.Outcome
+SUPPORTED = {OC.SUPPORTED, OC.PARTLY}
+DECIDING = {OC.SUPPORTED, OC.PARTLY, OC.NOT_SUPPORTED}
 ONLY_COMPLIANCE = gettext_lazy(
     "Only a compliance officer of this institution or above compares its branches."
 )
@@ -138,9 +138,9 @@ def compare_branches(
         branch = _branch_of(path, children, depth)
         if branch is None:
             continue
-        yes = outcome in SUPPORTED
-        support[(pl, cause)][branch.path][0 if yes else 1] += 1
-        if yes and amount is not None:
+        supported = outcome in SUPPORTED
+        support[(pl, cause)][branch.path][0 if supported else 1] += 1
+        if supported and amount is not None:
             amounts[(pl, cause)][branch.path].append(float(amount))
     least = min_cases()
     found: list[Comparison] = []

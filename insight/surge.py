@@ -60,7 +60,7 @@ def min_count() -> int:
     return int(getattr(settings, "INSIGHT_SURGE_MIN_COUNT", 3))
 
 
-# --- The statistics (pure) ----------------------------------------------------------
+# --- The statistics (pure) -----------------------------------------------------
 @dataclass
 class Series:
     """One institution × product line × cause: this week and its history."""
@@ -109,7 +109,7 @@ def find_surges(
     return found, len(testable)
 
 
-# --- Reading the week from the database ---------------------------------------------
+# --- Reading the week from the database ----------------------------------------
 @dataclass
 class SweepResult:
     week_start: date
@@ -245,7 +245,7 @@ def _example(
     return Complaint.objects.filter(pk=latest).first() if latest else None
 
 
-# --- What an alert says, and to whom --------------------------------------------------
+# --- What an alert says, and to whom -------------------------------------------
 def figure(value: float) -> str:
     return f"{value:.2f}"
 
@@ -311,7 +311,7 @@ def notify_alert(alert: SurgeAlert) -> list[StaffNotice]:
     )
 
 
-# --- One step to a rectification -------------------------------------------------------
+# --- One step to a rectification ----------------------------------------------
 def due_days() -> int:
     return int(getattr(settings, "INSIGHT_RECTIFICATION_DUE_DAYS", 30))
 

@@ -64,7 +64,8 @@ def test_a_small_rise_is_no_surge() -> None:
 def test_rate_comparison_is_exact_and_one_sided() -> None:
     up = compare_rates(20, 10.0, 104, 260.0, alternative="greater")
     assert up.p_value < 1e-6
-    assert round(up.base_rate, 2) == 0.4 and up.rate == 2.0
+    assert round(up.base_rate, 2) == 0.4
+    assert up.rate == 2.0
     down = compare_rates(20, 10.0, 104, 260.0, alternative="less")
     assert down.p_value > 0.99
     assert compare_rates(0, 10.0, 0, 260.0, alternative="greater").p_value == 1.0
