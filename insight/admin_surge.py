@@ -64,7 +64,7 @@ class SurgeAlertAdmin(ReadOnly):
     ]
     list_filter = ["status", "week_start"]
     list_select_related = ["institution", "product_line", "cause"]
-    fields = [
+    fields: list[str] = [
         "summary_shown",
         "institution",
         "product_line",
@@ -84,7 +84,7 @@ class SurgeAlertAdmin(ReadOnly):
         "status",
         "rectification_link",
     ]
-    readonly_fields = fields
+    readonly_fields = list(fields)
     change_form_template = "insight/surge/alert_change_form.html"
     change_list_template = "insight/surge/alert_change_list.html"
 
@@ -248,7 +248,7 @@ class RectificationVerdictAdmin(ReadOnly):
     ]
     list_filter = ["verdict", "reopened"]
     list_select_related = ["rectification"]
-    fields = [
+    fields: list[str] = [
         "rectification",
         "verdict",
         "figures_shown",
@@ -268,7 +268,7 @@ class RectificationVerdictAdmin(ReadOnly):
         "reopened",
         "decided_at",
     ]
-    readonly_fields = fields
+    readonly_fields = list(fields)
 
     @admin.display(description=gettext_lazy("Figures"))
     def figures_shown(self, obj: RectificationVerdict) -> str:

@@ -11,7 +11,7 @@ from insight import surge
 
 
 class Command(BaseCommand):
-    help = "Test last week's complaint rates against their history; store and send the alerts."
+    help = "Test last week's complaint rates against history; store and send alerts."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
