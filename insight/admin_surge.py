@@ -64,7 +64,7 @@ class SurgeAlertAdmin(ReadOnly):
     ]
     list_filter = ["status", "week_start"]
     list_select_related = ["institution", "product_line", "cause"]
-    fields: list[str] = [
+    fields = (
         "summary_shown",
         "institution",
         "product_line",
@@ -83,8 +83,8 @@ class SurgeAlertAdmin(ReadOnly):
         "cells_tested",
         "status",
         "rectification_link",
-    ]
-    readonly_fields = list(fields)
+    )
+    readonly_fields = fields
     change_form_template = "insight/surge/alert_change_form.html"
     change_list_template = "insight/surge/alert_change_list.html"
 
@@ -248,7 +248,7 @@ class RectificationVerdictAdmin(ReadOnly):
     ]
     list_filter = ["verdict", "reopened"]
     list_select_related = ["rectification"]
-    fields: list[str] = [
+    fields = (
         "rectification",
         "verdict",
         "figures_shown",
@@ -267,8 +267,8 @@ class RectificationVerdictAdmin(ReadOnly):
         "alpha",
         "reopened",
         "decided_at",
-    ]
-    readonly_fields = list(fields)
+    )
+    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("Figures"))
     def figures_shown(self, obj: RectificationVerdict) -> str:
