@@ -101,10 +101,12 @@ def _count(item: Rectification, q: Q, start: date, end: date) -> int:
 
 
 @transaction.atomic
-def judge(item: Rectification, *, actor: Any = None) -> RectificationVerdict | None:
+def judge(
+    item: Rectification, *, actor: Any = None, today: date | None = None
+) -> RectificationVerdict | None:
     """Judge a done rectification whose after-window is over (else None)."""
     item = Rectification.objects.select_for_update().get(pk=item.pk)
-    if not is_due(item):
+    if not is_due(item, today):
         return None
     assert item.completed_on is not None  # is_due
     days = window_days()
@@ -205,7 +207,7 @@ def check_due(today: date | None = None) -> list[RectificationVerdict]:
     ).order_by("pk")
     verdicts = []
     for item in candidates:
-        verdict = judge(item)
+        verdict = judge(item, today=today)
         if verdict is not None:
             verdicts.append(verdict)
     return verdicts
