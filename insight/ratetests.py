@@ -24,12 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy
+from django.utils.translation import gettext_noop
 from scipy import stats
 
-RATE_TEST = "conditional exact binomial test of two Poisson rates"
-FISHER = "Fisher's exact test, two-sided"
-MANN_WHITNEY = "Mann–Whitney U test, two-sided"
-BH = "Benjamini–Hochberg"
+# Stored in English with the alert or verdict; shown translated (gettext).
+RATE_TEST = gettext_noop("conditional exact binomial test of two Poisson rates")
+FISHER = gettext_noop("Fisher's exact test, two-sided")
+MANN_WHITNEY = gettext_noop("Mann–Whitney U test, two-sided")
 
 
 @dataclass(frozen=True)
