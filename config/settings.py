@@ -404,3 +404,6 @@ INSIGHT_RECTIFICATION_DUE_DAYS = env.int("INSIGHT_RECTIFICATION_DUE_DAYS", defau
 INSIGHT_OUTLIER_DAYS = env.int("INSIGHT_OUTLIER_DAYS", default=365)
 INSIGHT_OUTLIER_MIN_CASES = env.int("INSIGHT_OUTLIER_MIN_CASES", default=10)
 INSIGHT_OUTLIER_FDR = env.float("INSIGHT_OUTLIER_FDR", default=0.05)
+# Which day places a complaint in a week or window: "decided" (the cause is
+# recorded with the decision) or "received" (if causes are coded at registration).
+INSIGHT_SERIES_DATE = env.str("INSIGHT_SERIES_DATE", default="decided")

@@ -15,8 +15,10 @@ INSIGHT_RECTIFICATION_ALPHA (default 0.05) gives the verdict:
 
 "Its cause" is, in this order: the product line × cause of the surge alert it
 was opened from; the product line × cause pairs of the complaints it covers;
-its root cause (complaints whose recorded root cause it is: these are
-recorded at decision, so late cases of the window may not have one yet).
+its root cause (complaints whose recorded root cause it is). Complaints are
+placed in the windows by the day chosen for the surge series (decision day by
+default: insight.surge.date_field), so the after-window is complete when it
+ends.
 
 The verdict is judged once the after-window is over: at once when the done
 date lies far enough back, else by `check_rectifications` (daily). Each
@@ -41,6 +43,7 @@ from complaints.models import Complaint
 from insight import ratetests as T
 from insight.exposure import Volumes, volume_holder
 from insight.models import VERDICT_CHAIN_OFFSET, RectificationVerdict
+from insight.surge import date_field
 from reporting.models import Rectification
 
 V = RectificationVerdict.Verdict
@@ -95,8 +98,7 @@ def _count(item: Rectification, q: Q, start: date, end: date) -> int:
         q,
         item_type=Complaint.ItemType.COMPLAINT,
         institution__path__startswith=item.owner_institution.path,
-        received_on__gte=start,
-        received_on__lte=end,
+        **{f"{date_field()}__gte": start, f"{date_field()}__lte": end},
     ).count()
 
 

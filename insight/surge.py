@@ -60,6 +60,20 @@ def min_count() -> int:
     return int(getattr(settings, "INSIGHT_SURGE_MIN_COUNT", 3))
 
 
+def date_field() -> str:
+    """Which day places a complaint in a week (INSIGHT_SERIES_DATE).
+
+    "decided" (default): the day its decision was approved. The cause is
+    recorded with the decision (DOMAIN.md §6, C16), so counted by receipt the
+    latest weeks would lack most causes and look calm beside their complete
+    history; by decision day every week is complete when it ends, at the cost
+    of the handling time (at most the 15/30 days of the Measures) of delay.
+    "received": by receipt day, for an insurer that records the cause at
+    registration."""
+    choice = str(getattr(settings, "INSIGHT_SERIES_DATE", "decided")).lower()
+    return "received_on" if choice == "received" else "decided_at__date"
+
+
 # --- The statistics (pure) -----------------------------------------------------
 @dataclass
 class Series:
@@ -131,14 +145,14 @@ def _series(week_start: date, weeks: int) -> tuple[list[Series], dict[int, Any]]
     volumes = Volumes(base_from, week_end)
     units = {i.pk: i for i in Institution.objects.filter(pk__in=volumes.institutions())}
     unit_by_path = {u.path: u.pk for u in units.values()}
+    field = date_field()
     rows = (
         Complaint.objects.filter(
             item_type=Complaint.ItemType.COMPLAINT,
-            received_on__gte=base_from,
-            received_on__lte=week_end,
             cause__isnull=False,
+            **{f"{field}__gte": base_from, f"{field}__lte": week_end},
         )
-        .annotate(week=TruncWeek("received_on"))
+        .annotate(week=TruncWeek(field.removesuffix("__date")))
         .values("institution__path", "product_line_id", "cause_id", "week")
         .annotate(n=Count("id"))
     )
@@ -239,8 +253,10 @@ def _example(
         institution__path__startswith=unit.path,
         product_line_id=product_line,
         cause_id=cause,
-        received_on__gte=week_start,
-        received_on__lte=week_start + timedelta(days=6),
+        **{
+            f"{date_field()}__gte": week_start,
+            f"{date_field()}__lte": week_start + timedelta(days=6),
+        },
     ).aggregate(pk=Max("pk"))["pk"]
     return Complaint.objects.filter(pk=latest).first() if latest else None
 

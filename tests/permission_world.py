@@ -74,6 +74,7 @@ from reporting.models import (
     RootCause,
 )
 from sampledata.organisation import TREE
+from tests.insight.surge_world import insight_objects as _insight_objects
 from tests.factories import UserFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -537,6 +538,7 @@ def _walk(
         ApprovalRequest: ApprovalRequest.objects.filter(complaint=c).order_by("pk")[0],
         ReplyTemplate: template,
         Department: department,
+        **_insight_objects(institution, c, rectification),
     }
     return Side(complaint=c, objects=objects)
 

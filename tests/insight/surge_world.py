@@ -46,6 +46,8 @@ def copies(
         row.product_line, row.cause = pl, c
         row.received_at = datetime.combine(day, time(10), tzinfo=SHANGHAI)
         row.received_on = day
+        # Decided the day it came (the series count by decision day).
+        row.decided_at = row.received_at
         for name, value in fields.items():
             setattr(row, name, value)
         rows.append(row)
@@ -83,3 +85,57 @@ def weekly(
     for back in range(weeks + 1):
         day = week_start - timedelta(weeks=back) + timedelta(days=2)
         copies(template, per_week(back), institution=institution, day=day, **fields)
+
+
+def insight_objects(
+    institution: Institution, complaint: Complaint, rectification: Any
+) -> dict[Any, Any]:
+    """One surge alert and one verdict per side of the permission matrix's
+    world (tests/permission_world.py): the side's institution, its case and
+    its rectification."""
+    from django.utils import timezone
+
+    from insight.models import VERDICT_CHAIN_OFFSET, RectificationVerdict, SurgeAlert
+
+    alert = SurgeAlert.objects.create(
+        institution=institution,
+        product_line=complaint.product_line,
+        cause=code("cause", "claim_amount"),
+        week_start=date(2026, 11, 2),
+        week_end=date(2026, 11, 8),
+        count=12,
+        exposure=10.0,
+        base_count=40,
+        base_exposure=260.0,
+        base_from=date(2026, 5, 4),
+        base_to=date(2026, 11, 1),
+        rate_label="complaints per 10,000 policies",
+        test="conditional exact binomial test of two Poisson rates",
+        p_value=0.0001,
+        q_value=0.002,
+        cells_tested=20,
+        example=complaint,
+    )
+    verdict = RectificationVerdict(
+        rectification=rectification,
+        chain=-(VERDICT_CHAIN_OFFSET + rectification.pk),
+        verdict=RectificationVerdict.Verdict.EFFECTIVE,
+        counted="机动车辆保险 × 理赔金额争议",
+        completed_on=date(2026, 6, 1),
+        window_days=90,
+        before_from=date(2026, 3, 3),
+        before_to=date(2026, 5, 31),
+        before_count=40,
+        before_exposure=100.0,
+        after_from=date(2026, 6, 1),
+        after_to=date(2026, 8, 29),
+        after_count=8,
+        after_exposure=100.0,
+        rate_label="complaints per 10,000 policies",
+        test="conditional exact binomial test of two Poisson rates",
+        p_value=0.0001,
+        alpha=0.05,
+        decided_at=timezone.now(),
+    )
+    verdict.save()
+    return {SurgeAlert: alert, RectificationVerdict: verdict}
