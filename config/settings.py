@@ -391,3 +391,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
 INTAKE_TRUSTED_PROXY_COUNT = env.int("INTAKE_TRUSTED_PROXY_COUNT", default=0)
 # Mailbox read by `fetch_mail` for e-mail complaints (imaps://user:pass@host:993/INBOX).
 INTAKE_IMAP_URL = env.str("INTAKE_IMAP_URL", default="")
+
+# --- Insight: surge alerts, rectification effectiveness, branch comparison -------
+# (issue 18 points 1, 2, 4; insight.surge, insight.effectiveness, insight.outliers)
+# Weekly surge test: weeks of history, false discovery rate (Benjamini–Hochberg),
+# least complaints in the week for an alert; the rates divide by policies or
+# premium (on the COMPLAINT_*_BASIS above).
+INSIGHT_SURGE_HISTORY_WEEKS = env.int("INSIGHT_SURGE_HISTORY_WEEKS", default=26)
+INSIGHT_SURGE_FDR = env.float("INSIGHT_SURGE_FDR", default=0.05)
+INSIGHT_SURGE_MIN_COUNT = env.int("INSIGHT_SURGE_MIN_COUNT", default=3)
+INSIGHT_RATE_DENOMINATOR = env.str("INSIGHT_RATE_DENOMINATOR", default="policies")
+# Rectification effectiveness: days before and after the completion compared,
+# the test's level, and the due date of a rectification opened from an alert.
+INSIGHT_RECTIFICATION_WINDOW_DAYS = env.int(
+    "INSIGHT_RECTIFICATION_WINDOW_DAYS", default=90
+)
+INSIGHT_RECTIFICATION_ALPHA = env.float("INSIGHT_RECTIFICATION_ALPHA", default=0.05)
+INSIGHT_RECTIFICATION_DUE_DAYS = env.int("INSIGHT_RECTIFICATION_DUE_DAYS", default=30)
+# Branch comparison: days of decisions, least cases each side, false discovery rate.
+INSIGHT_OUTLIER_DAYS = env.int("INSIGHT_OUTLIER_DAYS", default=365)
+INSIGHT_OUTLIER_MIN_CASES = env.int("INSIGHT_OUTLIER_MIN_CASES", default=10)
+INSIGHT_OUTLIER_FDR = env.float("INSIGHT_OUTLIER_FDR", default=0.05)
+# Which day places a complaint in a week or window: "decided" (the cause is
+# recorded with the decision) or "received" (if causes are coded at registration).
+INSIGHT_SERIES_DATE = env.str("INSIGHT_SERIES_DATE", default="decided")

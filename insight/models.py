@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models.audit import SealedHistory
+
 
 class TrainedModel(models.Model):
     """One trained model, kept with what it learned from and how well it did.
@@ -120,3 +122,175 @@ class EscalationScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.score:.2f}"
+
+
+# --- Surge alerts and rectification verdicts (issue 18 points 1-2; h18a) ----------
+# Verdict chains: one per rectification (complaints.integrity.audit.RECORD_CHAINS).
+VERDICT_CHAIN_OFFSET = 10**15
+
+
+class SurgeAlert(models.Model):
+    """One institution × product line × cause whose complaint rate in a week is
+    significantly above its own history (insight.surge)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        RECTIFYING = "rectifying", _("Rectification opened")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    institution = models.ForeignKey(
+        "organisations.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="surge_alerts",
+    )
+    product_line = models.ForeignKey(
+        "complaints.Code",
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cause = models.ForeignKey(
+        "complaints.Code",
+        verbose_name=_("cause"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    week_start = models.DateField(_("week from"))
+    week_end = models.DateField(_("week until"))
+    count = models.PositiveIntegerField(_("complaints this week"))
+    exposure = models.FloatField(_("business volume this week"))
+    base_count = models.PositiveIntegerField(_("complaints in the baseline"))
+    base_exposure = models.FloatField(_("business volume in the baseline"))
+    base_from = models.DateField(_("baseline from"))
+    base_to = models.DateField(_("baseline until"))
+    rate_label = models.CharField(_("rate"), max_length=120)
+    test = models.CharField(_("test"), max_length=120)
+    p_value = models.FloatField(_("p-value"))
+    q_value = models.FloatField(_("adjusted p-value (Benjamini–Hochberg)"))
+    cells_tested = models.PositiveIntegerField(_("series tested that week"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW
+    )
+    rectification = models.ForeignKey(
+        "reporting.Rectification",
+        verbose_name=_("rectification"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surge_alerts",
+    )
+    # The week's latest case of the series: staff notices hang on a case
+    # (complaints.services.notices), and its readers are the branch's.
+    example = models.ForeignKey(
+        "complaints.Complaint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("found at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("surge alert")
+        verbose_name_plural = _("surge alerts")
+        ordering = ["-week_start", "q_value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "product_line", "cause", "week_start"],
+                name="insight_surge_once_a_week",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.product_line} {self.cause} {self.week_start}"
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.exposure if self.exposure else 0.0
+
+    @property
+    def base_rate(self) -> float:
+        return self.base_count / self.base_exposure if self.base_exposure else 0.0
+
+    @property
+    def base_weekly_count(self) -> float:
+        """The baseline rate applied to this week's volume: what was expected."""
+        return self.base_rate * self.exposure
+
+
+class RectificationVerdict(models.Model):
+    """Whether a rectification's cause became rarer after it was done
+    (insight.effectiveness). Written once; sealed in the audit chain."""
+
+    class Verdict(models.TextChoices):
+        EFFECTIVE = "effective", _("Effective")
+        NOT_EFFECTIVE = "not_effective", _("Not effective")
+        INCONCLUSIVE = "inconclusive", _("Too few complaints to tell")
+
+    # complaints.integrity.audit: the history rows chain under this column, not a complaint.
+    AUDIT_CHAIN_KEY = "chain"
+
+    rectification = models.ForeignKey(
+        "reporting.Rectification",
+        verbose_name=_("rectification"),
+        on_delete=models.PROTECT,
+        related_name="verdicts",
+    )
+    chain = models.BigIntegerField(editable=False)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
+    counted = models.CharField(_("complaints counted"), max_length=300)
+    completed_on = models.DateField(_("completed on"))
+    window_days = models.PositiveIntegerField(_("window (days)"))
+    before_from = models.DateField(_("before: from"))
+    before_to = models.DateField(_("before: until"))
+    before_count = models.PositiveIntegerField(_("complaints before"))
+    before_exposure = models.FloatField(_("business volume before"))
+    after_from = models.DateField(_("after: from"))
+    after_to = models.DateField(_("after: until"))
+    after_count = models.PositiveIntegerField(_("complaints after"))
+    after_exposure = models.FloatField(_("business volume after"))
+    rate_label = models.CharField(_("rate"), max_length=120)
+    test = models.CharField(_("test"), max_length=120)
+    p_value = models.FloatField(_("p-value"))
+    alpha = models.FloatField(_("significance level"))
+    reopened = models.BooleanField(_("reopened"), default=False)
+    decided_at = models.DateTimeField(_("decided at"))
+
+    history = SealedHistory()
+
+    class Meta:
+        verbose_name = _("rectification verdict")
+        verbose_name_plural = _("rectification verdicts")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rectification", "completed_on"],
+                name="insight_verdict_once_per_completion",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rectification}: {self.get_verdict_display()}"
+
+    @property
+    def before_rate(self) -> float:
+        return self.before_count / self.before_exposure if self.before_exposure else 0.0
+
+    @property
+    def after_rate(self) -> float:
+        return self.after_count / self.after_exposure if self.after_exposure else 0.0
+
+
+class BranchComparison(models.Model):
+    """No table: the admin index entry of the branch comparison (insight.outliers)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("branches that decide differently")
+        verbose_name_plural = _("branches that decide differently")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

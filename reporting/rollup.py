@@ -172,9 +172,7 @@ def _select(field: str, sign: int, pks: Iterable[int] | None) -> tuple[str, list
     )
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
-    sums = {
-        f"s_{m}": Sum(_flag(m, w)) for m in metrics
-    } | {
+    sums = {f"s_{m}": Sum(_flag(m, w)) for m in metrics} | {
         f"s_{col}": Sum(_flag(over, w, then=F(source)))
         for col, (source, over) in SUMS.items()
         if over in metrics
@@ -292,7 +290,8 @@ def differences(using: str | None = None) -> list[tuple[Any, ...]]:
     table = q(KpiCell._meta.db_table)
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f"SELECT {keys}, {sums} FROM {table} GROUP BY {keys}", []  # noqa: S608
+            f"SELECT {keys}, {sums} FROM {table} GROUP BY {keys}",
+            [],  # noqa: S608
         )
         stored = {r[:6]: r[6:] for r in cursor.fetchall()}
         cursor.execute(
@@ -317,7 +316,10 @@ def _relevant_write(instance: Complaint, update_fields: Any) -> bool:
 
 
 def _complaint_pre_save(
-    sender: Any, instance: Complaint, update_fields: Any = None, using: str = "default",
+    sender: Any,
+    instance: Complaint,
+    update_fields: Any = None,
+    using: str = "default",
     **kwargs: Any,
 ) -> None:
     instance._rollup_moves = _relevant_write(instance, update_fields)  # type: ignore[attr-defined]
@@ -345,7 +347,9 @@ def _cascaded(origin: Any) -> bool:
     return isinstance(model, type) and issubclass(model, Complaint)
 
 
-def _attachment_before(sender: Any, instance: Any, using: str = "default", **kwargs: Any) -> None:
+def _attachment_before(
+    sender: Any, instance: Any, using: str = "default", **kwargs: Any
+) -> None:
     if _cascaded(kwargs.get("origin")):
         return
     if instance.complaint_id and not (
@@ -355,7 +359,9 @@ def _attachment_before(sender: Any, instance: Any, using: str = "default", **kwa
         take_out([instance.complaint_id], using)
 
 
-def _attachment_after(sender: Any, instance: Any, using: str = "default", **kwargs: Any) -> None:
+def _attachment_after(
+    sender: Any, instance: Any, using: str = "default", **kwargs: Any
+) -> None:
     if getattr(instance, "_rollup_moves", False):
         instance._rollup_moves = False
         put_in([instance.complaint_id], using)

@@ -76,6 +76,7 @@ from reporting.models import (
 )
 from sampledata.organisation import TREE
 from tests.factories import UserFactory
+from tests.insight.surge_world import insight_objects as _insight_objects
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday in 2026Q4: the dashboards' default period holds both complaints.
@@ -540,6 +541,7 @@ def _walk(
         ApprovalRequest: ApprovalRequest.objects.filter(complaint=c).order_by("pk")[0],
         ReplyTemplate: template,
         Department: department,
+        **_insight_objects(institution, c, rectification),
     }
     return Side(complaint=c, objects=objects)
 

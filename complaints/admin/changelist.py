@@ -21,8 +21,8 @@ from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 
-from complaints.timing import deadline_terms as terms
 from complaints.rules import identifiers
+from complaints.timing import deadline_terms as terms
 
 COUNT_CAP = 10_000
 AFTER = "after"  # "<received_at ISO>~<id>" of the last row already seen

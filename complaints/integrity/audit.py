@@ -82,6 +82,9 @@ RECORD_CHAINS: dict[str, tuple[str, str, str | None]] = {
     "weightversion": ("reporting", "weights", None),
     "scorecard": ("reporting", "scorecard", "id"),
     "scorecardrow": ("reporting", "scorecard", "scorecard_id"),
+    # A rectification's effectiveness verdicts (issue 18 point 2): one chain per
+    # rectification.
+    "rectificationverdict": ("insight", "rectification_verdicts", "rectification_id"),
 }
 # Not hashed as values: the database's id and the seal columns themselves.
 NOT_HASHED = frozenset(
@@ -218,7 +221,7 @@ def layout(model: type[Model], version: int = SEAL_VERSION) -> Layout:
         if v > version
         for column in added.get(name, ())
     }
-    personal = PERSONAL_FIELDS[name]
+    personal = PERSONAL_FIELDS.get(name, ())  # RECORD_CHAINS: no personal data
     fields = {f.attname: f for f in model._meta.concrete_fields}
     hashed = sorted(
         set(fields) - NOT_HASHED - set(personal) - later  # type: ignore[arg-type]

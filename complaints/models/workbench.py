@@ -25,6 +25,8 @@ class StaffNotice(models.Model):
         OVERDUE = "overdue", _("Case overdue")
         MENTION = "mention", _("Mentioned in an internal note")
         WATCHED = "watched", _("News on a case you follow")
+        # Insight (issue 18): a surge of one cause at a branch, on a case of it.
+        SURGE = "surge", _("Surge alert (异动预警)")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

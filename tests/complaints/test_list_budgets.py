@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints.timing import deadline_terms as terms
 from complaints.models import Code, Complaint
+from complaints.timing import deadline_terms as terms
 from tests.complaints.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db

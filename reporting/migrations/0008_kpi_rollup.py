@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('complaints', '0035_regulator_transfer'),
         ('organisations', '0005_manage_templates_permission'),
-        ('reporting', '0006_regulator_figure'),
+        ('reporting', '0007_appraisal_scorecard'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0035_regulator_transfer'),
+        ('complaints', '0036_sweep_levels_and_past_target'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0035_regulator_transfer'),
+        ('complaints', '0037_recordchainhead'),
         ('organisations', '0005_manage_templates_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
