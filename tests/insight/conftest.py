@@ -1,0 +1,3 @@
+from tests.complaints.conftest import code, persona, register
+
+__all__ = ["code", "persona", "register"]
