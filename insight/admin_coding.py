@@ -78,7 +78,9 @@ class ComplaintCodingViews(admin.ModelAdmin):
             raise Http404(P.NOT_FOUND)
         change_url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
         field, _sep, code_id = request.POST.get("accept", "").partition(":")
-        code = Code.objects.filter(pk=int(code_id)).first() if code_id.isdigit() else None
+        code = None
+        if code_id.isdigit():
+            code = Code.objects.filter(pk=int(code_id)).first()
         try:
             version = datetime.fromisoformat(request.POST.get("version", ""))
         except ValueError:
