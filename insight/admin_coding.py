@@ -147,6 +147,8 @@ def _message(exc: Exception) -> str:
 
 def coding_context(user: Any, complaint: Complaint) -> dict[str, Any]:
     """The case page's suggestion panel: shown to those who may handle the case."""
+    if complaint.status == Complaint.Status.ARCHIVED:
+        return {}  # the case file is frozen (C21): nothing to accept
     if not P.has(user, P.HANDLE, complaint.institution):
         return {}
     try:
