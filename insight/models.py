@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -294,3 +295,56 @@ class BranchComparison(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class CodingAcceptance(models.Model):
+    """A coding suggestion a person accepted (issue 18 point 3).
+
+    The change itself is in the complaint's sealed history, with this model's
+    version in its reason; this row says which suggestion was taken, with what
+    confidence, by whom: the measure of how often suggestions are right.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    field = models.CharField(_("code list"), max_length=20)
+    previous = models.ForeignKey(
+        "complaints.Code",
+        verbose_name=_("previous code"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    accepted = models.ForeignKey(
+        "complaints.Code",
+        verbose_name=_("accepted code"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confidence = models.FloatField(_("confidence"))
+    model = models.ForeignKey(
+        TrainedModel,
+        verbose_name=_("trained model"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"))
+
+    class Meta:
+        verbose_name = _("accepted coding suggestion")
+        verbose_name_plural = _("accepted coding suggestions")
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.field} → {self.accepted_id}"

@@ -301,6 +301,14 @@ def _records_of_other_admins(users: dict[str, Any]) -> None:
         TwoFactorDevice.objects.create(
             user=users[WALKERS[side]["compliance"]], name="手机", confirmed=False
         )
+    # Two stored models of a kind no feature loads (issue 18): the coding
+    # surfaces still answer "no model yet".
+    from insight.models import TrainedModel
+
+    for version in (1, 2):
+        TrainedModel.objects.create(
+            kind="probe", version=version, trained_at=NOW, artefact=b""
+        )
     # Reference rows get a history row each (the seed migrations write none).
     actor = users["superuser"]
     for index in (0, 1):

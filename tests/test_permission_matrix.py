@@ -222,6 +222,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_staffnotice_open": {"*": "404", "signed-out": "login"},
     "admin:complaints_staffnotice_read": {"*": "405", "signed-out": "login"},
     "admin:complaints_complaint_claim": {"*": "405|405", "signed-out": "login|login"},
+    # Accepting a coding suggestion (issue 18): POST only, like the claim.
+    "admin:complaints_complaint_coding_accept": {"*": "405|405", "signed-out": "login|login"},
     "admin:complaints_complaint_saved_view": {"*": "405", "signed-out": "login"},
     "admin:complaints_complaint_watch": {"*": "405|405", "signed-out": "login|login"},
     "admin:complaints_complaint_note": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
@@ -304,6 +306,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:reporting_rootcause_delete": {"*": "403", "signed-out": "login", "superuser": "200"},
     "admin:reporting_rootcause_change": {"*": "403", "reports superuser": "200", "signed-out": "login"},
     "route:admin/reporting/rootcause/<path:object_id>/": {"*": "302", "signed-out": "login"},
+    # --- Insight: trained models and the coding check (issue 18) -------------------
+    # Read by whoever reads reports; trained by the command only, never deleted.
+    "admin:insight_coding_check": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    "admin:insight_trainedmodel_changelist": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    "admin:insight_trainedmodel_add": {"*": "403", "signed-out": "login"},
+    "admin:insight_trainedmodel_history": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    "admin:insight_trainedmodel_delete": {"*": "403", "signed-out": "login"},
+    "admin:insight_trainedmodel_change": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    "route:admin/insight/trainedmodel/<path:object_id>/": {"*": "302", "signed-out": "login"},
     "admin:reporting_regulatorfigure_add": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
     "admin:reporting_regulatorfigure_change": {"*": "403|403", "gd-reports": "200|302", "ho-reports superuser": "200|200", "signed-out": "login|login"},
     "admin:reporting_regulatorfigure_changelist": {"*": "403", "reports superuser": "200", "signed-out": "login"},

@@ -23,6 +23,7 @@ from complaints.rules.identifiers import credit_code_check_character, id_check_c
 from complaints.services._common import refresh_deadlines
 from complaints.timing.workdays import DatabaseCalendar
 from organisations.models import Institution
+from sampledata.benchgen import plant_coding
 from sampledata.benchgen.tree import Staff
 from sampledata.texts import (
     BANKS,
@@ -280,6 +281,7 @@ class Generator:
         if channel == self.codes[("channel", "regulator")]:
             row["regulator_reference"] = f"JG{number}"
             row["regulator_office"] = "国家金融监督管理总局派出机构"
+        plant_coding.plant(row, self.codes)  # issue 18: miscoded cases
         out = Generated(complaint=row, history=[])
         self._snapshot(out, "+", received_at, handler)
         when = received_at

@@ -11,6 +11,7 @@ import pytest
 
 from complaints.models import Complaint
 from organisations.models import Institution, Membership
+from tests.complaints.conftest import code as code  # noqa: F401
 from tests.complaints.conftest import persona as persona  # noqa: F401
 from tests.complaints.conftest import register as register  # noqa: F401
 from tests.insight.surge_world import quarterly_volumes
