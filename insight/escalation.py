@@ -34,7 +34,8 @@ from sklearn.model_selection import train_test_split
 
 KIND = "escalation"
 ESCALATION_HORIZON_DAYS = 180
-REASONS_SHOWN = 3
+# n-grams kept per score; overlapping ones merge into fewer phrases when shown.
+REASONS_SHOWN = 6
 
 
 @dataclass

@@ -29,7 +29,8 @@ from insight.models import EscalationScore, TrainedModel
 from organisations import permissions as P
 
 TRAIN_COMMAND = "train_escalation_model"
-_DIGITS = re.compile(r"\d{3,}")
+# Every digit goes: numbers are amounts, dates and phones, never a reason to show.
+_DIGITS = re.compile(r"\d+")
 _FIELDS = (
     "id",
     "received_on",
@@ -172,10 +173,50 @@ def escalation_score(*, now: Any = None) -> int:
 
 
 # --- Shown to people ------------------------------------------------------------
+_BREAK = re.compile(r"[\s\W]")
+_CONTEXT = 2  # characters shown either side of the words that drove a score
+
+
+def quoted_phrases(fragments: list[str], text: str) -> list[str]:
+    """The character n-grams behind a score as readable phrases of the case's own
+    text: overlapping n-grams ("媒体", "体曝", "曝光") become one phrase, widened by a
+    character or two up to the punctuation ("向媒体曝光")."""
+    spans = []
+    for fragment in fragments:
+        at = text.find(fragment)
+        if at >= 0:
+            spans.append([at, at + len(fragment)])
+    spans.sort()
+    merged: list[list[int]] = []
+    for span in spans:
+        if merged and span[0] <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span[1])
+        else:
+            merged.append(span)
+    phrases = []
+    for start, end in merged:
+        for _step in range(_CONTEXT):
+            if start > 0 and not _BREAK.match(text[start - 1]):
+                start -= 1
+            if end < len(text) and not _BREAK.match(text[end]):
+                end += 1
+        phrases.append(text[start:end].strip())
+    return [p for p in phrases if p]
+
+
+def reasons_shown(
+    reasons: list[str], text: str, labels: dict[tuple[str, str], str]
+) -> str:
+    words = [r.partition("=")[2] for r in reasons if r.startswith("word=")]
+    shown = [reason_text(r, labels) for r in reasons if not r.startswith("word=")]
+    shown += [
+        _("the words “%(w)s”") % {"w": phrase} for phrase in quoted_phrases(words, text)
+    ]
+    return "、".join(shown)
+
+
 def reason_text(name: str, labels: dict[tuple[str, str], str]) -> str:
     key, _sep, value = name.partition("=")
-    if key == "word":
-        return _("the words “%(w)s”") % {"w": value.strip()}
     if key in {"channel", "product_line", "category", "cause"}:
         return labels.get((key, value), value)
     if key == "representation":
@@ -207,7 +248,18 @@ def risky_for(user: Any, *, limit: int = 10) -> list[dict[str, Any]]:
         {
             "complaint": s.complaint,
             "score": round(s.score * 100),
-            "reasons": "、".join(reason_text(r, labels) for r in s.reasons),
+            "reasons": reasons_shown(
+                s.reasons,
+                _text(
+                    {
+                        "request": s.complaint.request,
+                        "facts": s.complaint.facts,
+                        "complainant_name": s.complaint.complainant_name,
+                        "agent_name": s.complaint.agent_name,
+                    }
+                ),
+                labels,
+            ),
         }
         for s in rows
     ]

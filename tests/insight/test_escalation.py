@@ -164,3 +164,14 @@ def test_history_labels_a_complaint_whose_complainant_came_back_via_the_regulato
     cases, _ = history_cases(until=first.received_on + timedelta(days=400))
     labels = sorted(c.escalated for c in cases)
     assert labels == [False, True]
+
+
+def test_reasons_read_as_phrases_of_the_case_not_fragments() -> None:
+    from insight.escalation_store import quoted_phrases
+
+    text = "如不解决我将向媒体曝光，并投诉到监管"
+    assert quoted_phrases(["媒体", "体曝", "曝光", "投诉"], text) == [
+        "将向媒体曝光",
+        "并投诉到监",
+    ]
+    assert quoted_phrases(["不在文中"], text) == []
