@@ -205,9 +205,19 @@ def test_the_sweep_tells_in_the_application_too_once(
     jobs.sweep(today=date(2026, 3, 18))
     jobs.sweep(today=date(2026, 3, 18))
     assert told(K.DUE_SOON) == [("tianhe_handler", K.DUE_SOON)]
+    # 2026-03-23 is the legal deadline itself: the internal target (03-20) has
+    # passed, a warning worded as such; overdue (超期) comes the working day after.
     time_machine.move_to(datetime(2026, 3, 23, 9, 0, tzinfo=SHANGHAI))
     jobs.sweep(today=date(2026, 3, 23))
     jobs.sweep(today=date(2026, 3, 23))
+    assert told(K.OVERDUE) == []
+    assert sorted(told(K.PAST_TARGET)) == [
+        ("gz_manager", K.PAST_TARGET),
+        ("tianhe_handler", K.PAST_TARGET),
+    ]
+    time_machine.move_to(datetime(2026, 3, 24, 9, 0, tzinfo=SHANGHAI))
+    jobs.sweep(today=date(2026, 3, 24))
+    jobs.sweep(today=date(2026, 3, 24))
     assert sorted(told(K.OVERDUE)) == [
         ("gz_manager", K.OVERDUE),
         ("tianhe_handler", K.OVERDUE),

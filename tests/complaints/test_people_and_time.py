@@ -427,6 +427,47 @@ def test_admin_refuses_a_future_pause_with_the_field_message(
     assert trace(c) == before
 
 
+FUTURE_FORMS: dict[str, tuple[str, str, Callable[[], dict[str, Any]]]] = {
+    "withdraw": (
+        S.ACCEPTED,
+        "received_on",
+        lambda: {
+            "received_on": (timezone.localdate() + timedelta(days=45)).isoformat(),
+            "note": "撤回",
+        },
+    ),
+    "correspondence": (
+        S.ACCEPTED,
+        "occurred_at",
+        lambda: {
+            "direction": "in",
+            "method": "letter",
+            "occurred_at": (timezone.localtime() + timedelta(days=120)).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "summary": "补充材料",
+            "new_facts": "on",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("action", list(FUTURE_FORMS))
+def test_admin_refuses_a_future_withdrawal_or_new_facts(
+    client: Any, at: Any, persona: Any, action: str
+) -> None:
+    from tests.complaints.test_admin_transitions import act
+
+    status, field, data = FUTURE_FORMS[action]
+    c = at(status)
+    before = trace(c)
+    client.force_login(persona("tianhe_handler"))
+    response = act(client, c, action, **data())
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.context["form"].errors[field][0]
+    assert trace(c) == before
+
+
 # --- A pause counts only when the complainant is told ---------------------------------
 def test_a_pause_needs_a_channel_to_tell_the_complainant(
     register: Any, persona: Any, client: Any

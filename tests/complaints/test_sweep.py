@@ -402,7 +402,7 @@ def test_two_sweep_processes_started_at_once_do_the_work_once(
     lock waits at its first alert; the runs overlap for certain, and the other
     one must find the lock taken and skip."""
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
-    command = [sys.executable, "manage.py", "sweep_deadlines", "--today", "2026-03-25"]
+    command = [sys.executable, "manage.py", "sweep_deadlines", "--today", "2026-03-26"]
     procs: list[subprocess.Popen[str]] = []
     try:
         with transaction.atomic(), connection.cursor() as cursor:

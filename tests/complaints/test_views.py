@@ -98,6 +98,25 @@ def test_registration_calls_the_service(
     assert c.history.get().history_user == tianhe_handler
 
 
+@pytest.mark.parametrize("received_at", ["2026-06-25T08:30", "2026-03-17T11:00"])
+def test_registration_refuses_a_receipt_in_the_future(
+    client: Any, tree: Any, tianhe_handler: Any, received_at: str
+) -> None:
+    """Issue 14 point 5 at the admin door: 100 days ahead, or later today
+    (it is 09:00), is refused on the field in Chinese; nothing is registered."""
+    client.force_login(tianhe_handler)
+    response = client.post(
+        ADD,
+        registration(tree, received_at=received_at),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "received_at" in errors
+    assert "不能是将来的时间" in " ".join(errors["received_at"])
+    assert not Complaint.objects.exists()
+
+
 def test_registration_shows_scoped_duplicates_first(
     client: Any, tree: Any, register: Any, tianhe_handler: Any, xihu_handler: Any
 ) -> None:
