@@ -84,7 +84,14 @@ class AccountableManagerAdmin(
         if db_field.name == "institution":
             kwargs["queryset"] = P.institutions_for(request.user, P.REPORTS)
         if db_field.name == "manager":
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True)
+            # Staff of the institutions the reader reports on: no names of
+            # another branch's people in the list.
+            places = P.institutions_for(request.user, P.REPORTS)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_active=True, memberships__institution__in=places)
+                .distinct()
+            )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "manager":
             field.label_from_instance = display_name
