@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -84,7 +84,14 @@ class AccountableManagerAdmin(
         if db_field.name == "institution":
             kwargs["queryset"] = P.institutions_for(request.user, P.REPORTS)
         if db_field.name == "manager":
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True)
+            # Staff of the institutions the reader reports on: no names of
+            # another branch's people in the list.
+            places = P.institutions_for(request.user, P.REPORTS)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_active=True, memberships__institution__in=places)
+                .distinct()
+            )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "manager":
             field.label_from_instance = display_name
@@ -281,15 +288,17 @@ class ScorecardAdmin(
         wrap = self.admin_site.admin_view
         return [
             path(
-                "<int:pk>/xlsx/",
+                "<path:object_id>/xlsx/",
                 wrap(self.xlsx_view),
                 name="reporting_scorecard_xlsx",
             ),
             *super().get_urls(),
         ]
 
-    def xlsx_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        card = get_object_or_404(appraisal.scorecards_in(request.user), pk=pk)
+    def xlsx_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        if not object_id.isdigit():
+            raise Http404
+        card = get_object_or_404(appraisal.scorecards_in(request.user), pk=object_id)
         handle, _count = write_scorecard(user=request.user, card=card)
         name = f"scorecard-{card.institution.code}-{card.period_start}.xlsx"
         return FileResponse(handle, as_attachment=True, filename=name)

@@ -61,8 +61,9 @@ from intake.services import client_create
 from organisations import permissions as P
 from organisations.models import Department, Institution, Membership, TwoFactorDevice
 from organisations.services import department_save, institution_create, membership_grant
-from reporting import periods
+from reporting import appraisal, periods
 from reporting import services as reporting
+from reporting.appraisal_models import AccountableManager, Scorecard, WeightVersion
 from reporting.models import (
     BusinessVolume,
     ComplaintRootCause,
@@ -515,6 +516,52 @@ def _walk(
         use="decision",
         body="{投诉人}：您的投诉{投诉编号}处理如下。",
     )
+    # The appraisal scorecard (issue 17 point 4): a weight version (reference
+    # data, two rows), the side's accountable manager, its published Q3 card.
+    if WeightVersion.objects.count() < 2:
+        version = WeightVersion(
+            version=WeightVersion.objects.count() + 1,
+            effective_from=date(2026, 1, 1),
+            w_volume=10,
+            w_on_time=30,
+            w_review=15,
+            w_repeat=15,
+            w_rectification=10,
+            w_quality=20,
+            volume_ceiling=Decimal(10),
+            created_by=compliance,
+        )
+        version._history_user = compliance  # type: ignore[attr-defined]
+        version.save()
+    accountable = appraisal.register_set(
+        actor=compliance,
+        entry=None,
+        institution=institution,
+        manager=manager,
+        valid_from=date(2026, 1, 1),
+        valid_until=None,
+    )
+    if WeightVersion.objects.count() < 2:
+        version = WeightVersion(
+            version=2,
+            effective_from=date(2026, 1, 1),
+            w_volume=20,
+            w_on_time=20,
+            w_review=15,
+            w_repeat=15,
+            w_rectification=10,
+            w_quality=20,
+            volume_ceiling=Decimal(10),
+            created_by=compliance,
+        )
+        version._history_user = compliance  # type: ignore[attr-defined]
+        version.save()
+    card = appraisal.scorecard_publish(
+        actor=compliance,
+        institution=institution,
+        period=periods.quarter(2026, 3),
+        today=date(2026, 10, 15),
+    )
     c.refresh_from_db()
     # Reference data has no side; two rows so both object URLs can be filled.
     index = 0 if side == "th" else 1
@@ -550,6 +597,9 @@ def _walk(
         ReplyTemplate: template,
         Department: department,
         **_insight_objects(institution, c, rectification),
+        AccountableManager: accountable,
+        Scorecard: card,
+        WeightVersion: WeightVersion.objects.order_by("pk")[index],
     }
     return Side(complaint=c, objects=objects)
 
