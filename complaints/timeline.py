@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import notice_kinds, selectors, worklists
+from complaints import case_rows, notice_kinds, selectors, worklists
 from complaints.models import (
     ApprovalRequest,
     Attachment,
@@ -73,9 +73,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
 
     events: list[TimelineEvent] = []
     events += _history(complaint)
-    for c in Correspondence.objects.filter(complaint=complaint).select_related(
-        "recorded_by"
-    ):
+    for c in case_rows.rows(complaint, Correspondence):
         label = f"{c.get_direction_display()} · {c.get_method_display()}"
         if c.is_notice:
             label += " · " + _("formal notice")
@@ -90,9 +88,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 text(c.summary),
             )
         )
-    for a in Attachment.objects.filter(complaint=complaint).select_related(
-        "uploaded_by"
-    ):
+    for a in case_rows.rows(complaint, Attachment):
         events.append(
             TimelineEvent(
                 a.uploaded_at,
@@ -102,9 +98,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 text(a.original_name),
             )
         )
-    for e in Extension.objects.filter(complaint=complaint).select_related(
-        "requested_by", "approved_by"
-    ):
+    for e in case_rows.rows(complaint, Extension):
         events.append(
             TimelineEvent(
                 e.created_at,
@@ -116,7 +110,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 f"{e.previous_due:%Y-%m-%d} → {e.new_due:%Y-%m-%d}",
             )
         )
-    for p in Pause.objects.filter(complaint=complaint).select_related("recorded_by"):
+    for p in case_rows.rows(complaint, Pause):
         events.append(
             TimelineEvent(
                 _day(p.started_on),
@@ -133,9 +127,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                     _day(p.ended_on), "pause", _("Clock resumed"), date_only=True
                 )
             )
-    for r in Recusal.objects.filter(complaint=complaint).select_related(
-        "user", "declared_by"
-    ):
+    for r in case_rows.rows(complaint, Recusal):
         events.append(
             TimelineEvent(
                 r.created_at,
@@ -146,9 +138,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 r.reason,
             )
         )
-    for q in ApprovalRequest.objects.filter(complaint=complaint).select_related(
-        "requested_by", "decided_by"
-    ):
+    for q in case_rows.rows(complaint, ApprovalRequest):
         events.append(
             TimelineEvent(
                 q.requested_at,
@@ -169,9 +159,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                     q.decision_note,
                 )
             )
-    for note in InternalNote.objects.filter(complaint=complaint).select_related(
-        "author"
-    ):
+    for note in case_rows.rows(complaint, InternalNote):
         events.append(
             TimelineEvent(
                 note.created_at,

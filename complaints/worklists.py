@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from complaints import case_rows
 from complaints.models import Complaint, InvestigationTask, Letter, Supervision
 from organisations import permissions as P
 from organisations.models import Department
@@ -150,6 +151,9 @@ def supervisions_by_complaint(complaint_ids: list[int]) -> dict[int, Supervision
 
 
 def complaint_supervision(complaint: Complaint) -> Supervision | None:
+    if case_rows.remembered(complaint):  # the case page: its rows, once
+        running = (s for s in case_rows.rows(complaint, Supervision) if not s.ended_at)
+        return next(running, None)
     return (
         Supervision.objects.filter(complaint=complaint, ended_at__isnull=True)
         .select_related("started_by")
@@ -157,7 +161,12 @@ def complaint_supervision(complaint: Complaint) -> Supervision | None:
     )
 
 
-def complaint_open_tasks(complaint: Complaint) -> QuerySet[InvestigationTask]:
+def complaint_open_tasks(complaint: Complaint) -> Any:
+    if case_rows.remembered(complaint):  # the case page: its rows, once
+        tasks = case_rows.rows(complaint, T)
+        return sorted(
+            (t for t in tasks if t.status == T.Status.OPEN), key=lambda t: t.due_on
+        )
     return (
         T.objects.filter(complaint=complaint, status=T.Status.OPEN)
         .select_related("department__institution", "assignee")
@@ -182,18 +191,13 @@ def casework_events(complaint: Complaint) -> list[CaseworkEvent]:
     supervisions started or ended on `complaint`, oldest first (three
     queries). The case page's timeline merges these with the status history."""
     events: list[CaseworkEvent] = []
-    for letter in Letter.objects.filter(complaint=complaint).select_related(
-        "created_by"
-    ):
+    for letter in case_rows.rows(complaint, Letter):
         events.append(
             CaseworkEvent(
                 letter.sent_at, letter.created_by, "letter_sent", letter.title, letter
             )
         )
-    tasks = T.objects.filter(complaint=complaint).select_related(
-        "requested_by", "answered_by", "withdrawn_by", "department", "assignee"
-    )
-    for task in tasks:
+    for task in case_rows.rows(complaint, T):
         events.append(
             CaseworkEvent(
                 task.requested_at,
@@ -223,10 +227,7 @@ def casework_events(complaint: Complaint) -> list[CaseworkEvent]:
                     task,
                 )
             )
-    supervisions = Supervision.objects.filter(complaint=complaint).select_related(
-        "started_by", "ended_by"
-    )
-    for s in supervisions:
+    for s in case_rows.rows(complaint, Supervision):
         events.append(
             CaseworkEvent(
                 s.started_at, s.started_by, "supervision_started", _("Supervised"), s

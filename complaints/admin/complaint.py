@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from complaints import badges, desk, selectors, services, worklists
+from complaints import badges, case_rows, desk, selectors, services, worklists
 from complaints import deadline_terms as terms
 from complaints.admin.bulk import ComplaintBulkActions, may_claim
 from complaints.admin.casework import ComplaintCaseworkViews
@@ -196,9 +196,12 @@ class ComplaintAdmin(
             field = self.opts.get_field(from_field) if from_field else self.opts.pk
             queryset = self.get_queryset(request).select_related(*CASE_PAGE_RELATED)
             try:
-                cache[key] = queryset.get(**{field.name: field.to_python(object_id)})
+                found = queryset.get(**{field.name: field.to_python(object_id)})
             except (Complaint.DoesNotExist, ValidationError, ValueError):
-                cache[key] = None
+                found = None
+            else:
+                case_rows.remember(found)  # its file read once for the page
+            cache[key] = found
         return cache[key]
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from complaints import selectors
+from complaints import case_rows, selectors
 from complaints.admin.complaint_actions import TEMPLATE_DIR
 from complaints.forms import InternalNoteForm, attach_service_error
 from complaints.models import Complaint, InternalNote, SavedView, StaffNotice
@@ -77,11 +77,7 @@ class ComplaintDeskViews(admin.ModelAdmin):
                 forget_unread(request)
             info = self.opts.app_label, self.opts.model_name
             extra = {
-                "internal_notes": list(
-                    InternalNote.objects.filter(complaint=complaint).select_related(
-                        "author"
-                    )[:100]
-                ),
+                "internal_notes": case_rows.rows(complaint, InternalNote)[:100],
                 "watching": N.is_watching(complaint=complaint, user=user),
                 "watch_url": reverse(
                     "admin:{}_{}_watch".format(*info), args=[complaint.pk]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import badges, letters, selectors
+from complaints import badges, case_rows, letters, selectors
 from complaints.models import (
     ApprovalRequest,
     Attachment,
@@ -171,6 +171,12 @@ class CaseFileFormSet(BaseInlineFormSet):
     """Each row knows its complaint: the inline's heading (a row's __str__
     names the complaint) read it once per row otherwise, so the case page's
     statements grew with its file (issue 19)."""
+
+    def get_queryset(self) -> Any:
+        # On the case page, the rows the timeline read (complaints.case_rows).
+        if case_rows.remembered(self.instance):
+            return case_rows.rows(self.instance, self.model)
+        return super().get_queryset()
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
         form = super()._construct_form(i, **kwargs)
@@ -492,6 +498,12 @@ def _present(complaint: Complaint) -> dict[str, bool]:
         for i in CASE_FILE_INLINES
         if not i.always_shown
     }
+    if case_rows.remembered(complaint):  # the case page reads them anyway
+        return {
+            i.__name__: bool(case_rows.rows(complaint, i.model))
+            for i in CASE_FILE_INLINES
+            if not i.always_shown
+        }
     row = Complaint.objects.filter(pk=complaint.pk).values(**asked).first()
     return {name: bool(row and row[name]) for name in asked}
 
