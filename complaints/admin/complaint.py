@@ -193,7 +193,7 @@ class ComplaintAdmin(
         cache = request.__dict__.setdefault("_complaint_objects", {})
         key = (str(object_id), from_field)
         if key not in cache:
-            field = self.opts.get_field(from_field) if from_field else self.opts.pk
+            field: Any = self.opts.get_field(from_field) if from_field else self.opts.pk
             queryset = self.get_queryset(request).select_related(*CASE_PAGE_RELATED)
             try:
                 found = queryset.get(**{field.name: field.to_python(object_id)})
