@@ -466,6 +466,11 @@ class ComplaintAdmin(
         services.personal_data_shown(
             user=user, complaints=complaints + due_callbacks, surface=Surface.MY_WORK
         )
+        tasks: tuple[list[Any], list[Any]] = (
+            ([], [])
+            if shown
+            else worklists.tasks_on_desk(user=user, limit=MY_WORK_LIMIT)
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -478,12 +483,8 @@ class ComplaintAdmin(
             # Investigation tasks, supervision and callbacks due
             # (complaints.worklists), on the whole desk only: a count's list
             # shows just its cases.
-            "tasks_to_answer": []
-            if shown
-            else list(worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]),
-            "tasks_sent": []
-            if shown
-            else list(worklists.tasks_awaiting_answer(user=user)[:MY_WORK_LIMIT]),
+            "tasks_to_answer": tasks[0],
+            "tasks_sent": tasks[1],
             "supervisions": []
             if shown
             else list(worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]),
