@@ -103,7 +103,7 @@ def tasks_on_desk(
     )
     to_answer = [t for t in found if t.answering][:limit]  # type: ignore[attr-defined]
     sent = [t for t in found if t.requested_by_id == user.pk][:limit]
-    return to_answer, sent
+    return to_answer, sent  # type: ignore[return-value]
 
 
 def supervisions_on_my_cases(*, user: Any) -> QuerySet[Supervision]:
