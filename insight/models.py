@@ -230,7 +230,7 @@ class RectificationVerdict(models.Model):
         NOT_EFFECTIVE = "not_effective", _("Not effective")
         INCONCLUSIVE = "inconclusive", _("Too few complaints to tell")
 
-    # complaints.integrity.audit: the history rows chain under this column, not a complaint.
+    # Kept for the verdicts sealed before RECORD_CHAINS keyed them by rectification.
     AUDIT_CHAIN_KEY = "chain"
 
     rectification = models.ForeignKey(

@@ -9,7 +9,7 @@
 - Scorecard and ScorecardRow: a period's published scorecard, frozen: written
   once by reporting.appraisal.scorecard_publish, never changed or deleted.
 
-All four are sealed in hash chains of their own (complaints.integrity.audit.RECORD_CHAINS),
+All four are sealed in hash chains of their own (integrity.audit.RECORD_CHAINS),
 which `verify_audit` walks.
 """
 

@@ -593,6 +593,9 @@ class KpiCell(models.Model):
         default_permissions = ()
         indexes = [models.Index(fields=["day", "institution"], name="kpicell_day_inst")]
 
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.institution_id}"
+
 
 # The appraisal scorecard (issue 17 point 4) lives in its own module.
 from reporting.appraisal_models import (  # noqa: E402

@@ -48,7 +48,7 @@ from complaints.admin.personal_data import (
 from complaints.models import Complaint, PersonalDataAccess
 from complaints.timing import deadline_terms as terms
 from complaints.timing.workdays import DatabaseCalendar
-from complaints.workbench import badges, desk, selectors, worklists
+from complaints.workbench import badges, case_rows, desk, selectors, worklists
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 from organisations.history_display import ReadableHistoryHelper
@@ -194,12 +194,15 @@ class ComplaintAdmin(
         cache = request.__dict__.setdefault("_complaint_objects", {})
         key = (str(object_id), from_field)
         if key not in cache:
-            field = self.opts.get_field(from_field) if from_field else self.opts.pk
+            field: Any = self.opts.get_field(from_field) if from_field else self.opts.pk
             queryset = self.get_queryset(request).select_related(*CASE_PAGE_RELATED)
             try:
-                cache[key] = queryset.get(**{field.name: field.to_python(object_id)})
+                found = queryset.get(**{field.name: field.to_python(object_id)})
             except (Complaint.DoesNotExist, ValidationError, ValueError):
-                cache[key] = None
+                found = None
+            else:
+                case_rows.remember(found)  # its file read once for the page
+            cache[key] = found
         return cache[key]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -465,6 +468,11 @@ class ComplaintAdmin(
         services.personal_data_shown(
             user=user, complaints=complaints + due_callbacks, surface=Surface.MY_WORK
         )
+        tasks: tuple[list[Any], list[Any]] = (
+            ([], [])
+            if shown
+            else worklists.tasks_on_desk(user=user, limit=MY_WORK_LIMIT)
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -477,12 +485,8 @@ class ComplaintAdmin(
             # Investigation tasks, supervision and callbacks due
             # (complaints.workbench.worklists), on the whole desk only: a count's list
             # shows just its cases.
-            "tasks_to_answer": []
-            if shown
-            else list(worklists.tasks_to_answer(user=user)[:MY_WORK_LIMIT]),
-            "tasks_sent": []
-            if shown
-            else list(worklists.tasks_awaiting_answer(user=user)[:MY_WORK_LIMIT]),
+            "tasks_to_answer": tasks[0],
+            "tasks_sent": tasks[1],
             "supervisions": []
             if shown
             else list(worklists.supervisions_on_my_cases(user=user)[:MY_WORK_LIMIT]),

@@ -23,7 +23,7 @@ from complaints.models import Complaint, InternalNote, SavedView, StaffNotice
 from complaints.services import notices as N
 from complaints.services import saved_views as SV
 from complaints.templatetags.workbench import forget_unread
-from complaints.workbench import selectors
+from complaints.workbench import case_rows, selectors
 from complaints.workbench.forms import InternalNoteForm, attach_service_error
 from organisations import permissions as P
 
@@ -77,11 +77,7 @@ class ComplaintDeskViews(admin.ModelAdmin):
                 forget_unread(request)
             info = self.opts.app_label, self.opts.model_name
             extra = {
-                "internal_notes": list(
-                    InternalNote.objects.filter(complaint=complaint).select_related(
-                        "author"
-                    )[:100]
-                ),
+                "internal_notes": case_rows.rows(complaint, InternalNote)[:100],
                 "watching": N.is_watching(complaint=complaint, user=user),
                 "watch_url": reverse(
                     "admin:{}_{}_watch".format(*info), args=[complaint.pk]

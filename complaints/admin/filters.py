@@ -13,6 +13,9 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import OPEN_STATUSES, Code, Complaint
@@ -23,7 +26,29 @@ CODE_FILTER_KINDS = ["channel", "category"]
 RUNNING = Q(status__in=OPEN_STATUSES, item_type=Complaint.ItemType.COMPLAINT)
 
 
-class MineFilter(admin.SimpleListFilter):
+class PrerenderedChoices:
+    """A filter whose choices come as the HTML the admin's filter.html
+    writes for each, byte for byte: the institution filter alone has a
+    choice per institution in scope (326 at head office), and a template
+    loop per choice was a fifth of the list's rendering (issue 19)."""
+
+    template = "admin/complaints/complaint/filter.html"
+
+    def choices(self, changelist: Any) -> Any:
+        for choice in super().choices(changelist):  # type: ignore[misc]
+            yield choice_html(choice)
+
+
+def choice_html(choice: dict[str, Any]) -> SafeString:
+    return format_html(
+        '\n    <li{}>\n    <a href="{}">{}</a></li>\n  ',
+        mark_safe(' class="selected"') if choice["selected"] else "",  # noqa: S308
+        iri_to_uri(choice["query_string"]),
+        choice["display"],
+    )
+
+
+class MineFilter(PrerenderedChoices, admin.SimpleListFilter):
     title = _("handled by me")
     parameter_name = "mine"
 
@@ -38,7 +63,7 @@ class MineFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DeadlineFilter(admin.SimpleListFilter):
+class DeadlineFilter(PrerenderedChoices, admin.SimpleListFilter):
     title = _("deadline")
     parameter_name = "due"
 
@@ -72,7 +97,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InstitutionSubtreeFilter(admin.SimpleListFilter):
+class InstitutionSubtreeFilter(PrerenderedChoices, admin.SimpleListFilter):
     """An institution and everything below it; only institutions in scope."""
 
     title = _("institution (with its subtree)")
@@ -119,7 +144,7 @@ def _institutions(request: HttpRequest) -> list[Any]:
 HANDLER_CHOICES_MAX = 100
 
 
-class HandlerFilter(admin.SimpleListFilter):
+class HandlerFilter(PrerenderedChoices, admin.SimpleListFilter):
     """The handlers of the institution chosen in the institution filter, or of
     the user's whole scope when it holds at most HANDLER_CHOICES_MAX of them.
     A head office's seven hundred names are no use in a sidebar (and were a
@@ -151,7 +176,7 @@ class HandlerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FlagFilter(admin.SimpleListFilter):
+class FlagFilter(PrerenderedChoices, admin.SimpleListFilter):
     title = _("flags")
     parameter_name = "flag"
     FLAGS = {
@@ -178,7 +203,7 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset if condition is None else queryset.filter(condition)
 
 
-class ActiveCodeFilter(admin.RelatedFieldListFilter):
+class ActiveCodeFilter(PrerenderedChoices, admin.RelatedFieldListFilter):
     """A code-list filter (channel, category) in the list's own order."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:

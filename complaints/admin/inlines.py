@@ -36,7 +36,7 @@ from complaints.models import (
     Routing,
     Supervision,
 )
-from complaints.workbench import badges, selectors
+from complaints.workbench import badges, case_rows, selectors
 
 
 # --- Field layouts --------------------------------------------------------------
@@ -173,8 +173,14 @@ class CaseFileFormSet(BaseInlineFormSet):
     names the complaint) read it once per row otherwise, so the case page's
     statements grew with its file (issue 19)."""
 
+    def get_queryset(self) -> Any:
+        # On the case page, the rows the timeline read (complaints.workbench.case_rows).
+        if case_rows.remembered(self.instance):
+            return case_rows.rows(self.instance, self.model)  # type: ignore[arg-type]
+        return super().get_queryset()
+
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         setattr(form.instance, self.fk.name, self.instance)
         return form
 
@@ -484,14 +490,16 @@ CASE_FILE_INLINES = [
 
 def _present(complaint: Complaint) -> dict[str, bool]:
     """Which of the case file's optional parts hold a row, in one statement."""
+    optional: list[Any] = [i for i in CASE_FILE_INLINES if not i.always_shown]
+    if case_rows.remembered(complaint):  # the case page reads them anyway
+        return {i.__name__: bool(case_rows.rows(complaint, i.model)) for i in optional}
     asked = {
         i.__name__: Exists(
             i.model._default_manager.filter(
                 **{i.fk_name or "complaint": OuterRef("pk")}
             )
         )
-        for i in CASE_FILE_INLINES
-        if not i.always_shown
+        for i in optional
     }
     row = Complaint.objects.filter(pk=complaint.pk).values(**asked).first()
     return {name: bool(row and row[name]) for name in asked}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.admin import helpers
-from django.contrib.admin.templatetags.admin_list import (
+from django.contrib.admin.templatetags.admin_list import (  # type: ignore[attr-defined]
     _coerce_field_name,
     result_headers,
     result_hidden_fields,
@@ -25,7 +25,7 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_value, lookup_field, quote
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -100,7 +100,7 @@ def _field_value(attname: str, empty: str) -> Cell:
         v = getattr(obj, attname)
         if isinstance(v, str) and v.strip() == "":
             v = ""
-        return escape(display_for_value(v, empty))
+        return conditional_escape(display_for_value(v, empty))
 
     return value
 
@@ -112,7 +112,7 @@ def _computed_value(name: Any, admin: Any, empty: str) -> Cell:
         v = call(obj)
         if isinstance(v, str) and v.strip() == "":
             v = ""
-        return escape(display_for_value(v, empty))
+        return conditional_escape(display_for_value(v, empty))
 
     return value
 

@@ -100,7 +100,7 @@ def verify_live_rows(
 
 def verify_record_rows(*, chunk_size: int = 2000) -> list[Problem]:
     """The same check for the sealed records outside the case file (the
-    register, the weights, published scorecards: complaints.integrity.audit.RECORD_CHAINS):
+    register, the weights, published scorecards: audit.RECORD_CHAINS):
     a published score changed by SQL differs from its sealed history."""
     from django.apps import apps
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from complaints.timing import deadline_terms as terms
 from complaints.workbench.selectors import Deadline
@@ -50,35 +50,49 @@ def provisional_badge() -> SafeString:
 def dates(d: Deadline) -> SafeString:
     """法定期限 2026-10-26 · 内部时限 2026-10-23 (the internal target only when
     the insurer keeps one)."""
-    legal_note = (
-        format_html(
-            ' <span class="cd-date-note">{}</span>',
-            gettext("regulator's feedback date"),
-        )
-        if d.regulator_binds
-        else ""
-    )
-    shown = [
-        format_html(
-            '<span class="cd-date cd-date-legal" title="{}">'
-            '<span class="cd-date-label">{}</span> {}{}</span>',
-            terms.LEGAL_DEADLINE_HELP,
-            capfirst(terms.LEGAL_DEADLINE),
-            d.legal.isoformat() if d.legal else "—",
-            legal_note,
-        )
-    ]
+    legal, internal, note = _date_parts()
+    shown = legal + (d.legal.isoformat() if d.legal else "—")
+    if d.regulator_binds:
+        shown += note
+    shown += "</span>"
     if d.internal:
-        shown.append(
+        shown += internal + d.internal.isoformat() + "</span>"
+    return mark_safe(shown)  # noqa: S308 (escaped parts and ISO dates)
+
+
+# The labelled, translated frame of each date, built once per language: a
+# hundred rows translated the same words a hundred times (issue 19).
+_DATE_PARTS: dict[str | None, tuple[str, str, str]] = {}
+
+
+def _date_parts() -> tuple[str, str, str]:
+    language = get_language()
+    parts = _DATE_PARTS.get(language)
+    if parts is None:
+        frame = (
+            '<span class="cd-date cd-date-{}" title="{}">'
+            '<span class="cd-date-label">{}</span> '
+        )
+        parts = (
             format_html(
-                '<span class="cd-date cd-date-internal" title="{}">'
-                '<span class="cd-date-label">{}</span> {}</span>',
+                frame,
+                "legal",
+                terms.LEGAL_DEADLINE_HELP,
+                capfirst(terms.LEGAL_DEADLINE),
+            ),
+            format_html(
+                frame,
+                "internal",
                 terms.INTERNAL_TARGET_HELP,
                 capfirst(terms.INTERNAL_TARGET),
-                d.internal.isoformat(),
-            )
+            ),
+            format_html(
+                ' <span class="cd-date-note">{}</span>',
+                gettext("regulator's feedback date"),
+            ),
         )
-    return format_html_join("", "{}", ((part,) for part in shown))
+        _DATE_PARTS[language] = parts
+    return parts
 
 
 def _title(d: Deadline) -> str:

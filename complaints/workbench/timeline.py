@@ -33,7 +33,7 @@ from complaints.models import (
     Pause,
     Recusal,
 )
-from complaints.workbench import selectors, worklists
+from complaints.workbench import case_rows, selectors, worklists
 from organisations.names import display_name
 
 
@@ -74,9 +74,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
 
     events: list[TimelineEvent] = []
     events += _history(complaint)
-    for c in Correspondence.objects.filter(complaint=complaint).select_related(
-        "recorded_by"
-    ):
+    for c in case_rows.rows(complaint, Correspondence):
         label = f"{c.get_direction_display()} · {c.get_method_display()}"
         if c.is_notice:
             label += " · " + _("formal notice")
@@ -91,9 +89,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 text(c.summary),
             )
         )
-    for a in Attachment.objects.filter(complaint=complaint).select_related(
-        "uploaded_by"
-    ):
+    for a in case_rows.rows(complaint, Attachment):
         events.append(
             TimelineEvent(
                 a.uploaded_at,
@@ -103,9 +99,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 text(a.original_name),
             )
         )
-    for e in Extension.objects.filter(complaint=complaint).select_related(
-        "requested_by", "approved_by"
-    ):
+    for e in case_rows.rows(complaint, Extension):
         events.append(
             TimelineEvent(
                 e.created_at,
@@ -117,7 +111,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 f"{e.previous_due:%Y-%m-%d} → {e.new_due:%Y-%m-%d}",
             )
         )
-    for p in Pause.objects.filter(complaint=complaint).select_related("recorded_by"):
+    for p in case_rows.rows(complaint, Pause):
         events.append(
             TimelineEvent(
                 _day(p.started_on),
@@ -134,9 +128,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                     _day(p.ended_on), "pause", _("Clock resumed"), date_only=True
                 )
             )
-    for r in Recusal.objects.filter(complaint=complaint).select_related(
-        "user", "declared_by"
-    ):
+    for r in case_rows.rows(complaint, Recusal):
         events.append(
             TimelineEvent(
                 r.created_at,
@@ -147,9 +139,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                 r.reason,
             )
         )
-    for q in ApprovalRequest.objects.filter(complaint=complaint).select_related(
-        "requested_by", "decided_by"
-    ):
+    for q in case_rows.rows(complaint, ApprovalRequest):
         events.append(
             TimelineEvent(
                 q.requested_at,
@@ -170,9 +160,7 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
                     q.decision_note,
                 )
             )
-    for note in InternalNote.objects.filter(complaint=complaint).select_related(
-        "author"
-    ):
+    for note in case_rows.rows(complaint, InternalNote):
         events.append(
             TimelineEvent(
                 note.created_at,

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.admin.templatetags.admin_list import results
+from django.contrib.admin.templatetags.admin_list import admin_list_filter, results
+from django.template.loader import get_template
 
 from complaints.admin import list_rows
+from complaints.admin.filters import PrerenderedChoices
 from complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,21 @@ def test_rows_are_the_admins_own(
     page = response.content.decode()
     for row in lean:
         assert row in page
+
+
+@pytest.mark.parametrize("who", ["tianhe_handler", "ho_compliance"])
+def test_filters_are_the_admins_own(
+    client: Any, who: str, varied: list[Complaint], request: Any
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(LIST + "?due=overdue&q=林小雨")
+    cl = response.context["cl"]
+    ours = [s for s in cl.filter_specs if isinstance(s, PrerenderedChoices)]
+    assert len(ours) >= 5
+    for spec in ours:
+        stock_choices = list(super(PrerenderedChoices, spec).choices(cl))
+        stock = get_template("admin/filter.html").render(
+            {"title": spec.title, "choices": stock_choices, "spec": spec}
+        )
+        assert admin_list_filter(cl, spec) == stock
+        assert stock in response.content.decode()

@@ -485,7 +485,7 @@ def test_a_sweep_started_while_one_runs_is_skipped(
     assert not Notification.objects.filter(audience="staff").exists()
 
 
-# --- Overdue means past the legal deadline (complaints/timing/deadline_terms.py) -----------
+# --- Overdue means past the legal deadline (complaints/timing/deadline_terms.py) ---
 def test_passing_the_internal_target_is_a_warning_never_overdue(
     complaint: Complaint, people: dict[str, Any]
 ) -> None:

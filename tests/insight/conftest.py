@@ -27,8 +27,8 @@ def template(register: Callable[..., Complaint], tianhe_handler: Any) -> Complai
 
 @pytest.fixture
 def volumes(tree: dict[str, Institution]) -> None:
-    for code in ("GD", "ZJ"):
-        quarterly_volumes(tree[code], date(2025, 10, 1), date(2027, 3, 31))
+    for inst in ("GD", "ZJ"):
+        quarterly_volumes(tree[inst], date(2025, 10, 1), date(2027, 3, 31))
 
 
 @pytest.fixture
