@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the matrix's module fixture "world" is imported and used by name)
 """Every admin autocomplete, searched as every persona for what belongs to the
 other side (issue 20 point 1: "autocomplete ... show personal data masked").
 
@@ -24,12 +25,10 @@ from django.urls import reverse
 
 from complaints.models import Complaint
 from organisations import permissions as P
-from tests import test_permission_matrix as matrix
 from tests.permission_checks import institution_of, out_of_scope, sees_side
 from tests.permission_urls import AUTOCOMPLETE_FIELDS
 from tests.permission_world import PERSONAS, SIDES, World
-
-shared_world = matrix.world  # the matrix's module fixture, named "world"
+from tests.test_permission_matrix import world  # noqa: F401 (module fixture)
 
 pytestmark = pytest.mark.django_db
 

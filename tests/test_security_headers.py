@@ -209,3 +209,31 @@ def test_history_pages_keep_to_the_policy(
         response = client.get(url)
         assert response.status_code == 200, url
         assert not CSP_BREAKERS.findall(response.text), url
+
+
+def test_no_project_template_breaks_the_policy() -> None:
+    """Every template of the project, read as a file: a page that no test
+    opens (the 503 page, the printable disclosure) keeps to the policy too."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    roots += [
+        Path(settings.BASE_DIR) / app
+        for app in ("complaints", "organisations", "reporting", "intake", "insight")
+    ]
+    found = {
+        str(path): CSP_BREAKERS.findall(path.read_text("utf-8"))
+        for root in roots
+        for path in root.rglob("*.html")
+    }
+    assert {p: b for p, b in found.items() if b} == {}
+
+
+def test_the_unavailable_page_keeps_to_the_policy() -> None:
+    from django.template.loader import render_to_string
+
+    page = render_to_string("503.html")
+    assert not CSP_BREAKERS.findall(page)
+    assert "errors/unavailable.css" in page
