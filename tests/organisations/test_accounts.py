@@ -277,6 +277,28 @@ def test_the_idle_clock_costs_no_session_write(client: Client, signed_in: Any) -
     assert writes == []
 
 
+def _queries_at(client: Client, when: Any, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert get_at(client, when, url).status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_page_that_moves_the_idle_clock_runs_no_extra_query(
+    client: Client, signed_in: Any
+) -> None:
+    """Issue 19: the session is written at most once per idle window without
+    adding queries to the page that triggers it. A list opened after the
+    clock's minute has turned runs the queries of the same list opened a
+    second later, but for the once-a-minute look for a two-factor device."""
+    url = "/admin/complaints/complaint/"
+    get_at(client, signed_in + timedelta(minutes=3), url)  # warm the caches
+    turned = _queries_at(client, signed_in + timedelta(minutes=12), url)
+    same_minute = _queries_at(client, signed_in + timedelta(minutes=12, seconds=1), url)
+    assert not [q for q in turned if "django_session" in q and "SELECT" not in q]
+    extra = [q for q in turned if "otp_" not in q]
+    assert len(extra) == len([q for q in same_minute if "otp_" not in q])
+
+
 def test_a_session_without_its_clock_cookie_counts_from_sign_in(
     client: Client, signed_in: Any
 ) -> None:
