@@ -408,6 +408,9 @@ def _rows_xml(
             if isinstance(v, datetime)
             else f'<c r="{letters[i]}{n}"/>'
             if v is None or v == ""
+            # Numbers as openpyxl formats them (2350.00 is written 2350).
+            else f'<c r="{letters[i]}{n}"><v>{"%.16g" % v}</v></c>'  # noqa: UP031
+            if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
             else _cell(f"{letters[i]}{n}", v, date_xf)
             for i, v in enumerate(line)
         ]
