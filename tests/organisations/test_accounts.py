@@ -277,6 +277,24 @@ def test_the_idle_clock_costs_no_session_write(client: Client, signed_in: Any) -
     assert writes == []
 
 
+def _queries_at(client: Client, when: Any, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert get_at(client, when, url).status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_list_that_moves_the_idle_clock_writes_no_session(
+    client: Client, signed_in: Any
+) -> None:
+    """Issue 19: the session is written at most once per idle window without
+    adding queries to the page that triggers it: the complaint list opened
+    after the clock's minute has turned only reads the session."""
+    url = "/admin/complaints/complaint/"
+    get_at(client, signed_in + timedelta(minutes=3), url)
+    turned = _queries_at(client, signed_in + timedelta(minutes=12), url)
+    assert not [q for q in turned if "django_session" in q and "SELECT" not in q]
+
+
 def test_a_session_without_its_clock_cookie_counts_from_sign_in(
     client: Client, signed_in: Any
 ) -> None:
