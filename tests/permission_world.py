@@ -74,8 +74,8 @@ from reporting.models import (
     RootCause,
 )
 from sampledata.organisation import TREE
-from tests.insight.surge_world import insight_objects as _insight_objects
 from tests.factories import UserFactory
+from tests.insight.surge_world import insight_objects as _insight_objects
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday in 2026Q4: the dashboards' default period holds both complaints.
