@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from complaints.models import Complaint
 from insight import surge
-from insight.models import SurgeAlert
+from insight.models import RectificationVerdict, SurgeAlert
 from organisations.models import Institution
 from reporting.models import Rectification
 from tests.insight.conftest import WEEK
-from tests.insight.surge_world import weekly
+from tests.insight.surge_world import insight_objects, weekly
 
 pytestmark = pytest.mark.django_db
 PERSONAL = ("林小雨", "13800138000", "440106199001011235")
@@ -121,7 +121,27 @@ def test_pages_in_chinese(
     assert "裁决差异" in comparison
 
 
-def test_verdict_pages_scoped(gd_compliance: Any, zj_compliance: Any) -> None:
+def test_verdict_pages_scoped(
+    template: Complaint, tree: Any, gd_compliance: Any, zj_compliance: Any
+) -> None:
+    from reporting import services as reporting
+
+    item = reporting.rectification_create(
+        actor=gd_compliance,
+        owner_institution=tree["GD"],
+        title="车险定损整改",
+        measure="统一定损标准",
+        due_on=WEEK,
+    )
+    verdict = insight_objects(tree["GD"], template, item)[RectificationVerdict]
     url = reverse("admin:insight_rectificationverdict_changelist")
-    assert client_for(gd_compliance).get(url).status_code == 200
-    assert client_for(zj_compliance).get(url).status_code == 200
+    page = reverse("admin:insight_rectificationverdict_change", args=[verdict.pk])
+    gd = client_for(gd_compliance)
+    assert "车险定损整改" in gd.get(url).content.decode()
+    body = gd.get(page).content.decode()
+    assert "40" in body
+    for value in PERSONAL:
+        assert value not in body
+    zj = client_for(zj_compliance)
+    assert "车险定损整改" not in zj.get(url).content.decode()
+    assert zj.get(page).status_code in (302, 404)
