@@ -172,9 +172,7 @@ def _select(field: str, sign: int, pks: Iterable[int] | None) -> tuple[str, list
     )
     if pks is not None:
         qs = qs.filter(pk__in=list(pks))
-    sums = {
-        f"s_{m}": Sum(_flag(m, w)) for m in metrics
-    } | {
+    sums = {f"s_{m}": Sum(_flag(m, w)) for m in metrics} | {
         f"s_{col}": Sum(_flag(over, w, then=F(source)))
         for col, (source, over) in SUMS.items()
         if over in metrics
@@ -259,7 +257,7 @@ def compact(using: str | None = None) -> int:
     table = q(KpiCell._meta.db_table)
     keys = ", ".join(q(k) for k in KEYS)
     values = [*ROLLED, *SUMS]
-    sums = ", ".join(f"SUM({q(v)})" for v in values)
+    sums = ", ".join(f"SUM({q(v)}) AS {q(v)}" for v in values)
     nonzero = " OR ".join(f"SUM({q(v)}) <> 0" for v in values)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         _lock(using)
@@ -273,7 +271,16 @@ def compact(using: str | None = None) -> int:
         cursor.execute("SELECT COUNT(*) FROM kpicell_folded")
         cells: int = cursor.fetchone()[0]
         cursor.execute("DROP TABLE kpicell_folded")
+    if connections[using].vendor == "postgresql":
+        # Fresh statistics, or the planner guesses the rows of a subtree.
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
     return cells
+
+
+def _cell(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # SQLite hands the stored day back as a date, the computed one as text.
+    return (str(row[0])[:10], *row[1:6])
 
 
 def differences(using: str | None = None) -> list[tuple[Any, ...]]:
@@ -292,15 +299,16 @@ def differences(using: str | None = None) -> list[tuple[Any, ...]]:
     table = q(KpiCell._meta.db_table)
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f"SELECT {keys}, {sums} FROM {table} GROUP BY {keys}", []  # noqa: S608
+            f"SELECT {keys}, {sums} FROM {table} GROUP BY {keys}",
+            [],  # noqa: S608
         )
-        stored = {r[:6]: r[6:] for r in cursor.fetchall()}
+        stored = {_cell(r): r[6:] for r in cursor.fetchall()}
         cursor.execute(
             f"SELECT {keys}, {sums} FROM ({' UNION ALL '.join(fresh)}) f "  # noqa: S608
             f"GROUP BY {keys}",
             params,
         )
-        computed = {r[:6]: r[6:] for r in cursor.fetchall()}
+        computed = {_cell(r): r[6:] for r in cursor.fetchall()}
     out = []
     zero = tuple(0 for _v in values)
     for cell in stored.keys() | computed.keys():
@@ -317,7 +325,10 @@ def _relevant_write(instance: Complaint, update_fields: Any) -> bool:
 
 
 def _complaint_pre_save(
-    sender: Any, instance: Complaint, update_fields: Any = None, using: str = "default",
+    sender: Any,
+    instance: Complaint,
+    update_fields: Any = None,
+    using: str = "default",
     **kwargs: Any,
 ) -> None:
     instance._rollup_moves = _relevant_write(instance, update_fields)  # type: ignore[attr-defined]
@@ -345,7 +356,9 @@ def _cascaded(origin: Any) -> bool:
     return isinstance(model, type) and issubclass(model, Complaint)
 
 
-def _attachment_before(sender: Any, instance: Any, using: str = "default", **kwargs: Any) -> None:
+def _attachment_before(
+    sender: Any, instance: Any, using: str = "default", **kwargs: Any
+) -> None:
     if _cascaded(kwargs.get("origin")):
         return
     if instance.complaint_id and not (
@@ -355,7 +368,9 @@ def _attachment_before(sender: Any, instance: Any, using: str = "default", **kwa
         take_out([instance.complaint_id], using)
 
 
-def _attachment_after(sender: Any, instance: Any, using: str = "default", **kwargs: Any) -> None:
+def _attachment_after(
+    sender: Any, instance: Any, using: str = "default", **kwargs: Any
+) -> None:
     if getattr(instance, "_rollup_moves", False):
         instance._rollup_moves = False
         put_in([instance.complaint_id], using)

@@ -250,9 +250,9 @@ def _rolled_up(
     for dim, key, row in _per_group(Rows(sql, params, cells.db), by, sums, pg=pg):
         if not any(row[n] for n in ROLLED):
             continue  # only cancelled ledger rows: no complaint counts here
-        row["redress_amount"] = _decimal(row["redress_amount"]) if row[
-            "redress_paid"
-        ] else None
+        row["redress_amount"] = (
+            _decimal(row["redress_amount"]) if row["redress_paid"] else None
+        )
         row["handling_days_avg"] = _average(
             row.pop("handling_days_sum"), row["concluded"]
         )
@@ -321,7 +321,9 @@ def _grouped(figures: Rows, concluded: Rows, by: Sequence[str]) -> Groups:
     return _percentiles(out, concluded, by, pg=pg)
 
 
-def _percentiles(out: Groups, concluded: Rows, by: Sequence[str], *, pg: bool) -> Groups:
+def _percentiles(
+    out: Groups, concluded: Rows, by: Sequence[str], *, pg: bool
+) -> Groups:
     pair = f"{_q('received_on')}, {_q('ended_on')}"
     counts: dict[tuple[str, Any], dict[tuple[date, date], int]] = {}
     for dim, key, row in _per_group(

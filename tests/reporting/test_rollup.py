@@ -108,13 +108,18 @@ def test_writes_that_move_a_complaint_between_cells(
         attachment_add(
             complaint=quarter["C"],
             actor=gd_handler,
-            upload=SimpleUploadedFile("回执.pdf", b"%PDF-1.4 receipt", "application/pdf"),
+            upload=SimpleUploadedFile(
+                "回执.pdf", b"%PDF-1.4 receipt", "application/pdf"
+            ),
             kind=Attachment.Kind.NOTICE,
         )
     assert_same(roots)
-    assert kpi_tables(user=None, institution=tree["GD"], period=Q3, by=())[0][
-        "notified_evidence"
-    ] == 1
+    assert (
+        kpi_tables(user=None, institution=tree["GD"], period=Q3, by=())[0][
+            "notified_evidence"
+        ]
+        == 1
+    )
     Attachment.objects.filter(complaint=quarter["C"]).delete()
     assert_same(roots)
     # Merge: I into K.
@@ -168,7 +173,9 @@ def test_random_complaints_through_the_services(
     rng = random.Random(seed)
     w = Walker(gd_handler, gd_manager)
     places = ["GDGZTH", "GDFSCC", "GD01", "GDGZ"]
-    codes = {k: list(Code.objects.filter(kind=k)) for k in DIMENSIONS if k != "institution"}
+    codes = {
+        k: list(Code.objects.filter(kind=k)) for k in DIMENSIONS if k != "institution"
+    }
     made: list[Complaint] = []
     for _i in range(14):
         day = date(2026, 6, 20) + timedelta(rng.randrange(90))
@@ -219,7 +226,9 @@ def test_random_complaints_through_the_services(
                     complaint=c,
                     actor=gd_handler,
                     kind=Complaint.RouteKind.RECLASSIFIED,
-                    reason=Code.objects.get(kind="route_reason", code="not_a_complaint"),
+                    reason=Code.objects.get(
+                        kind="route_reason", code="not_a_complaint"
+                    ),
                     note="属于咨询",
                     item_type=Complaint.ItemType.ENQUIRY,
                 )
