@@ -123,7 +123,8 @@ class Command(BaseCommand):
         rolled = time.monotonic()
         cells = rollup.rebuild()
         self.stdout.write(
-            f"\nKPI rollup rebuilt: {cells:,} cells in {time.monotonic() - rolled:.0f} s"
+            f"\nKPI rollup rebuilt: {cells:,} cells "
+            f"in {time.monotonic() - rolled:.0f} s"
         )
         self.stdout.write(
             f"\n{done:,} complaints, {volumes} business-volume rows, "
