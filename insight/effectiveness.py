@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint
 from insight import ratetests as T
 from insight.exposure import Volumes, volume_holder
-from insight.models import VERDICT_CHAIN_OFFSET, RectificationVerdict
+from insight.models import RectificationVerdict
 from insight.surge import date_field
 from reporting.models import Rectification
 
@@ -136,7 +136,6 @@ def judge(
         verdict = V.NOT_EFFECTIVE
     record = RectificationVerdict(
         rectification=item,
-        chain=-(VERDICT_CHAIN_OFFSET + item.pk),
         verdict=verdict,
         counted=text[:300],
         completed_on=done,

@@ -126,10 +126,6 @@ class EscalationScore(models.Model):
 
 
 # --- Surge alerts and rectification verdicts (issue 18 points 1-2; h18a) ----------
-# Verdict chains: one per rectification (complaints.integrity.audit.RECORD_CHAINS).
-VERDICT_CHAIN_OFFSET = 10**15
-
-
 class SurgeAlert(models.Model):
     """One institution × product line × cause whose complaint rate in a week is
     significantly above its own history (insight.surge)."""
@@ -230,16 +226,12 @@ class RectificationVerdict(models.Model):
         NOT_EFFECTIVE = "not_effective", _("Not effective")
         INCONCLUSIVE = "inconclusive", _("Too few complaints to tell")
 
-    # Kept for the verdicts sealed before RECORD_CHAINS keyed them by rectification.
-    AUDIT_CHAIN_KEY = "chain"
-
     rectification = models.ForeignKey(
         "reporting.Rectification",
         verbose_name=_("rectification"),
         on_delete=models.PROTECT,
         related_name="verdicts",
     )
-    chain = models.BigIntegerField(editable=False)
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
     counted = models.CharField(_("complaints counted"), max_length=300)
     completed_on = models.DateField(_("completed on"))

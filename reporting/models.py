@@ -591,7 +591,7 @@ class KpiCell(models.Model):
 
     class Meta:
         default_permissions = ()
-        indexes = [models.Index(fields=["day", "institution"], name="kpicell_day_inst")]
+        indexes = [models.Index(fields=["institution", "day"], name="kpicell_inst_day")]
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.institution_id}"

@@ -39,7 +39,6 @@ class Migration(migrations.Migration):
                 ('personal_digest', models.CharField(blank=True, editable=False, max_length=64)),
                 ('personal_salt', models.CharField(blank=True, editable=False, max_length=32)),
                 ('seal_version', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('chain', models.BigIntegerField(editable=False)),
                 ('verdict', models.CharField(choices=[('effective', 'Effective'), ('not_effective', 'Not effective'), ('inconclusive', 'Too few complaints to tell')], max_length=16, verbose_name='verdict')),
                 ('counted', models.CharField(max_length=300, verbose_name='complaints counted')),
                 ('completed_on', models.DateField(verbose_name='completed on')),
@@ -77,7 +76,6 @@ class Migration(migrations.Migration):
             name='RectificationVerdict',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.BigIntegerField(editable=False)),
                 ('verdict', models.CharField(choices=[('effective', 'Effective'), ('not_effective', 'Not effective'), ('inconclusive', 'Too few complaints to tell')], max_length=16, verbose_name='verdict')),
                 ('counted', models.CharField(max_length=300, verbose_name='complaints counted')),
                 ('completed_on', models.DateField(verbose_name='completed on')),

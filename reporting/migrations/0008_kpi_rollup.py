@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'default_permissions': (),
-                'indexes': [models.Index(fields=['day', 'institution'], name='kpicell_day_inst')],
+                'indexes': [models.Index(fields=['institution', 'day'], name='kpicell_inst_day')],
             },
         ),
         migrations.RunPython(build, migrations.RunPython.noop),

@@ -447,7 +447,7 @@ def _table(
     out = []
     for k in sorted(found, key=lambda k: codes[k][1] if k in codes else 9999):
         code, _order, label = codes.get(k, ("", 0, str(NOT_RECORDED)))
-        out.append(_finish({**found[k], "key": code, "label": label}))
+        out.append(_finish({**empty, **found[k], "key": code, "label": label}))
     return out
 
 

@@ -95,7 +95,7 @@ def insight_objects(
     its rectification."""
     from django.utils import timezone
 
-    from insight.models import VERDICT_CHAIN_OFFSET, RectificationVerdict, SurgeAlert
+    from insight.models import RectificationVerdict, SurgeAlert
 
     alert = SurgeAlert.objects.create(
         institution=institution,
@@ -118,7 +118,6 @@ def insight_objects(
     )
     verdict = RectificationVerdict(
         rectification=rectification,
-        chain=-(VERDICT_CHAIN_OFFSET + rectification.pk),
         verdict=RectificationVerdict.Verdict.EFFECTIVE,
         counted="机动车辆保险 × 理赔金额争议",
         completed_on=date(2026, 6, 1),

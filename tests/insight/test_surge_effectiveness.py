@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from complaints.integrity.audit import verify_chains
-from complaints.models import AuditChainHead, Complaint
+from complaints.integrity.audit import verify_records
+from complaints.models import Complaint, RecordChainHead
 from insight import effectiveness
-from insight.models import VERDICT_CHAIN_OFFSET, RectificationVerdict, SurgeAlert
+from insight.models import RectificationVerdict, SurgeAlert
 from organisations.models import Institution
 from reporting import services as reporting
 from reporting.models import Rectification
@@ -159,14 +159,14 @@ def test_the_verdict_is_sealed_in_the_audit_chain(
     plant(template, tree, before=40, after=8)
     done(item, gd_compliance)
     verdict = RectificationVerdict.objects.get()
-    key = -(VERDICT_CHAIN_OFFSET + item.pk)
     row = verdict.history.get()
-    assert (row.chain, row.chain_seq, row.prev_hash) == (key, 1, "")
+    assert (row.chain_seq, row.prev_hash) == (1, "")
     assert len(row.row_hash) == 64
-    assert AuditChainHead.objects.get(pk=key).head_hash == row.row_hash
-    assert verify_chains().problems == []
+    head = RecordChainHead.objects.get(kind="rectification_verdicts", key=item.pk)
+    assert head.head_hash == row.row_hash
+    assert verify_records().problems == []
     # Altering the verdict's sealed row is found.
     type(row).objects.filter(pk=row.pk).update(after_count=0)
-    problems = verify_chains().problems
+    problems = verify_records().problems
     assert [p.kind for p in problems] == ["content"]
-    assert problems[0].complaint_id == key
+    assert problems[0].record_kind == "rectification_verdicts"

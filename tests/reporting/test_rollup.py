@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from complaints.models import Attachment, Code, Complaint
 from complaints.services import (
+    complaint_close,
     complaint_record_callback,
     complaint_record_redress,
     complaint_route,
@@ -204,6 +205,8 @@ def test_random_complaints_through_the_services(
                         method=Complaint.RedressMethod.BANK_TRANSFER,
                     )
             if rng.random() < 0.5:
+                with at(step + timedelta(24)):
+                    c = complaint_close(complaint=c, actor=gd_handler, note="结案")
                 with at(step + timedelta(25)):
                     c = complaint_record_callback(
                         complaint=c,
