@@ -96,7 +96,6 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:autocomplete [accessattemptexpiration.access_attempt]": {"*": "403", "signed-out": "login", "superuser": "200"},
     "admin:autocomplete [personaldataaccess.export]": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
     "admin:autocomplete [intakesubmission.client]": {"*": "403", "signed-out": "login", "sysadmin superuser": "200"},
-    "admin:autocomplete [historicalrectification_complaints.rectification]": {"*": "403", "reports superuser": "200", "signed-out": "login"},
     # The import log (ImportRecord) through the background import's link to it:
     # whoever reads the import log in the admin.
     "admin:autocomplete [importjob.record]": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
@@ -374,6 +373,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     # --- Insight: surge alerts, rectification verdicts, branch comparison (h18a) ---
     "admin:autocomplete [surgealert.rectification]": {"*": "403", "reports superuser": "200", "signed-out": "login"},
     "admin:insight_branchcomparison_changelist": {"*": "403", "compliance superuser": "200", "signed-out": "login"},
+    "admin:insight_complaintring_add": {"*": "403", "signed-out": "login"},
+    "admin:insight_complaintring_change": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    "admin:insight_complaintring_changelist": {"*": "403", "reports superuser": "200", "signed-out": "login"},
+    "admin:insight_complaintring_delete": {"*": "403", "signed-out": "login"},
+    "admin:insight_complaintring_history": {"*": "302", "reports superuser": "200", "signed-out": "login"},
+    "route:admin/insight/complaintring/<path:object_id>/": {"*": "302", "signed-out": "login"},
     "admin:insight_rectificationverdict_add": {"*": "403", "signed-out": "login"},
     "admin:insight_rectificationverdict_change": {"*": "403", "reports superuser": "200", "signed-out": "login"},
     "admin:insight_rectificationverdict_changelist": {"*": "403", "reports superuser": "200", "signed-out": "login"},

@@ -79,7 +79,7 @@ def test_every_notice_kind_has_its_letter() -> None:
     staff_only = {
         *("due_soon", "overdue", "callback_due", "callback_overdue"),
         *("task_sent", "task_answered", "task_overdue", "supervised"),
-        *("approval_requested", "approval_decided", "staff_notice"),
+        *("approval_requested", "approval_decided", "staff_notice", "past_target"),
     }
     assert notices - staff_only == set(letters.LETTER_KINDS)
     for kind in letters.LETTER_KINDS:

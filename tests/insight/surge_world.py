@@ -137,4 +137,28 @@ def insight_objects(
         decided_at=timezone.now(),
     )
     verdict.save()
-    return {SurgeAlert: alert, RectificationVerdict: verdict}
+    return {SurgeAlert: alert, RectificationVerdict: verdict, **_ring(complaint)}
+
+
+def _ring(complaint: Complaint) -> dict[Any, Any]:
+    """A complaint ring of the side's case alone, in the one search both sides
+    share (the ring pages show the latest search's rings)."""
+    from django.utils import timezone
+
+    from insight.models import ComplaintRing, RingMember, RingRun
+
+    run = RingRun.objects.first() or RingRun.objects.create(
+        found_at=timezone.now(),
+        window_from=date(2025, 12, 1),
+        window_to=date(2026, 12, 1),
+    )
+    ring = ComplaintRing.objects.create(
+        run=run,
+        size=1,
+        institution_count=1,
+        kinds=["agent_phone"],
+        first_received=complaint.received_on,
+        last_received=complaint.received_on,
+    )
+    RingMember.objects.create(ring=ring, complaint=complaint, links=["agent_phone"])
+    return {ComplaintRing: ring}

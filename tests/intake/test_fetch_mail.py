@@ -216,7 +216,7 @@ def test_configuration_errors_are_reported(
         mailbox.url.replace("/INBOX", "/Archive"),
         mailbox.url.replace("imap://", "pop3://"),
     ):
-        with pytest.raises(CommandError, match="not readable"):
+        with pytest.raises(CommandError, match="cannot be read"):
             call_command("fetch_mail", "--url", wrong, stdout=StringIO())
     make_client(name="第二邮箱", channel="email")
     with pytest.raises(CommandError, match="--client"):

@@ -52,7 +52,7 @@ def test_page_and_xlsx_in_scope_only(
     page = client.get(URL, {"institution": "HO", "period": "2026Q3"})
     assert page.status_code == 200
     assert page.context["d"].period == periods.year(2026)
-    assert "window.print()" in page.content.decode()
+    assert "reporting/print.js" in page.content.decode()  # the Print button
     xlsx = client.get(URL, {"institution": "HO", "period": "2026", "format": "xlsx"})
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["年度信息披露", "指标说明"]
