@@ -26,11 +26,13 @@ from complaints.models.complaint import OPEN_STATUSES
 from insight import escalation, store
 from insight.escalation import Case
 from insight.models import EscalationScore, TrainedModel
+from insight.text import scrub
 from organisations import permissions as P
 
 TRAIN_COMMAND = "train_escalation_model"
 # Every digit goes: numbers are amounts, dates and phones, never a reason to show.
 _DIGITS = re.compile(r"\d+")
+_PLACEHOLDER = re.compile(r"〈[^〉]*〉")
 _FIELDS = (
     "id",
     "received_on",
@@ -59,13 +61,15 @@ def _person_key(row: dict[str, Any]) -> str:
 
 
 def _text(row: dict[str, Any]) -> str:
-    """Request and facts without the names and long numbers in them: reasons are
-    shown to managers, and a fragment of a name or a phone is personal data."""
-    text = f"{row['request']}\n{row['facts']}"
-    for name in (row["complainant_name"], row["agent_name"]):
-        if name:
-            text = text.replace(name, " ")
-    return _DIGITS.sub(" ", text)
+    """Request and facts without personal data (insight.text.scrub: names, given
+    names, phones, IDs, e-mail) and without digits or scrub's placeholders:
+    reasons are shown to managers, and neither a fragment of a name nor 〈姓名〉
+    is a reason."""
+    text = scrub(
+        f"{row['request']}\n{row['facts']}",
+        [row["complainant_name"], row["agent_name"]],
+    )
+    return _DIGITS.sub(" ", _PLACEHOLDER.sub(" ", text))
 
 
 def _case(row: dict[str, Any], earlier: int, escalated: bool = False) -> Case:

@@ -175,3 +175,19 @@ def test_reasons_read_as_phrases_of_the_case_not_fragments() -> None:
         "并投诉到监",
     ]
     assert quoted_phrases(["不在文中"], text) == []
+
+
+def test_the_learned_text_holds_no_name_phone_or_placeholder() -> None:
+    from insight.escalation_store import _text
+
+    text = _text(
+        {
+            "request": "林小雨要求赔付，电话13800138000",
+            "facts": "小雨说代理人王五会向媒体曝光",
+            "complainant_name": "林小雨",
+            "agent_name": "王五",
+        }
+    )
+    for leaked in ("林小雨", "小雨", "王五", "138", "〈", "姓名"):
+        assert leaked not in text
+    assert "媒体曝光" in text
