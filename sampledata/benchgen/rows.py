@@ -278,6 +278,11 @@ class Generator:
             body = f"91440101MA{rng.randint(10**6, 10**7 - 1)}"
             row["credit_code"] = body + credit_code_check_character(body)
             row["legal_representative"] = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        # What staff are asked about on the phone (issue 15 point 6).
+        if category == self.codes[("category", "claims")]:
+            row["claim_number"] = f"RC{received_on:%Y%m}{rng.randint(0, 10**8 - 1):08d}"
+        if product == self.codes[("product_line", "motor")]:
+            row["plate_number"] = f"粤A{rng.randint(10000, 99999)}"
         if channel == self.codes[("channel", "regulator")]:
             row["regulator_reference"] = f"JG{number}"
             row["regulator_office"] = "国家金融监督管理总局派出机构"

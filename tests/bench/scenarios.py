@@ -80,6 +80,22 @@ def pages(repeat: int) -> list[Result]:
                 _get(manager, LIST + "?due=overdue"), target="< 150 ms",
                 limit_s=0.15, repeat=repeat)
     )  # fmt: skip
+    out += [
+        measure("Landing page: my work counts (handler)", _get(handler, "/admin/"),
+                target="< 150 ms", limit_s=0.15, repeat=repeat),
+        measure("Landing page: my work and subtree counts (provincial manager)",
+                _get(manager, "/admin/"), target="< 150 ms", limit_s=0.15,
+                repeat=repeat),
+        measure("我的待办 list (handler)", _get(handler, LIST + "my-work/"),
+                target="≤10 queries, < 150 ms", limit_s=0.15, repeat=repeat,
+                query_budget=10),
+        measure("我的待办 list (provincial manager)", _get(manager, LIST + "my-work/"),
+                target="≤11 queries, < 150 ms", limit_s=0.15, repeat=repeat,
+                query_budget=11),
+        measure("Staff notices (handler)",
+                _get(handler, "/admin/complaints/staffnotice/"), target="< 150 ms",
+                limit_s=0.15, repeat=repeat),
+    ]  # fmt: skip
     sample = _sample()
     searches = {
         "number": sample.number,
@@ -87,6 +103,9 @@ def pages(repeat: int) -> list[Result]:
         "ID number": sample.id_number,
         "policy number": sample.policy_number,
         "complainant name": sample.complainant_name,
+        "regulator reference": _value("regulator_reference"),
+        "claim number": _value("claim_number"),
+        "plate number": _value("plate_number"),
     }
     for label, term in searches.items():
         out.append(
@@ -261,6 +280,19 @@ def _sample() -> Complaint:
         .order_by("id")
         .first()
     )  # type: ignore[return-value]
+
+
+def _value(field: str) -> str:
+    """A value of `field` from the middle of the table (issue 15's searches)."""
+    ids = Complaint.objects.order_by("-id").values_list("id", flat=True)[:1]
+    row = (
+        Complaint.objects.filter(id__gte=ids[0] // 2)
+        .exclude(**{field: ""})
+        .order_by("id")
+        .values_list(field, flat=True)
+        .first()
+    )
+    return row or "-"
 
 
 def _case_in(code: str) -> Complaint:
