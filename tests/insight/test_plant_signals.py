@@ -20,6 +20,7 @@ from insight.models import EscalationScore, RectificationVerdict
 from insight.outliers import compare_branches
 from insight.ring_store import ring_search
 from organisations.models import Institution
+from reporting import rollup
 from reporting import services as reporting
 from reporting.models import Rectification
 from sampledata.benchgen import plant_signals
@@ -52,7 +53,9 @@ def test_planting_twice_plants_once_and_seals_every_row(
     assert world > 0
     assert plant_signals.plant(today=timezone.localdate()) == 0
     assert Complaint.objects.count() == before
-    assert Rectification.objects.filter(title__startswith=plant_signals.TITLE).count() == 2
+    assert (
+        Rectification.objects.filter(title__startswith=plant_signals.TITLE).count() == 2
+    )
     planted = list(
         Complaint.objects.filter(
             policy_number__startswith=plant_signals.PREFIX
@@ -61,6 +64,7 @@ def test_planting_twice_plants_once_and_seals_every_row(
     report = verify_chains(complaint_ids=planted)
     assert report.chains == len(planted)
     assert report.problems == []
+    assert rollup.differences() == []
 
 
 def test_the_planted_surge_alerts_and_nothing_else(truth: plant_signals.Truth) -> None:
@@ -92,7 +96,9 @@ def test_the_rectifications_get_the_planted_verdicts(
 
 def test_the_ring_is_found_whole(truth: plant_signals.Truth) -> None:
     run = ring_search()
-    rings = [set(r.members.values_list("complaint_id", flat=True)) for r in run.rings.all()]
+    rings = [
+        set(r.members.values_list("complaint_id", flat=True)) for r in run.rings.all()
+    ]
     assert set(truth.ring) in rings
     assert len(truth.ring) == plant_signals.RING_SIZE
 
