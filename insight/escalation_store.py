@@ -107,7 +107,9 @@ def history_cases(
     for row in rows:
         if _person_key(row):
             by_person[_person_key(row)].append(row)
-    dated: list[tuple[date, int, Case]] = []
+    # (received, id, row, earlier, escalated): the Case (its scrubbed text, the
+    # slow part) is made only for those kept.
+    dated: list[tuple[date, int, dict[str, Any], int, bool]] = []
     last_usable = until - horizon
     for person_rows in [
         *by_person.values(),
@@ -123,12 +125,11 @@ def history_cases(
                 for r in later
             )
             escalated = came_back or row["media_risk"] or row["is_group"]
-            case = _case(row, earlier=i, escalated=bool(escalated))
-            dated.append((row["received_on"], row["id"], case))
+            dated.append((row["received_on"], row["id"], row, i, bool(escalated)))
     if limit is not None:
         dated = sorted(dated, key=lambda d: (d[0], d[1]))[-limit:] if limit else []
     first = min((d[0] for d in dated), default=None)
-    return [d[2] for d in dated], first
+    return [_case(row, earlier=i, escalated=e) for _d, _pk, row, i, e in dated], first
 
 
 def escalation_train(

@@ -9,13 +9,18 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from sklearn.metrics import roc_auc_score
 
 from complaints.integrity.audit import verify_chains
 from complaints.models import Complaint
 from insight import surge
-from insight.escalation_store import escalation_score, escalation_train
+from insight.escalation_store import (
+    escalation_score,
+    escalation_train,
+    history_cases,
+)
 from insight.models import EscalationScore, RectificationVerdict
 from insight.outliers import compare_branches
 from insight.ring_store import ring_search
@@ -30,15 +35,16 @@ V = RectificationVerdict.Verdict
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """Generated once for the module (the generator is the slow part)."""
-    with django_db_blocker.unblock():
+    """Generated once for the module (the generator is the slow part), in a
+    transaction rolled back after it: the next modules find the database as
+    the migrations left it."""
+    with django_db_blocker.unblock(), transaction.atomic():
         call_command("generate_complaints", count=1500, provinces=4, stdout=None)
-        added = plant_signals.plant(
+        yield plant_signals.plant(
             today=timezone.localdate(),
             plan=plant_signals.Plan(escalated=60, risky_open=10),
         )
-        yield added
-        call_command("flush", interactive=False, verbosity=0)
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -112,6 +118,18 @@ def test_the_planted_risky_open_complaints_score_highest(
     labels = [pk in truth.risky_open for pk, _score in pairs]
     assert sum(labels) == 10
     assert roc_auc_score(labels, [score for _pk, score in pairs]) > 0.95
+
+
+def test_escalation_training_can_take_the_most_recent_cases(
+    world: int, db: None
+) -> None:
+    today = timezone.localdate()
+    every, first = history_cases(until=today)
+    recent, recent_first = history_cases(until=today, limit=100)
+    assert len(recent) == 100 < len(every)
+    assert first is not None
+    assert recent_first is not None
+    assert recent_first > first
 
 
 def test_the_branch_that_supports_everything_stands_out(
