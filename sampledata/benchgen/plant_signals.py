@@ -356,9 +356,10 @@ class Planter:
         horizon = ESCALATION_HORIZON_DAYS
         for i in range(self.plan.escalated):
             inst = self._target(self.province[provinces[i % len(provinces)]])
-            first = self.today - timedelta(
-                days=horizon + 200 + self.rng.randint(0, 600)
-            )
+            # Within the 200 days before the horizon: among the most recent
+            # decided cases a limited training takes (train_escalation_model
+            # --limit), and before the surge's history.
+            first = self.today - timedelta(days=horizon + 20 + self.rng.randint(0, 180))
             flags = {}
             if i % 4 == 1:
                 flags = {"media_risk": True}
