@@ -102,7 +102,7 @@ class Truth:
 
     surge: tuple[int, int, int] | None = None  # province, product line, cause
     surge_week: date | None = None
-    rectifications: dict[str, int] = field(default_factory=dict)  # verdict -> pk
+    rectifications: dict[str, int] = field(default_factory=dict)  # E/N -> pk
     ring: list[int] = field(default_factory=list)
     risky_open: set[int] = field(default_factory=set)
     outlier: tuple[int, int, int] | None = None  # province, product line, cause
@@ -115,17 +115,23 @@ def planted_count() -> int:
 def truth() -> Truth:
     out = Truth()
     rows = Complaint.objects.filter(policy_number__startswith=PREFIX).values_list(
-        "id", "policy_number", "product_line_id", "cause_id", "institution__path"
+        "id",
+        "policy_number",
+        "product_line_id",
+        "cause_id",
+        "institution__path",
+        "decided_at",
     )
     provinces = {
         i.path: i.pk
         for i in Institution.objects.filter(level=Institution.Level.PROVINCIAL)
     }
-    for pk, policy, pl, cause, path in rows:
+    for pk, policy, pl, cause, path, decided_at in rows:
         kind = policy[len(PREFIX)]
         province = provinces["/".join(path.split("/")[:3]) + "/"]
-        if kind == "S":
+        if kind == "S":  # the week it was planted in, whenever measured
             out.surge = (province, pl, cause)
+            out.surge_week = week_of(timezone.localtime(decided_at).date())[0]
         elif kind == "R":
             out.ring.append(pk)
         elif kind == "O":
@@ -133,8 +139,6 @@ def truth() -> Truth:
         elif kind == "B":
             out.outlier = (province, pl, cause)
     out.ring.sort()
-    if out.surge:
-        out.surge_week = last_week(timezone.localdate())
     for item in Rectification.objects.filter(title__startswith=TITLE):
         out.rectifications[item.title.removeprefix(TITLE)[:1]] = item.pk
     return out
