@@ -12,7 +12,7 @@ PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 DEV_ENV := DJANGO_DEBUG=true
 
 .PHONY: run install install-dev system-packages migrate seed serve worker test test-fast test-e2e \
-        lint format typecheck messages check-deploy bench load ci clean
+        lint format typecheck messages check-deploy bench bench-insight load ci clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,12 @@ load: install-dev
 ## bench: a million complaints on PostgreSQL, every page measured -> BENCHMARKS.md
 bench: install-dev
 	$(PY) tests/bench/run.py $(BENCH_ARGS)
+
+## bench-insight: plant the insight signals in the bench database (after make bench),
+## time each feature and judge it against the planted truth -> BENCHMARKS.md;
+## e.g. make bench-insight INSIGHT_ARGS="--database complaints_bench --only surge,rings"
+bench-insight: install-dev
+	$(PY) tests/bench/insight.py $(INSIGHT_ARGS)
 
 ci:
 	bash .ci/run

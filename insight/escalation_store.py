@@ -94,16 +94,22 @@ def _rows(qs: QuerySet[Complaint]) -> list[dict[str, Any]]:
     )
 
 
-def history_cases(*, until: date) -> tuple[list[Case], date | None]:
-    """Decided complaints received before `until` minus the horizon, labelled."""
+def history_cases(
+    *, until: date, limit: int | None = None
+) -> tuple[list[Case], date | None]:
+    """Decided complaints received before `until` minus the horizon, labelled;
+    the `limit` most recently received of them when given. Every complaint is
+    read all the same: the earlier and later ones of a person make the label
+    and the count of earlier complaints."""
     horizon = timedelta(days=escalation.ESCALATION_HORIZON_DAYS)
     rows = _rows(Complaint.objects.filter(received_on__lte=until))
     by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if _person_key(row):
             by_person[_person_key(row)].append(row)
-    cases: list[Case] = []
-    first: date | None = None
+    # (received, id, row, earlier, escalated): the Case (its scrubbed text, the
+    # slow part) is made only for those kept.
+    dated: list[tuple[date, int, dict[str, Any], int, bool]] = []
     last_usable = until - horizon
     for person_rows in [
         *by_person.values(),
@@ -119,14 +125,19 @@ def history_cases(*, until: date) -> tuple[list[Case], date | None]:
                 for r in later
             )
             escalated = came_back or row["media_risk"] or row["is_group"]
-            cases.append(_case(row, earlier=i, escalated=bool(escalated)))
-            first = min(first, row["received_on"]) if first else row["received_on"]
-    return cases, first
+            dated.append((row["received_on"], row["id"], row, i, bool(escalated)))
+    if limit is not None:
+        dated = sorted(dated, key=lambda d: (d[0], d[1]))[-limit:] if limit else []
+    first = min((d[0] for d in dated), default=None)
+    return [_case(row, earlier=i, escalated=e) for _d, _pk, row, i, e in dated], first
 
 
-def escalation_train(*, today: date | None = None) -> TrainedModel:
+def escalation_train(
+    *, today: date | None = None, limit: int | None = None
+) -> TrainedModel:
+    """Learn from the decided history (its `limit` most recent cases if given)."""
     today = today or timezone.localdate()
-    cases, first = history_cases(until=today)
+    cases, first = history_cases(until=today, limit=limit)
     model, quality = escalation.train(cases)
     return store.save_model(
         escalation.KIND,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from insight.escalation_store import escalation_train
 
@@ -12,8 +12,16 @@ from insight.escalation_store import escalation_train
 class Command(BaseCommand):
     help = "Learn the escalation risk from the insurer's own decided complaints."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=None,
+            help="learn from this many most recent decided cases (default: all)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        record = escalation_train()
+        record = escalation_train(limit=options["limit"])
         q = record.quality
         self.stdout.write(
             f"escalation v{record.version}: {record.sample_count} cases "
