@@ -20,7 +20,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -30,7 +36,7 @@ from django_fsm import ConcurrentTransition
 
 from complaints.exceptions import STALE
 from complaints.models import Code, Complaint
-from insight import classifier, similar, store
+from insight import classifier, similar, store, text
 from insight.models import TrainedModel
 from insight.suggestions import coding_suggestion_accept
 from organisations import permissions as P
@@ -47,6 +53,11 @@ class ComplaintCodingViews(admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "coding-suggestion/new/",
+                self.admin_site.admin_view(self.coding_suggest_new_view),
+                name="{}_{}_coding_suggest_new".format(*info),
+            ),
             path(
                 "<path:object_id>/coding-suggestion/",
                 self.admin_site.admin_view(self.coding_accept_view),
@@ -69,6 +80,16 @@ class ComplaintCodingViews(admin.ModelAdmin):
         return super().change_view(
             request, object_id, form_url, {**extra, **(extra_context or {})}
         )
+
+    def coding_suggest_new_view(self, request: HttpRequest) -> HttpResponse:
+        """The registration form's suggestions (JSON): from the text typed so
+        far, never stored. The form's own code lists stay what the person
+        picks; the page's script only offers to set them."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied(P.NOT_ALLOWED)
+        return JsonResponse(registration_suggestions(request.POST))
 
     def coding_accept_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
@@ -180,6 +201,57 @@ def coding_context(user: Any, complaint: Complaint) -> dict[str, Any]:
         ),
         "coding_version": complaint.updated_at.isoformat(),
     }
+
+
+# Text longer than this is not read for a suggestion (a request and facts are
+# a few hundred characters; the form's own limits apply when it is saved).
+SUGGEST_TEXT_LIMIT = 20_000
+MIN_SUGGEST_TEXT = 6
+TOO_LITTLE_TEXT = _(
+    "Type the request and facts first: the suggestion is read from them."
+)
+
+
+def registration_suggestions(data: Any) -> dict[str, Any]:
+    """What the registration form shows: each code list's suggestion with its
+    confidence and the words that drove it; only active codes, which the
+    form's lists offer."""
+    values = {f: str(data.get(f, ""))[:SUGGEST_TEXT_LIMIT] for f in text.INPUT_FIELDS}
+    if len(text.case_text(values)) < MIN_SUGGEST_TEXT:
+        return {"message": str(TOO_LITTLE_TEXT), "suggestions": []}
+    try:
+        record, suggestions = classifier.coding_suggest_text(values)
+    except store.NoModel as exc:
+        return {"message": str(exc), "suggestions": []}
+    codes = Code.objects.filter(is_active=True).in_bulk(
+        [s.code_id for s in suggestions.values()]
+    )
+    rows = []
+    for name in classifier.FIELDS:
+        s = suggestions.get(name)
+        code = codes.get(s.code_id) if s else None
+        if s is None or code is None:
+            continue
+        rows.append(
+            {
+                "field": name,
+                "label": str(classifier.FIELD_LABELS[name]),
+                "code_id": code.pk,
+                "code": str(code),
+                "confidence": round(s.confidence * 100),
+                "words": list(s.words),
+            }
+        )
+    message = _(
+        "Suggested by the coding model (version %(v)s) from the request and facts. "
+        "Nothing is set unless you press “Use”."
+    ) % {"v": record.version}
+    if not rows:
+        message = _(
+            "The coding model (version %(v)s) is not confident of any code "
+            "for this text."
+        ) % {"v": record.version}
+    return {"message": str(message), "suggestions": rows}
 
 
 # --- Trained models and the coding check ------------------------------------------

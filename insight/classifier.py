@@ -284,6 +284,15 @@ def coding_suggest(
     return record, model.suggest([text.complaint_text(complaint)])[0]
 
 
+def coding_suggest_text(
+    values: Mapping[str, Any],
+) -> tuple[TrainedModel, dict[str, Suggestion]]:
+    """Suggestions for a complaint not yet registered: the registration form's
+    request, facts and names (the names only to scrub them from the text)."""
+    record, model = coding_model()
+    return record, model.suggest([text.case_text(dict(values))])[0]
+
+
 def coding_doubts(
     *,
     user: Any,

@@ -40,6 +40,7 @@ _PATTERNS = [
 _SPACE = re.compile(r"\s+")
 NAME_FIELDS = ("complainant_name", "agent_name", "legal_representative")
 TEXT_FIELDS = ("request", "facts")
+INPUT_FIELDS = NAME_FIELDS + TEXT_FIELDS
 
 
 def scrub(text: str, names: Iterable[str] = ()) -> str:

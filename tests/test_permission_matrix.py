@@ -223,6 +223,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:complaints_complaint_claim": {"*": "405|405", "signed-out": "login|login"},
     # Accepting a coding suggestion (issue 18): POST only, like the claim.
     "admin:complaints_complaint_coding_accept": {"*": "405|405", "signed-out": "login|login"},
+    # The registration form's suggestions: POST only (JSON), no case yet.
+    "admin:complaints_complaint_coding_suggest_new": {"*": "405", "signed-out": "login"},
     "admin:complaints_complaint_saved_view": {"*": "405", "signed-out": "login"},
     "admin:complaints_complaint_watch": {"*": "405|405", "signed-out": "login|login"},
     "admin:complaints_complaint_note": {"*": "200|404", "ho superuser": "200|200", "zj": "404|200", "outsider sysadmin": "404|404", "signed-out": "login|login"},
