@@ -38,9 +38,11 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     DecimalField,
     F,
+    GeneratedField,
     IntegerField,
     Sum,
     Value,
@@ -202,13 +204,42 @@ def _select(field: str, sign: int, pks: Iterable[int] | None) -> tuple[str, list
     return f"SELECT {', '.join(columns)} FROM ({sql}) s", list(params)  # noqa: S608
 
 
-def _insert(sign: int, pks: Iterable[int] | None, using: str) -> None:
+DATED_FIELDS = list(dict.fromkeys(DATED_BY.values()))
+GENERATED = {
+    f.name
+    for f in Complaint._meta.concrete_fields
+    if isinstance(f, GeneratedField) and f.name in DATED_FIELDS
+}
+
+
+def _dated(pks: list[int] | None, using: str) -> list[str]:
+    """The dating fields the given complaints have (all for a rebuild).
+
+    A write's ledger statement selects only these: each SELECT left out is one
+    the database need not plan (a registration has one dated field of nine,
+    and planning them all was most of the ledger's cost at every write)."""
+    if pks is None:
+        return DATED_FIELDS
+    present = (
+        Complaint.objects.using(using)
+        .filter(pk__in=pks, item_type=Complaint.ItemType.COMPLAINT)
+        .aggregate(**{f: Count(f) for f in DATED_FIELDS})
+    )
+    return [f for f in DATED_FIELDS if present[f]]
+
+
+def _insert(
+    sign: int, pks: Iterable[int] | None, using: str, fields: list[str] | None = None
+) -> None:
     pks = None if pks is None else list(pks)
     if pks is not None and not pks:
         return
+    fields = _dated(pks, using) if fields is None else fields
+    if not fields:
+        return
     q = connections[using].ops.quote_name
     parts, params = [], []
-    for field in dict.fromkeys(DATED_BY.values()):
+    for field in fields:
         sql, p = _select(field, sign, pks)
         parts.append(sql)
         params += p
@@ -226,9 +257,12 @@ def take_out(pks: Iterable[int], using: str = "default") -> None:
     _insert(-1, pks, using)
 
 
-def put_in(pks: Iterable[int], using: str = "default") -> None:
-    """Insert the rows that add these complaints' current figures."""
-    _insert(1, pks, using)
+def put_in(
+    pks: Iterable[int], using: str = "default", fields: list[str] | None = None
+) -> None:
+    """Insert the rows that add these complaints' current figures; `fields`,
+    when the caller knows them, are the dating fields they have."""
+    _insert(1, pks, using, fields)
 
 
 def _lock(using: str) -> None:
@@ -292,7 +326,7 @@ def differences(using: str | None = None) -> list[tuple[Any, ...]]:
     keys = ", ".join(q(k) for k in KEYS)
     sums = ", ".join(f"SUM({q(v)}) AS {q(v)}" for v in values)
     fresh, params = [], []
-    for field in dict.fromkeys(DATED_BY.values()):
+    for field in DATED_FIELDS:
         sql, p = _select(field, 1, None)
         fresh.append(sql)
         params += p
@@ -339,8 +373,21 @@ def _complaint_pre_save(
 def _complaint_post_save(
     sender: Any, instance: Complaint, using: str = "default", **kwargs: Any
 ) -> None:
-    if getattr(instance, "_rollup_moves", True):
-        put_in([instance.pk], using)
+    if not getattr(instance, "_rollup_moves", True):
+        return
+    fields = None
+    if kwargs.get("update_fields") is None:
+        # Every column was just written from the instance: it says which
+        # dating fields the row has, without asking the database; except
+        # the ones the database computes (ended_on), kept in to be safe.
+        is_complaint = instance.item_type == Complaint.ItemType.COMPLAINT
+        fields = [
+            f
+            for f in DATED_FIELDS
+            if f in GENERATED or getattr(instance, f) is not None
+        ]
+        fields = fields if is_complaint else []
+    put_in([instance.pk], using, fields)
 
 
 def _complaint_pre_delete(
