@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints.models import Code, Complaint
@@ -146,7 +146,9 @@ class Generator:
         ]
         self.target_cum = list(itertools.accumulate(self.target_weights))
         self.channel_cum = list(itertools.accumulate(self.channel_weights))
-        self.latest = datetime.combine(today, time(18), tzinfo=TZ)
+        # No event after this: 18:00 of `today`, or now when that is earlier
+        # (dates of events are never in the future, and never before receipt).
+        self.latest = latest_event(today)
         self.blank = defaults(Complaint)
         self._due: dict[tuple[date, int], tuple[Any, ...]] = {}
         with translation.override("zh-hans"):
@@ -516,11 +518,19 @@ def _letter(
     }
 
 
+def latest_event(today: date) -> datetime:
+    """The latest moment a generated event may have: 18:00 of `today`, or now
+    when that is earlier."""
+    return min(datetime.combine(today, time(18), tzinfo=TZ), timezone.now())
+
+
 def received_times(
     count: int, *, today: date, years: int, rng: random.Random
 ) -> Iterator[datetime]:
     """`count` receipt times over `years` up to today, oldest first, fewer at
-    weekends, growing about 10% a year."""
+    weekends, growing about 10% a year; none after latest_event(today), so
+    every later step (capped there too) follows its receipt."""
+    latest = latest_event(today)
     days = [today - DAY * n for n in range(years * 365, -1, -1)]
     weights = [
         (0.45 if d.weekday() >= 5 else 1.0) * (1.1 ** ((d - days[0]).days / 365))
@@ -529,6 +539,8 @@ def received_times(
     per_day = sorted(rng.choices(range(len(days)), weights, k=count))
     for index in per_day:
         seconds = rng.randint(8 * 3600, 20 * 3600)
-        yield datetime.combine(days[index], time(), tzinfo=TZ) + timedelta(
-            seconds=seconds
+        yield min(
+            datetime.combine(days[index], time(), tzinfo=TZ)
+            + timedelta(seconds=seconds),
+            latest,
         )

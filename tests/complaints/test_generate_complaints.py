@@ -94,3 +94,28 @@ def test_generated_history_verifies_as_an_untouched_audit_chain(
     call_command("verify_audit", stdout=out)  # raises (exit 1) on any problem
     checked = int(out.getvalue().split("intact: ")[1].split()[0])
     assert checked > 2 * len(generated)  # every complaint's rows were read
+
+
+def test_no_receipt_is_later_than_now_or_the_latest_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Generated at 09:30 local time, today's complaints were received by then;
+    the steps after receipt are capped at the same moment, so none precedes its
+    receipt (verify_audit found acceptances dated before a receipt after 18:00)."""
+    import random
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from sampledata.benchgen.rows import latest_event, received_times
+    from tests.complaints.conftest import SHANGHAI
+
+    today = timezone.localdate()
+    now = datetime.combine(today, datetime.min.time(), tzinfo=SHANGHAI) + timedelta(
+        hours=9, minutes=30
+    )
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    assert latest_event(today) == now
+    times = list(received_times(20_000, today=today, years=1, rng=random.Random(1)))
+    assert max(times) <= now
+    assert sum(t.date() == today for t in times) > 10  # today is represented
