@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Case, DateField, F, Q, QuerySet, When
+from django.db.models import Count as CountRows
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -79,10 +80,7 @@ def week_end(today: date) -> date:
 def _due(qs: QuerySet[Complaint], when: str, today: date) -> QuerySet[Complaint]:
     """The words of complaints.timing.deadline_terms: overdue is past the legal
     deadline; due today / this week is by the earlier date (due_on)."""
-    if when == "overdue":
-        return qs.filter(terms.overdue_q(today))
-    last = today if when == "today" else week_end(today)
-    return qs.filter(terms.due_between_q(today, last))
+    return qs.filter(_due_condition(when, today))
 
 
 def _returned(user: Any) -> QuerySet[Complaint]:
@@ -203,6 +201,46 @@ class Count:
     team: bool = False
 
 
+# Lines counted together: the same cases (mine, or the subtree's) by due date.
+# One pass over them instead of one per line (the subtree of a provincial
+# manager holds thousands of open cases). Each count is the line's own
+# condition, so it equals the length of the list it links to.
+DUE_GROUPS: dict[bool, tuple[Callable[[Any], QuerySet[Complaint]], dict[str, str]]] = {
+    False: (_mine, {"overdue": "overdue", "today": "today", "week": "week"}),
+    True: (
+        _team,
+        {"team_overdue": "overdue", "team_today": "today", "team_week": "week"},
+    ),
+}
+
+
+def _due_condition(when: str, today: date) -> Q:
+    if when == "overdue":
+        return terms.overdue_q(today)
+    last = today if when == "today" else week_end(today)
+    return terms.due_between_q(today, last)
+
+
+def _due_counts(user: Any, today: date, team: bool) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for is_team, (cases, lines) in DUE_GROUPS.items():
+        if is_team and not team:
+            continue
+        qs = cases(user).order_by()
+        distinct = qs.query.distinct
+        out.update(
+            qs.aggregate(
+                **{
+                    key: CountRows(
+                        "pk", filter=_due_condition(when, today), distinct=distinct
+                    )
+                    for key, when in lines.items()
+                }
+            )
+        )
+    return out
+
+
 def desk_counts(*, user: Any, today: date | None = None) -> list[Count]:
     """One count per line the user's roles show, each with its list's link."""
     if not user.is_authenticated:
@@ -210,16 +248,19 @@ def desk_counts(*, user: Any, today: date | None = None) -> list[Count]:
     today = today or timezone.localdate()
     team = shows_team(user)
     base = reverse("admin:complaints_complaint_my_work")
+    known = _due_counts(user, today, team)
     counts = []
     for line in LINES:
         if line.team and not team:
             continue
-        rows = line.rows(user, today)
+        count = known.get(line.key)
+        if count is None:
+            count = line.rows(user, today).order_by().count()
         counts.append(
             Count(
                 line.key,
                 line.label,
-                rows.order_by().count(),
+                count,
                 f"{base}?{urlencode({'show': line.key})}",
                 line.team,
             )
