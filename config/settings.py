@@ -341,6 +341,13 @@ COMPLAINT_CALLBACK_WORKING_DAYS = env.int("COMPLAINT_CALLBACK_WORKING_DAYS", def
 # the rates divide by. The regulator does not publish its choice: set yours.
 COMPLAINT_INSURER_TYPE = env.str("COMPLAINT_INSURER_TYPE", default="property")
 
+# Where the dashboards and the workbook read their additive figures: the KPI
+# rollup (reporting.rollup, kept current at every write) or the complaints.
+# Off: at a million complaints the day-grained rollup read slower than the
+# complaints (BENCHMARKS.md, 2026-12-04). The rollup is kept either way, so
+# turning it on needs no rebuild.
+REPORTING_KPI_ROLLUP = env.bool("REPORTING_KPI_ROLLUP", default=False)
+
 # Complaint rings (insight.rings, issue 18 point 6): how far back a search reads and
 # how many tied complaints make a ring. Our choice, not a regulation.
 INSIGHT_RING_WINDOW_DAYS = env.int("INSIGHT_RING_WINDOW_DAYS", default=365)

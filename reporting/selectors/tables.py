@@ -46,6 +46,7 @@ from reporting.selectors.kpis import (
     complaints_in,
     metric_q,
     percentile_of_counts,
+    reads_live,
     require_reports,
     window,
 )
@@ -93,7 +94,7 @@ def kpi_tables(
     period: Period,
     by: Sequence[str],
     today: date | None = None,
-    live: bool = False,
+    live: bool | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """The summary and one breakdown per dimension of `by` (three queries).
 
@@ -101,10 +102,12 @@ def kpi_tables(
     of" ones from the complaints open at the period's end, the percentiles
     from the complaints concluded in it. With `live`, every figure is read
     from the complaints (two queries): what the rollup is tested against.
+    `live` None follows the setting REPORTING_KPI_ROLLUP (reads_live).
     """
     for dim in by:
         if dim not in DIMENSIONS:
             raise ValueError(dim)
+    live = reads_live(live)
     w = window(period, today)
     children = children_of(institution) if "institution" in by else []
     concluded = _per_complaint(user, institution, w, by, children, concluded=True)

@@ -55,13 +55,16 @@ def assert_same(roots: list[Institution], today: date = date(2026, 12, 31)) -> N
     for root in roots:
         for period in PERIODS:
             args = {"user": None, "institution": root, "period": period, "today": today}
-            rolled = kpi_tables(**args, by=ALL_DIMS)
+            rolled = kpi_tables(**args, by=ALL_DIMS, live=False)
             live = kpi_tables(**args, by=ALL_DIMS, live=True)
             assert rolled[0] == live[0], (root.code, str(period))
             for dim in ALL_DIMS:
                 assert rolled[1][dim] == live[1][dim], (root.code, str(period), dim)
         months = periods.months_ending(date(2026, 12, 31), 12)
-        assert kpi_monthly(user=None, institution=root, months=months) == kpi_monthly(
+        rolled_months = kpi_monthly(
+            user=None, institution=root, months=months, live=False
+        )
+        assert rolled_months == kpi_monthly(
             user=None, institution=root, months=months, live=True
         )
 
@@ -241,3 +244,29 @@ def test_random_complaints_through_the_services(
         assert rollup.differences() == []
     assert_same([tree["HO"], tree["GD"], tree["GDGZ"]], today=date(2026, 9, 30))
     assert_same([tree["GD"]], today=date(2026, 12, 31))
+
+
+def test_the_setting_chooses_where_the_figures_are_read(
+    tree: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REPORTING_KPI_ROLLUP: on, the dashboards read the rollup; off (the
+    default), the complaints. Seen by what each path reads."""
+    from reporting.selectors import kpis, tables
+
+    read: list[str] = []
+    monkeypatch.setattr(
+        tables, "_rolled_up", lambda *a, **k: read.append("rollup") or {}
+    )
+    monkeypatch.setattr(
+        kpis, "_monthly_rollup", lambda *a, **k: read.append("rollup") or ({}, {})
+    )
+    root = Institution.objects.get(code="HO")
+    months = periods.months_ending(date(2026, 12, 31), 2)
+    settings.REPORTING_KPI_ROLLUP = False
+    kpi_tables(user=None, institution=root, period=PERIODS[0], by=("category",))
+    kpi_monthly(user=None, institution=root, months=months)
+    assert read == []
+    settings.REPORTING_KPI_ROLLUP = True
+    kpi_tables(user=None, institution=root, period=PERIODS[0], by=("category",))
+    kpi_monthly(user=None, institution=root, months=months)
+    assert read == ["rollup", "rollup"]
