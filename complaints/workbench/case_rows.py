@@ -4,15 +4,20 @@ The case page shows the file three ways: the timeline, the case-file tables
 (the admin's inlines) and the summary (running supervision, open tasks,
 internal notes). Each read the same tables again, and the page took 72
 statements for a full file (issue 19). A complaint read by the admin for a
-page view carries a memo (`remember`); `rows(complaint, Model)` then reads each
-table once, with the people and places every part shows, in the model's own
-order, and hands all parts the same rows. Without the memo (services, other
-callers) it reads afresh each time.
+page view carries a memo (`remember`); the first `rows(complaint, Model)` then
+reads the whole file in one statement (`_read_file`) and hands every part the
+same rows, with the people and places each part shows, in the model's own
+order. Without the memo (services, other callers) it reads afresh each time.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
+
+from django.db.models import F, Field, QuerySet, Value, Window
+from django.db.models.functions import JSONObject, RowNumber
+from django.utils.dateparse import parse_date, parse_datetime
 
 from complaints.models import (
     ApprovalRequest,
@@ -23,6 +28,7 @@ from complaints.models import (
     InternalNote,
     InvestigationTask,
     Letter,
+    Notification,
     Pause,
     Recusal,
     Routing,
@@ -30,6 +36,8 @@ from complaints.models import (
 )
 
 MEMO = "_case_rows"
+CHUNK = 40
+History = Complaint.history.model  # type: ignore[attr-defined]
 # What each part of the page shows of a row: the union, read with it.
 RELATED: dict[type[Any], tuple[str, ...]] = {
     Correspondence: ("recorded_by",),
@@ -49,7 +57,20 @@ RELATED: dict[type[Any], tuple[str, ...]] = {
     ),
     Supervision: ("started_by", "ended_by"),
     Routing: ("reason", "merged_into"),
+    Notification: (),
+    History: ("history_user",),
 }
+# The timeline reads of the history only the state and who moved it.
+HISTORY_FIELDS = (
+    "id",
+    "status",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+    "chain_seq",
+)
 
 
 def remember(complaint: Complaint) -> None:
@@ -57,23 +78,131 @@ def remember(complaint: Complaint) -> None:
     complaint.__dict__.setdefault(MEMO, {})
 
 
+def remembered(complaint: Complaint) -> bool:
+    return MEMO in complaint.__dict__
+
+
 def rows(complaint: Complaint, model: type[Any]) -> list[Any]:
     """The rows of `model` in `complaint`'s file, in the model's order, each
-    knowing its complaint."""
+    knowing its complaint (the history: the timeline's fields, by chain)."""
     memo = complaint.__dict__.get(MEMO)
-    if memo is not None and model in memo:
-        return memo[model]  # type: ignore[no-any-return]
-    found = list(
-        model._default_manager.filter(complaint=complaint).select_related(
-            *RELATED.get(model, ())
-        )
-    )
-    for row in found:
-        row.complaint = complaint
-    if memo is not None:
-        memo[model] = found
+    if memo is None:
+        found = list(_rows_of(complaint, model).select_related(*RELATED[model]))
+    else:
+        if not memo:
+            memo.update(_read_file(complaint))
+        found = memo[model]
+    if model is not History:
+        for row in found:
+            row.complaint = complaint
     return found
 
 
-def remembered(complaint: Complaint) -> bool:
-    return MEMO in complaint.__dict__
+def _rows_of(complaint: Complaint, model: type[Any]) -> QuerySet[Any]:
+    if model is History:
+        return (
+            History._default_manager.filter(id=complaint.pk)
+            .order_by("chain_seq")
+            .only(*HISTORY_FIELDS)
+        )
+    return model._default_manager.filter(complaint=complaint)  # type: ignore[no-any-return]
+
+
+# --- The whole file in one statement ------------------------------------------
+# Each table gives (its place in RELATED, its row's place in its own order,
+# the row and its linked rows as one JSON object); UNION ALL joins them. JSON
+# carries the values as text, numbers and booleans; `_value` turns them back
+# into what the field holds. Only the field types these tables use are handled:
+# a new type fails the case page's tests rather than showing a wrong value.
+def _fields(model: type[Any]) -> list[Field[Any, Any]]:
+    # In the table's order, as Model.from_db takes them.
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if model is not History or f.attname in HISTORY_FIELDS
+    ]
+
+
+def _tree(paths: tuple[str, ...]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for name in path.split("__"):
+            node = node.setdefault(name, {})
+    return tree
+
+
+def _payload(model: type[Any], tree: dict[str, Any], prefix: str = "") -> JSONObject:
+    values: dict[str, Any] = {f.attname: F(prefix + f.attname) for f in _fields(model)}
+    for name, below in tree.items():
+        target = model._meta.get_field(name).related_model
+        values["~" + name] = _payload(target, below, f"{prefix}{name}__")
+    # SQLite's json_object takes 127 arguments, PostgreSQL's 100: a wide row
+    # (a merged-into complaint) goes in pieces of at most CHUNK keys.
+    items = list(values.items())
+    if len(items) <= CHUNK:
+        return JSONObject(**values)
+    return JSONObject(
+        **{
+            f"@{n}": JSONObject(**dict(items[start : start + CHUNK]))
+            for n, start in enumerate(range(0, len(items), CHUNK))
+        }
+    )
+
+
+def _ordering(model: type[Any]) -> list[str]:
+    if model is History:
+        return ["chain_seq"]
+    return list(model._meta.ordering) or ["pk"]
+
+
+def _read_file(complaint: Complaint) -> dict[type[Any], list[Any]]:
+    models = list(RELATED)
+    parts = [
+        _rows_of(complaint, model)
+        .order_by()
+        .values(
+            part=Value(n),
+            pos=Window(RowNumber(), order_by=_ordering(model)),
+            row=_payload(model, _tree(RELATED[model])),
+        )
+        for n, model in enumerate(models)
+    ]
+    found: dict[type[Any], list[tuple[int, Any]]] = {m: [] for m in models}
+    db = complaint._state.db or "default"
+    for part in parts[0].union(*parts[1:], all=True):
+        model = models[part["part"]]
+        found[model].append((part["pos"], _build(model, part["row"], db)))
+    return {m: [row for _, row in sorted(found[m], key=lambda p: p[0])] for m in models}
+
+
+def _build(model: type[Any], data: dict[str, Any], db: str) -> Any:
+    if any(key.startswith("@") for key in data):
+        data = {k: v for piece in data.values() for k, v in piece.items()}
+    fields = _fields(model)
+    row = model.from_db(
+        db, [f.attname for f in fields], [_value(f, data[f.attname]) for f in fields]
+    )
+    for key, value in data.items():
+        if key.startswith("~"):
+            name = key[1:]
+            target = model._meta.get_field(name).related_model
+            linked = None if value["id"] is None else _build(target, value, db)
+            model._meta.get_field(name).set_cached_value(row, linked)
+    return row
+
+
+def _value(field: Field[Any, Any], value: Any) -> Any:
+    if value is None:
+        return None
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        moment = value if isinstance(value, datetime) else parse_datetime(value)
+        if moment is not None and moment.tzinfo is None:  # SQLite keeps UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment
+    if kind == "DateField":
+        return value if isinstance(value, date) else parse_date(value)
+    if kind == "BooleanField":
+        return bool(value)
+    return field.to_python(value)
