@@ -12,9 +12,12 @@ order. Without the memo (services, other callers) it reads afresh each time.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import F, Field, QuerySet, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils.dateparse import parse_date, parse_datetime
@@ -158,38 +161,74 @@ def _ordering(model: type[Any]) -> list[str]:
 
 def _read_file(complaint: Complaint) -> dict[type[Any], list[Any]]:
     models = list(RELATED)
-    parts = [
-        _rows_of(complaint, model)
-        .order_by()
-        .values(
-            part=Value(n),
-            pos=Window(RowNumber(), order_by=_ordering(model)),
-            row=_payload(model, _tree(RELATED[model])),
-        )
-        for n, model in enumerate(models)
-    ]
-    found: dict[type[Any], list[tuple[int, Any]]] = {m: [] for m in models}
     db = complaint._state.db or "default"
-    for part in parts[0].union(*parts[1:], all=True):
-        model = models[part["part"]]
-        found[model].append((part["pos"], _build(model, part["row"], db)))
+    sql, params = _statement(db, complaint.pk)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found: dict[type[Any], list[tuple[int, Any]]] = {m: [] for m in models}
+        for part, pos, data in cursor.fetchall():
+            model = models[part]
+            row = json.loads(data) if isinstance(data, str) else data
+            found[model].append((pos, _build(model, row, db)))
     return {m: [row for _, row in sorted(found[m], key=lambda p: p[0])] for m in models}
 
 
+# The statement is the same for every case but its number: Django took longer
+# to build it (a join set up per linked field) than the database to run it,
+# so it is built once per process and database, with a stand-in number.
+_STATEMENTS: dict[str, tuple[str, tuple[Any, ...], list[int]]] = {}
+_STAND_IN = -1_999_999_999
+
+
+def _statement(db: str, pk: int) -> tuple[str, list[Any]]:
+    if db not in _STATEMENTS:
+        probe = Complaint(pk=_STAND_IN)
+        parts = [
+            _rows_of(probe, model)
+            .order_by()
+            .values(
+                part=Value(n),
+                pos=Window(RowNumber(), order_by=_ordering(model)),
+                row=_payload(model, _tree(RELATED[model])),
+            )
+            for n, model in enumerate(RELATED)
+        ]
+        union = parts[0].union(*parts[1:], all=True)
+        sql, params = union.query.get_compiler(db).as_sql()
+        slots = [n for n, p in enumerate(params) if p == _STAND_IN]
+        if len(slots) != len(parts):  # the stand-in met another value
+            raise RuntimeError("case_rows: one case number per table expected")
+        _STATEMENTS[db] = (sql, tuple(params), slots)
+    sql, template, slots = _STATEMENTS[db]
+    params = list(template)
+    for n in slots:
+        params[n] = pk
+    return sql, params
+
+
 def _build(model: type[Any], data: dict[str, Any], db: str) -> Any:
-    if any(key.startswith("@") for key in data):
-        data = {k: v for piece in data.values() for k, v in piece.items()}
+    data = _joined(data)
     fields = _fields(model)
     row = model.from_db(
         db, [f.attname for f in fields], [_value(f, data[f.attname]) for f in fields]
     )
     for key, value in data.items():
         if key.startswith("~"):
-            name = key[1:]
-            target = model._meta.get_field(name).related_model
-            linked = None if value["id"] is None else _build(target, value, db)
-            model._meta.get_field(name).set_cached_value(row, linked)
+            field = model._meta.get_field(key[1:])
+            target = field.related_model
+            value = _joined(value)
+            linked = None  # a link left empty: the outer join gave nulls
+            if value[target._meta.pk.attname] is not None:
+                linked = _build(target, value, db)
+            field.set_cached_value(row, linked)
     return row
+
+
+def _joined(data: dict[str, Any]) -> dict[str, Any]:
+    """A wide row's pieces (see _payload) as one."""
+    if any(key.startswith("@") for key in data):
+        return {k: v for piece in data.values() for k, v in piece.items()}
+    return data
 
 
 def _value(field: Field[Any, Any], value: Any) -> Any:
@@ -205,4 +244,7 @@ def _value(field: Field[Any, Any], value: Any) -> Any:
         return value if isinstance(value, date) else parse_date(value)
     if kind == "BooleanField":
         return bool(value)
+    if kind == "DecimalField":  # a JSON number: to the places the column keeps
+        places = Decimal(1).scaleb(-field.decimal_places)  # type: ignore[attr-defined]
+        return Decimal(str(value)).quantize(places)
     return field.to_python(value)
