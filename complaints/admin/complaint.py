@@ -61,9 +61,9 @@ WORK_LABELS = {
     "review": _("Review (核查)"),
 }
 MY_WORK_LIMIT = 200
-# Shown on the case page's summary and sections: read with the case. All of
-# the case's own links, set or not: a decided case showed its drafter,
-# approver and subject institution one statement each (issue 19).
+# Shown on the case page's summary and sections: read with the case. Its
+# other links come with its file (case_rows.CASE_LINKS): a decided case showed
+# its drafter, approver and subject institution one statement each (issue 19).
 CASE_PAGE_RELATED = (
     "institution",
     "handler",
@@ -72,14 +72,6 @@ CASE_PAGE_RELATED = (
     "product_line",
     "category",
     "cause",
-    "subject_institution",
-    "subject_staff_user",
-    "route_reason",
-    "merged_into",
-    "drafted_by",
-    "approved_by",
-    "review_institution",
-    "reviewer",
 )
 REQUEST_SUMMARY_CHARS = 40
 Surface = PersonalDataAccess.Surface

@@ -39,6 +39,17 @@ from complaints.models import (
 )
 
 MEMO = "_case_rows"
+# Links of a case often empty, or set only once it is decided or reviewed.
+CASE_LINKS = (
+    "subject_institution",
+    "subject_staff_user",
+    "route_reason",
+    "merged_into",
+    "drafted_by",
+    "approved_by",
+    "review_institution",
+    "reviewer",
+)
 CHUNK = 40
 History = Complaint.history.model  # type: ignore[attr-defined]
 # What each part of the page shows of a row: the union, read with it.
@@ -62,6 +73,9 @@ RELATED: dict[type[Any], tuple[str, ...]] = {
     Routing: ("reason", "merged_into"),
     Notification: (),
     History: ("history_user",),
+    # The case's own links that the read of the case leaves out: joined there
+    # they made PostgreSQL plan a 16-table join, longer than this statement.
+    Complaint: CASE_LINKS,
 }
 # The timeline reads of the history only the state and who moved it.
 HISTORY_FIELDS = (
@@ -74,6 +88,10 @@ HISTORY_FIELDS = (
     "history_user_id",
     "chain_seq",
 )
+
+# Of the case itself only its links (CASE_LINKS) are wanted; its state too, as
+# the state machine reads it when a case is built.
+CASE_FIELDS = ("id", "status")
 
 
 def remember(complaint: Complaint) -> None:
@@ -94,14 +112,21 @@ def rows(complaint: Complaint, model: type[Any]) -> list[Any]:
     else:
         if not memo:
             memo.update(_read_file(complaint))
+            for link in CASE_LINKS:
+                field = Complaint._meta.get_field(link)
+                field.set_cached_value(
+                    complaint, field.get_cached_value(memo[Complaint][0])
+                )
         found = memo[model]
-    if model is not History:
+    if model not in (History, Complaint):
         for row in found:
             row.complaint = complaint
     return found
 
 
 def _rows_of(complaint: Complaint, model: type[Any]) -> QuerySet[Any]:
+    if model is Complaint:
+        return Complaint._base_manager.filter(pk=complaint.pk)
     if model is History:
         return (
             History._default_manager.filter(id=complaint.pk)
@@ -119,10 +144,9 @@ def _rows_of(complaint: Complaint, model: type[Any]) -> QuerySet[Any]:
 # a new type fails the case page's tests rather than showing a wrong value.
 def _fields(model: type[Any]) -> list[Field[Any, Any]]:
     # In the table's order, as Model.from_db takes them.
+    wanted = {History: HISTORY_FIELDS, Complaint: CASE_FIELDS}.get(model)
     return [
-        f
-        for f in model._meta.concrete_fields
-        if model is not History or f.attname in HISTORY_FIELDS
+        f for f in model._meta.concrete_fields if wanted is None or f.attname in wanted
     ]
 
 
@@ -156,6 +180,8 @@ def _payload(model: type[Any], tree: dict[str, Any], prefix: str = "") -> JSONOb
 def _ordering(model: type[Any]) -> list[str]:
     if model is History:
         return ["chain_seq"]
+    if model is Complaint:
+        return ["pk"]
     return list(model._meta.ordering) or ["pk"]
 
 
