@@ -73,10 +73,36 @@ def latest(kind: str) -> TrainedModel | None:
     return TrainedModel.objects.filter(kind=kind).order_by("-version").first()
 
 
+# The estimator of the newest model of each kind, unpickled once per process:
+# the case page asked for the coding model on every view and read and
+# unpickled its artefact each time (issue 19). Keyed by row and version, so a
+# model trained by another process is loaded on the next call; a model saved
+# or deleted in this one empties it (`forget_models`).
+_LOADED: dict[str, tuple[int, int, Any]] = {}
+
+
 def load_model(kind: str, command: str) -> tuple[TrainedModel, Any]:
     """The newest trained model of a kind and its estimator, or NoModel."""
-    record = latest(kind)
+    record = (
+        TrainedModel.objects.filter(kind=kind)
+        .defer("artefact")
+        .order_by("-version")
+        .first()
+    )
     if record is None:
         raise NoModel(kind, command)
+    known = _LOADED.get(kind)
+    if known is not None and known[:2] == (record.pk, record.version):
+        return record, known[2]
+    artefact = TrainedModel.objects.filter(pk=record.pk).values_list(
+        "artefact", flat=True
+    )[0]
     # Our own artefact from our own database (save_model), never user input.
-    return record, pickle.loads(bytes(record.artefact))  # noqa: S301
+    estimator = pickle.loads(bytes(artefact))  # noqa: S301
+    _LOADED[kind] = (record.pk, record.version, estimator)
+    return record, estimator
+
+
+def forget_models(**_: Any) -> None:
+    """A model saved or deleted: load afresh (receiver of post_save/delete)."""
+    _LOADED.clear()

@@ -46,6 +46,7 @@ from complaints.admin.personal_data import (
     may_request_data_access,
 )
 from complaints.models import Complaint, PersonalDataAccess
+from complaints.services import notices
 from complaints.timing import deadline_terms as terms
 from complaints.timing.workdays import DatabaseCalendar
 from complaints.workbench import badges, case_rows, desk, selectors, worklists
@@ -60,7 +61,9 @@ WORK_LABELS = {
     "review": _("Review (核查)"),
 }
 MY_WORK_LIMIT = 200
-# Shown on the case page's summary and sections: read with the case.
+# Shown on the case page's summary and sections: read with the case. Its
+# other links come with its file (case_rows.CASE_LINKS): a decided case showed
+# its drafter, approver and subject institution one statement each (issue 19).
 CASE_PAGE_RELATED = (
     "institution",
     "handler",
@@ -195,7 +198,11 @@ class ComplaintAdmin(
         key = (str(object_id), from_field)
         if key not in cache:
             field: Any = self.opts.get_field(from_field) if from_field else self.opts.pk
-            queryset = self.get_queryset(request).select_related(*CASE_PAGE_RELATED)
+            queryset = (
+                self.get_queryset(request)
+                .select_related(*CASE_PAGE_RELATED)
+                .annotate(**notices.desk_marks(request.user))
+            )
             try:
                 found = queryset.get(**{field.name: field.to_python(object_id)})
             except (Complaint.DoesNotExist, ValidationError, ValueError):

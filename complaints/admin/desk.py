@@ -73,12 +73,18 @@ class ComplaintDeskViews(admin.ModelAdmin):
         extra: dict[str, Any] = {}
         if complaint is not None and request.method in ("GET", "HEAD"):
             user = request.user
-            if N.notices_mark_read(user=user, complaint=complaint):
+            # Read with the case (ComplaintAdmin.get_object): no statement
+            # when the case has no unread notice for the user.
+            unread = getattr(complaint, "has_unread", True)
+            if unread and N.notices_mark_read(user=user, complaint=complaint):
                 forget_unread(request)
+            watching = getattr(complaint, "watching", None)
+            if watching is None:
+                watching = N.is_watching(complaint=complaint, user=user)
             info = self.opts.app_label, self.opts.model_name
             extra = {
                 "internal_notes": case_rows.rows(complaint, InternalNote)[:100],
-                "watching": N.is_watching(complaint=complaint, user=user),
+                "watching": watching,
                 "watch_url": reverse(
                     "admin:{}_{}_watch".format(*info), args=[complaint.pk]
                 ),

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -222,6 +223,21 @@ def complaint_watch(*, complaint: Complaint, user: Any, on: bool = True) -> bool
 
 def is_watching(*, complaint: Complaint, user: Any) -> bool:
     return CaseWatch.objects.filter(user=user, complaint=complaint).exists()
+
+
+def desk_marks(user: Any) -> dict[str, Exists]:
+    """Whether `user` follows a case and has unread notices about it, as
+    annotations: the case page reads them with the case (issue 19) and only
+    marks notices read when there are some (`has_unread`, `watching`)."""
+    case = OuterRef("pk")
+    return {
+        "watching": Exists(CaseWatch.objects.filter(user=user, complaint=case)),
+        "has_unread": Exists(
+            StaffNotice.objects.filter(
+                recipient=user, complaint=case, read_at__isnull=True
+            )
+        ),
+    }
 
 
 # --- Internal notes and mentions ---------------------------------------------------

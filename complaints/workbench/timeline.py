@@ -178,20 +178,8 @@ def complaint_timeline(complaint: Complaint, *, user: Any) -> list[TimelineEvent
 def _history(complaint: Complaint) -> list[TimelineEvent]:
     """The complaint's own history: registration and every change, with the
     reason recorded and, where the state moved, from which to which."""
-    rows = (
-        complaint.history.order_by("chain_seq")  # type: ignore[attr-defined]
-        .select_related("history_user")
-        .only(
-            "status",
-            "history_date",
-            "history_change_reason",
-            "history_type",
-            "history_user",
-            "chain_seq",
-        )
-    )
     events, previous = [], None
-    for row in rows:
+    for row in case_rows.rows(complaint, case_rows.History):
         change = ""
         if previous is not None and row.status != previous:
             change = f"{_status(previous)} → {_status(row.status)}"
@@ -214,9 +202,9 @@ def _history(complaint: Complaint) -> list[TimelineEvent]:
 def _notices(complaint: Complaint) -> list[TimelineEvent]:
     """Notices to the complainant through the outbox: sent, waiting or failed."""
     events = []
-    for n in Notification.objects.filter(
-        complaint=complaint, audience=Notification.Audience.COMPLAINANT
-    ):
+    for n in case_rows.rows(complaint, Notification):
+        if n.audience != Notification.Audience.COMPLAINANT:
+            continue
         if n.sent_at:
             state, at = _("sent"), n.sent_at
         elif n.failed_at:
