@@ -120,6 +120,8 @@ class Writer:
                     f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
                 )
             cur.execute("ANALYZE")
+            if connection.in_atomic_block:
+                return  # VACUUM cannot run in a caller's transaction
             # Index-only scans need the visibility map VACUUM sets (the
             # monthly trend's counts); autovacuum would get there later.
             cur.execute("VACUUM complaints_complaint")

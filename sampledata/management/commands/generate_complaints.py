@@ -104,6 +104,10 @@ class Command(BaseCommand):
             for n, first in enumerate(range(0, count, size))
         ]
         jobs = options["jobs"] if connection.vendor == "postgresql" else 1
+        if connection.in_atomic_block:
+            # Inside a caller's transaction (a test's world) the workers'
+            # own connections could not see its uncommitted rows.
+            jobs = 1
         _STATE.update(gen=gen, bases=bases, seed=seed)
         done = 0
         if jobs > 1:
