@@ -37,7 +37,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from complaints.models import (
@@ -45,7 +44,6 @@ from complaints.models import (
     Complaint,
     Correspondence,
     Extension,
-    NumberCounter,
 )
 from insight import effectiveness
 from insight.escalation import ESCALATION_HORIZON_DAYS
@@ -58,7 +56,7 @@ from reporting.models import Rectification
 from sampledata.benchgen import plant_coding
 from sampledata.benchgen.rows import TZ, Generated, Generator, S, local_day
 from sampledata.benchgen.tree import PROVINCES, Staff, staff
-from sampledata.benchgen.writer import Writer
+from sampledata.benchgen.writer import Writer, next_id, take_numbers
 
 PREFIX = "PSIG"
 SEED = 18_07
@@ -188,7 +186,7 @@ class Planter:
         self.order = [code for code, _name, _cities in PROVINCES if code in provinces]
         self.province = {n: provinces[code] for n, code in enumerate(self.order)}
         self.next = {
-            m: _next_id(m) for m in (Complaint, Correspondence, Attachment, Extension)
+            m: next_id(m) for m in (Complaint, Correspondence, Attachment, Extension)
         }
         self.made: list[Generated] = []
         self.serial = 0
@@ -436,7 +434,7 @@ class Planter:
         if not self.made:
             return
         self.made.sort(key=lambda g: g.complaint["received_at"])
-        numbers = _numbers([g.complaint["received_at"] for g in self.made])
+        numbers = take_numbers([g.complaint["received_at"] for g in self.made])
         batch: dict[Any, list[dict[str, Any]]] = {}
         histories = {
             m: m.history.model
@@ -512,20 +510,3 @@ def _planter() -> Any:
 
 def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=TZ)
-
-
-def _next_id(model: Any) -> int:
-    return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
-
-
-def _numbers(times: list[datetime]) -> list[str]:
-    """Numbers continuing each year's counter (as generate_complaints does)."""
-    last = dict(NumberCounter.objects.values_list("year", "last"))
-    out = []
-    for moment in times:
-        year = local_day(moment).year
-        last[year] = last.get(year, 0) + 1
-        out.append(f"TS{year}-{last[year]:06d}")
-    for year, value in last.items():
-        NumberCounter.objects.update_or_create(year=year, defaults={"last": value})
-    return out

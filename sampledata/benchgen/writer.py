@@ -7,12 +7,21 @@ them back, and the sequences are moved past them at the end.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import Max
 
 from complaints.integrity import audit
-from complaints.models import Attachment, Complaint, Correspondence, Extension
+from complaints.models import (
+    Attachment,
+    Complaint,
+    Correspondence,
+    Extension,
+    NumberCounter,
+)
+from sampledata.benchgen.rows import local_day
 
 TRACKED: list[type[models.Model]] = [Complaint, Correspondence, Attachment, Extension]
 
@@ -139,3 +148,23 @@ def _blank(model: type[models.Model]) -> dict[str, Any]:
     row = defaults(model)
     row.pop("history_id", None)  # the database numbers history rows in order
     return row
+
+
+def next_id(model: Any) -> int:
+    """The first id above every row of `model`: rows written past the services
+    take their ids explicitly from here."""
+    return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+
+
+def take_numbers(times: list[datetime]) -> list[str]:
+    """Complaint numbers in receipt order, continuing each year's counter and
+    moving it past them (as complaint_register numbers one complaint)."""
+    last = dict(NumberCounter.objects.values_list("year", "last"))
+    out = []
+    for moment in times:
+        year = local_day(moment).year
+        last[year] = last.get(year, 0) + 1
+        out.append(f"TS{year}-{last[year]:06d}")
+    for year, value in last.items():
+        NumberCounter.objects.update_or_create(year=year, defaults={"last": value})
+    return out

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, connections
-from django.db.models import Max
 from django.utils import timezone
 
 from complaints.models import (
@@ -21,13 +20,12 @@ from complaints.models import (
     Complaint,
     Correspondence,
     Extension,
-    NumberCounter,
 )
 from reporting import rollup
 from sampledata.benchgen.rows import Generator, local_day, received_times
 from sampledata.benchgen.tree import grow_tree
 from sampledata.benchgen.volumes import business_volumes
-from sampledata.benchgen.writer import Writer
+from sampledata.benchgen.writer import Writer, next_id, take_numbers
 
 # Ids are taken from the complaint's position, so parallel workers never need
 # to agree on them: at most this many letters per complaint (rows.Generator).
@@ -86,8 +84,8 @@ class Command(BaseCommand):
             )
         )
         gen.warm({local_day(t) for t in times})
-        numbers = _numbers(times)
-        bases = Bases(*(_next_id(m) for m in TABLES))
+        numbers = take_numbers(times)
+        bases = Bases(*(next_id(m) for m in TABLES))
         size = options["batch"]
         tasks = [
             (
@@ -141,23 +139,6 @@ class Command(BaseCommand):
             f"{done:>10,} complaints  {time.monotonic() - started:7.1f} s", ending="\r"
         )
         self.stdout.flush()
-
-
-def _next_id(model: Any) -> int:
-    return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
-
-
-def _numbers(times: list[datetime]) -> list[str]:
-    """Numbers in receipt order, continuing each year's counter (and moving it)."""
-    last = dict(NumberCounter.objects.values_list("year", "last"))
-    out = []
-    for moment in times:
-        year = local_day(moment).year
-        last[year] = last.get(year, 0) + 1
-        out.append(f"TS{year}-{last[year]:06d}")
-    for year, value in last.items():
-        NumberCounter.objects.update_or_create(year=year, defaults={"last": value})
-    return out
 
 
 def _work(task: tuple[int, int, list[tuple[datetime, str]]]) -> int:
