@@ -14,6 +14,7 @@ import numpy
 import scipy
 import sklearn
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,8 +70,12 @@ def save_model(
         )
 
 
+def _newest(kind: str) -> QuerySet[TrainedModel]:
+    return TrainedModel.objects.filter(kind=kind).order_by("-version")
+
+
 def latest(kind: str) -> TrainedModel | None:
-    return TrainedModel.objects.filter(kind=kind).order_by("-version").first()
+    return _newest(kind).first()
 
 
 # The estimator of the newest model of each kind, unpickled once per process:
@@ -83,12 +88,7 @@ _LOADED: dict[str, tuple[int, int, Any]] = {}
 
 def load_model(kind: str, command: str) -> tuple[TrainedModel, Any]:
     """The newest trained model of a kind and its estimator, or NoModel."""
-    record = (
-        TrainedModel.objects.filter(kind=kind)
-        .defer("artefact")
-        .order_by("-version")
-        .first()
-    )
+    record = _newest(kind).defer("artefact").first()
     if record is None:
         raise NoModel(kind, command)
     known = _LOADED.get(kind)

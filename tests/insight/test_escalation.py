@@ -191,3 +191,10 @@ def test_the_learned_text_holds_no_name_phone_or_placeholder() -> None:
     for leaked in ("林小雨", "小雨", "王五", "138", "〈", "姓名"):
         assert leaked not in text
     assert "媒体曝光" in text
+
+
+def test_training_refuses_a_limit_below_one(db: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--limit"):
+        call_command("train_escalation_model", "--limit", "0")

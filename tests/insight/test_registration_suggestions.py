@@ -45,7 +45,7 @@ def test_typed_text_gets_a_suggestion_per_list_and_nothing_is_stored(
     assert rows["category"]["code"] == str(claims)
     assert 0 < rows["category"]["confidence"] <= 100
     assert rows["category"]["words"]
-    assert "v1" in answer["message"] or "1" in answer["message"]
+    assert "(version 1)" in answer["message"]  # the model that suggested
     assert Complaint.objects.count() == complaints
     assert Complaint.history.count() == history
     assert not CodingAcceptance.objects.exists()
