@@ -28,6 +28,7 @@ S = Complaint.Status
 # due-soon reminder goes out at the same threshold (deadlines.REMINDER_WORKING_DAYS).
 DUE_SOON_WORKING_DAYS = max(deadlines.REMINDER_WORKING_DAYS)
 DUPLICATES_SHOWN = 20
+DESK_STATUSES = [*OPEN_STATUSES, S.UNDER_REVIEW]
 
 
 # --- Complaints -------------------------------------------------------------
@@ -104,6 +105,10 @@ def complaint_my_work(*, user: Any) -> QuerySet[Complaint]:
     mine = Q(handler=user, status__in=OPEN_STATUSES)
     return (
         (handling | unassigned | approving | reviewing)
+        # Implied by each part; said once more so PostgreSQL reads the desk
+        # through the (institution, status) index instead of every complaint
+        # of the subtree (issue 15: 53 ms for a provincial manager at 1M).
+        .filter(status__in=DESK_STATUSES)
         .annotate(
             work=Case(
                 When(mine, then=Value("handle")),
