@@ -130,9 +130,14 @@ for _db in DATABASES.values():
         #   compiling them took 1.6 s of the regulator workbook's 2.6 s query;
         # - work_mem=16MB: with the default 4 MB the planner expects a lossy
         #   bitmap and reads the whole table for a quarter's figures (450 ms
-        #   instead of 100 ms), and the dashboards' sorts spill to disk.
+        #   instead of 100 ms), and the dashboards' sorts spill to disk;
+        # - random_page_cost=1.1 (SSD storage, PostgreSQL's own advice for it):
+        #   with the default 4 the planner read all million complaints for a
+        #   quarter's figures instead of the 82,000 its indexes point to
+        #   (1.48 s instead of 0.56 s for the compliance dashboard's query).
         _session = env.str(
-            "DATABASE_SESSION_OPTIONS", default="-c jit=off -c work_mem=16MB"
+            "DATABASE_SESSION_OPTIONS",
+            default="-c jit=off -c work_mem=16MB -c random_page_cost=1.1",
         )
         if _session:  # empty behind a pooler that refuses startup options
             _db.setdefault("OPTIONS", {}).setdefault("options", _session)

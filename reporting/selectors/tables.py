@@ -329,11 +329,13 @@ def _percentiles(
 ) -> Groups:
     pair = f"{_q('received_on')}, {_q('ended_on')}"
     counts: dict[tuple[str, Any], dict[tuple[date, date], int]] = {}
-    for dim, key, row in _per_group(
+    _names, found = _grouped_values(
         concluded, by, f"{pair}, COUNT(*) AS n", pg=pg, also=pair
-    ):
-        dates = (_as_date(row["received_on"]), _as_date(row["ended_on"]))
-        counts.setdefault((dim, key), {})[dates] = row["n"]
+    )
+    for dim, key, (received, ended, n) in found:
+        if not pg:  # SQLite hands a date read through a CTE back as its text.
+            received, ended = _as_date(received), _as_date(ended)
+        counts.setdefault((dim, key), {})[(received, ended)] = n
     calendar = WorkingDays()
     for group, row in out.items():
         pairs = counts.get(group, {})
@@ -384,7 +386,19 @@ def _per_group(
     rows: Rows, by: Sequence[str], columns: str, *, pg: bool, also: str = ""
 ) -> list[tuple[str, Any, dict[str, Any]]]:
     """(dimension, key, {column: value}) per group: the whole ("", "") and
-    each key of each dimension of `by`; `also` is grouped by in every group.
+    each key of each dimension of `by`; `also` is grouped by in every group."""
+    names, found = _grouped_values(rows, by, columns, pg=pg, also=also)
+    return [
+        (dim, key, dict(zip(names, values, strict=True))) for dim, key, values in found
+    ]
+
+
+def _grouped_values(
+    rows: Rows, by: Sequence[str], columns: str, *, pg: bool, also: str = ""
+) -> tuple[list[str], list[tuple[str, Any, Sequence[Any]]]]:
+    """The column names, and (dimension, key, values) per group, the values
+    as the database returned them: no dict per row, for the tens of
+    thousands of (received, ended) pairs of _percentiles.
 
     PostgreSQL reads the rows once for every grouping (GROUPING SETS, hashed);
     SQLite has no grouping sets: it reads them once into a CTE and groups that
@@ -412,23 +426,23 @@ def _per_group(
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, rows.params)
         names = [c[0] for c in cursor.description]
-        found = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        found = cursor.fetchall()
     if not pg:
-        return [(row.pop("dim"), row.pop("key"), row) for row in found]
+        return names[2:], [(row[0], row[1], row[2:]) for row in found]
     # GROUPING() has a bit per key, the first key the highest, set where the
     # row is not grouped by that key: all set is the whole.
-    whole = (1 << len(keys)) - 1
-    dims = {whole ^ (1 << (len(keys) - 1 - i)): (dim, i) for i, dim in enumerate(by)}
-    out = []
+    n = len(keys)
+    whole = (1 << n) - 1
+    dims = {whole ^ (1 << (n - 1 - i)): (dim, i) for i, dim in enumerate(by)}
+    out: list[tuple[str, Any, Sequence[Any]]] = []
     for row in found:
-        marker = row.pop("g")
-        values = [row.pop(f"k_{dim}") for dim in by]
+        marker = row[0]
         if marker == whole:
-            out.append(("", "", row))
+            out.append(("", "", row[n + 1 :]))
         else:
             dim, i = dims[marker]
-            out.append((dim, values[i], row))
-    return out
+            out.append((dim, row[1 + i], row[n + 1 :]))
+    return names[n + 1 :], out
 
 
 def _table(
