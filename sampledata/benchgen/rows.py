@@ -525,12 +525,18 @@ def latest_event(today: date) -> datetime:
 
 
 def received_times(
-    count: int, *, today: date, years: int, rng: random.Random
+    count: int,
+    *,
+    today: date,
+    years: int,
+    rng: random.Random,
+    latest: datetime | None = None,
 ) -> Iterator[datetime]:
     """`count` receipt times over `years` up to today, oldest first, fewer at
-    weekends, growing about 10% a year; none after latest_event(today), so
-    every later step (capped there too) follows its receipt."""
-    latest = latest_event(today)
+    weekends, growing about 10% a year; none after `latest` (the Generator's,
+    so every later step, capped at the same moment, follows its receipt: a
+    second reading of the clock could be later than the steps' cap)."""
+    latest = latest or latest_event(today)
     days = [today - DAY * n for n in range(years * 365, -1, -1)]
     weights = [
         (0.45 if d.weekday() >= 5 else 1.0) * (1.1 ** ((d - days[0]).days / 365))

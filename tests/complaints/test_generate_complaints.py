@@ -119,3 +119,33 @@ def test_no_receipt_is_later_than_now_or_the_latest_step(
     times = list(received_times(20_000, today=today, years=1, rng=random.Random(1)))
     assert max(times) <= now
     assert sum(t.date() == today for t in times) > 10  # today is represented
+
+
+def test_receipts_are_capped_at_the_generators_moment_when_the_clock_moves_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Generator reads the clock first and caps every step there; the
+    receipts read later must be capped at that same moment, or the newest
+    complaints are accepted before they were received (verify_audit's
+    live_differs on the last complaints of a run made before 18:00)."""
+    import random
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from sampledata.benchgen.rows import latest_event, received_times
+    from tests.complaints.conftest import SHANGHAI
+
+    today = timezone.localdate()
+    first = datetime.combine(today, datetime.min.time(), tzinfo=SHANGHAI) + timedelta(
+        hours=9, minutes=30
+    )
+    monkeypatch.setattr(timezone, "now", lambda: first)
+    steps_cap = latest_event(today)  # what Generator.latest holds
+    monkeypatch.setattr(timezone, "now", lambda: first + timedelta(seconds=30))
+    times = list(
+        received_times(
+            20_000, today=today, years=1, rng=random.Random(1), latest=steps_cap
+        )
+    )
+    assert max(times) == steps_cap

@@ -80,7 +80,11 @@ class Command(BaseCommand):
         gen = Generator(staff, seed=seed, today=today)
         times = list(
             received_times(
-                count, today=today, years=options["years"], rng=random.Random(seed)
+                count,
+                today=today,
+                years=options["years"],
+                rng=random.Random(seed),
+                latest=gen.latest,
             )
         )
         gen.warm({local_day(t) for t in times})
