@@ -298,3 +298,34 @@ def test_the_figures_read_the_asked_subtree_and_nothing_outside_it(
     for outside in ("GD", "HO", "GDFS", "ZJ"):
         with pytest.raises(NotFound):
             complaints_in(gz_manager, tree[outside])
+
+
+def test_kpi_reads_use_the_period_indexes_and_leave_the_planner_as_found(
+    quarter: dict[str, Complaint], gd_manager: Any, tree: dict[str, Any]
+) -> None:
+    """PostgreSQL may neither scan every complaint nor walk an index in a
+    grouping key's order for the KPI reads (reporting.selectors.tables
+    PLANNER_FLAGS), and every other query of the connection plans as before."""
+    if connection.vendor != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+
+    def flags() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), "
+                "current_setting('enable_indexscan')"
+            )
+            return list(cursor.fetchone())
+
+    assert flags() == ["on", "on"]
+    with CaptureQueriesContext(connection) as queries:
+        summary, _tables = kpi_tables(
+            user=gd_manager, institution=tree["GD"], period=Q3, by=("category",)
+        )
+    assert summary["received"] == 8
+    sql = [q["sql"] for q in queries]
+    reads = [i for i, s in enumerate(sql) if "complaints_complaint" in s]
+    for i in reads:  # each read between switching the flags off and back
+        assert "set_config('enable_seqscan', 'off', false)" in sql[i - 1]
+        assert "set_config(" in sql[i + 1]
+    assert flags() == ["on", "on"]
