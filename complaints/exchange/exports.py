@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
+from xml.sax.saxutils import escape
 
 from django.contrib.auth import get_user_model
 from django.db import connections
@@ -462,36 +463,74 @@ class _Counted:
             yield line
 
 
-def _rows_xml(
-    lines: Iterable[list[Any]], *, date_xf: int, moment_xf: int
-) -> Iterator[str]:
-    """Sheet rows from the second on, in chunks: local times as Excel serial
-    numbers in openpyxl's own date-time style, every other value as
-    reporting.xlsx_rows writes it (inline text, numbers, day numbers)."""
-    from openpyxl.utils import get_column_letter
+def _cell_xml(ref: str, v: Any, date_xf: int, moment_xf: int) -> str:
+    """One cell: local times as Excel serial numbers in openpyxl's own
+    date-time style, every other value as reporting.xlsx_rows writes it
+    (inline text, numbers, day numbers)."""
     from openpyxl.utils.datetime import to_excel
 
     from reporting.xlsx_rows import _cell
+
+    if isinstance(v, datetime):
+        return f'<c r="{ref}" s="{moment_xf}"><v>{to_excel(v)}</v></c>'
+    # An empty value is an empty cell (as openpyxl writes it), so a row
+    # keeps its width when its last columns are empty.
+    if v is None or v == "":
+        return f'<c r="{ref}"/>'
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        # Numbers as openpyxl formats them (2350.00 is written 2350).
+        return f'<c r="{ref}"><v>{"%.16g" % v}</v></c>'  # noqa: UP031
+    return _cell(ref, v, date_xf)
+
+
+def _row_xml(
+    n: int, line: list[Any], letters: list[str], date_xf: int, moment_xf: int
+) -> str:
+    """The <row> of `line`, as _cell_xml writes each cell, with the common
+    cells (plain text, empty, a time, an amount) written inline: a call per
+    cell was most of a 100,000-row workbook's time (issue 19)."""
+    from openpyxl.utils.datetime import to_excel
+
+    cells: list[str] = []
+    append = cells.append
+    for letter, v in zip(letters, line, strict=False):
+        kind = v.__class__
+        if kind is str:
+            if not v:
+                append(f'<c r="{letter}{n}"/>')
+                continue
+            if "&" in v or "<" in v or ">" in v:
+                v = escape(v)
+            space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
+            append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+        elif kind is datetime:
+            append(f'<c r="{letter}{n}" s="{moment_xf}"><v>{to_excel(v)}</v></c>')
+        elif kind is Decimal or kind is int:
+            append(f'<c r="{letter}{n}"><v>{"%.16g" % v}</v></c>')  # noqa: UP031
+        else:
+            append(_cell_xml(f"{letter}{n}", v, date_xf, moment_xf))
+    row = f'<row r="{n}">{"".join(cells)}</row>'
+    if _ILLEGAL.search(row):  # a value the neutralising missed: cell by cell
+        row = "".join(
+            _cell_xml(f"{letter}{n}", v, date_xf, moment_xf)
+            for letter, v in zip(letters, line, strict=False)
+        )
+        row = f'<row r="{n}">{row}</row>'
+    return row
+
+
+def _rows_xml(
+    lines: Iterable[list[Any]], *, date_xf: int, moment_xf: int
+) -> Iterator[str]:
+    """Sheet rows from the second on, in chunks (_row_xml)."""
+    from openpyxl.utils import get_column_letter
 
     letters: list[str] = []
     chunk: list[str] = []
     for n, line in enumerate(lines, start=2):
         while len(letters) < len(line):
             letters.append(get_column_letter(len(letters) + 1))
-        # An empty value is an empty cell (as openpyxl writes it), so a row
-        # keeps its width when its last columns are empty.
-        cells = [
-            f'<c r="{letters[i]}{n}" s="{moment_xf}"><v>{to_excel(v)}</v></c>'
-            if isinstance(v, datetime)
-            else f'<c r="{letters[i]}{n}"/>'
-            if v is None or v == ""
-            # Numbers as openpyxl formats them (2350.00 is written 2350).
-            else f'<c r="{letters[i]}{n}"><v>{"%.16g" % v}</v></c>'  # noqa: UP031
-            if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
-            else _cell(f"{letters[i]}{n}", v, date_xf)
-            for i, v in enumerate(line)
-        ]
-        chunk.append(f'<row r="{n}">{"".join(cells)}</row>')
+        chunk.append(_row_xml(n, line, letters, date_xf, moment_xf))
         if len(chunk) >= CHUNK_SIZE:
             yield "".join(chunk)
             chunk = []
