@@ -274,6 +274,7 @@ def complaint_rows(
     satisfaction, zone, people = labels.satisfaction, labels.zone, labels.people
     mask_name, mask_id = selectors.mask_name, selectors.mask_id_number
     mask_phone, mask_text = selectors.mask_phone, selectors.mask_text
+    institutions: dict[int, tuple[Institution, bool]] = {}  # and sees personal
     queryset, fields, local = _local_columns(queryset, zone)
     tuples = queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
     for chunk in _chunks(tuples):
@@ -289,8 +290,14 @@ def complaint_rows(
                 reviewed_at = labels.local(reviewed_at)
                 callback_at = labels.local(callback_at)
                 closed_at = closed_at and closed_at.astimezone(zone).date()
-            inst = labels.institution(inst_pk)
-            if not labels.sees_personal(inst_pk):
+            seen = institutions.get(inst_pk)
+            if seen is None:
+                seen = institutions[inst_pk] = (
+                    labels.institution(inst_pk),
+                    labels.sees_personal(inst_pk),
+                )
+            inst, sees = seen
+            if not sees:
                 name, id_number = mask_name(name), mask_id(id_number)
                 phone, email, address = (
                     mask_phone(phone),
