@@ -16,6 +16,10 @@ false alerts among the alerts at q; when nothing surges (all cells flat) that is
 the same as the chance of any false alert, so a flat week alerts with at most
 probability q. BH holds for positively dependent tests (PRDS), which nested
 counts (a province and the head office that contains it) are.
+
+SciPy is imported by each test, not with the module: the admin imports this
+module, and scipy.stats would add 80 MB and a second to every process's
+start-up (issue 19: an export's whole process within 150 MB).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy
 from django.utils.translation import gettext_noop
-from scipy import stats
 
 # Stored in English with the alert or verdict; shown translated (gettext).
 RATE_TEST = gettext_noop("conditional exact binomial test of two Poisson rates")
@@ -69,6 +72,8 @@ def compare_rates(
         p = 1.0
     else:
         share = exposure / (exposure + base_exposure)
+        from scipy import stats
+
         p = float(stats.binomtest(count, n, share, alternative=alternative).pvalue)
     return RateComparison(count, exposure, base_count, base_exposure, p)
 
@@ -86,11 +91,15 @@ def bh_adjust(p_values: Sequence[float]) -> list[float]:
     """Benjamini–Hochberg adjusted p-values (q-values), in the given order."""
     if not p_values:
         return []
+    from scipy import stats
+
     return [float(q) for q in stats.false_discovery_control(numpy.array(p_values))]
 
 
 def fisher_2x2(a_yes: int, a_no: int, b_yes: int, b_no: int) -> tuple[float, float]:
     """Odds ratio and two-sided p of a 2×2 table (branch vs the rest)."""
+    from scipy import stats
+
     res = stats.fisher_exact([[a_yes, a_no], [b_yes, b_no]])
     return float(res.statistic), float(res.pvalue)
 
@@ -99,4 +108,6 @@ def mann_whitney(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided p that amounts `a` and `b` come from one distribution."""
     if not a or not b:
         return 1.0
+    from scipy import stats
+
     return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy
-from pypinyin import lazy_pinyin
 
 PHONE = "agent_phone"
 NAME = "agent_name"
@@ -76,6 +75,10 @@ def name_key(value: str) -> str:
     value = unicodedata.normalize("NFKC", value or "").strip()
     if not value:
         return ""
+    # Imported here: its phrase dictionary is 55 MB and half a second that
+    # every process importing the admin would pay (issue 19, start-up memory).
+    from pypinyin import lazy_pinyin
+
     letters = "".join(lazy_pinyin(value)).lower()
     return re.sub(r"[^a-z]", "", letters)
 

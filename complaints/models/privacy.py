@@ -38,17 +38,22 @@ class PersonalDataAccess(models.Model):
         DATA_ACCESS = "data_access", _("Data-access request")
         CALLBACKS_API = "callbacks_api", _("Callbacks due (API)")
 
+    # No index of their own: pd_access_user and pd_access_complaint start with
+    # them. Two fewer indexes to update is a quarter of the time an export of
+    # 100,000 complaints spends writing this log (issue 19).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     complaint = models.ForeignKey(
         "complaints.Complaint",
         verbose_name=_("complaint"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     surface = models.CharField(_("where"), max_length=20, choices=Surface.choices)
     accessed_at = models.DateTimeField(_("time"), auto_now_add=True)

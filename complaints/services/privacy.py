@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -25,7 +25,6 @@ from complaints.workbench import selectors
 from organisations import permissions as P
 
 Surface = PersonalDataAccess.Surface
-BATCH_SIZE = 1000
 
 
 def personal_data_shown(
@@ -95,32 +94,49 @@ def personal_data_exported(
 
     One row per complaint even for a large export: "who has this person's data
     in a spreadsheet" is the question a data-access request or a breach asks.
+    The rows are written by one INSERT ... SELECT in the database: building
+    and sending 100,000 rows from Python took 8 s of a 100,000-row export
+    (issue 19).
     """
+    using = router.db_for_write(PersonalDataAccess)
+    connection = connections[using]
     pks = (
         P.scope(complaints, user, P.PERSONAL_DATA)
         .order_by()
-        .values_list("pk", flat=True)
+        .annotate(chosen_pk=F("pk"))
+        .values_list("chosen_pk", flat=True)
         .distinct()
     )
-    day, count, batch = timezone.localdate(), 0, []
-    with transaction.atomic():
-        for pk in pks.iterator(chunk_size=BATCH_SIZE):
-            batch.append(
-                PersonalDataAccess(
-                    user=user,
-                    complaint_id=pk,
-                    surface=Surface.EXPORT,
-                    day=day,
-                    export=export,
-                )
-            )
-            if len(batch) >= BATCH_SIZE:
-                PersonalDataAccess.objects.bulk_create(batch)
-                count, batch = count + len(batch), []
-        if batch:
-            PersonalDataAccess.objects.bulk_create(batch)
-            count += len(batch)
-    return count
+    try:
+        select, select_params = pks.query.get_compiler(using=using).as_sql()
+    except EmptyResultSet:  # no PERSONAL_DATA anywhere in the export's scope
+        return 0
+    meta = PersonalDataAccess._meta
+    concrete = {field.name: field for field in meta.concrete_fields}
+    constants = {
+        "user": user.pk,
+        "surface": Surface.EXPORT,
+        "accessed_at": timezone.now(),
+        "day": timezone.localdate(),
+        "export": export.pk,
+        "detail": "",
+    }
+    params = [
+        concrete[name].get_db_prep_save(value, connection)
+        for name, value in constants.items()
+    ]
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        q(str(concrete[name].column)) for name in [*constants, "complaint"]
+    )
+    values = ", ".join(["%s"] * len(params))
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {values}, chosen.chosen_pk FROM ({select}) chosen"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *select_params])
+        return max(cursor.rowcount, 0)
 
 
 def data_access_export_record(

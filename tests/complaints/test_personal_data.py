@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 
@@ -20,6 +21,7 @@ from complaints.services import (
     complaint_accept,
     complaint_assign,
     correspondence_record,
+    personal_data_exported,
 )
 from complaints.services._common import save
 from organisations import permissions as P
@@ -337,6 +339,47 @@ def test_export_logs_each_unmasked_complaint_with_its_export(
         [case.pk, other.pk]
     )
     assert {(r.surface, r.export.kind) for r in rows} == {(S.EXPORT, "complaints")}
+
+
+def test_the_export_log_is_written_in_the_database_row_by_row(
+    case: Complaint,
+    register: Any,
+    tianhe_handler: Any,
+    xihu_handler: Any,
+    make_member: Any,
+    tree: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """One row per complaint the user sees unmasked, each with every column
+    the row-by-row insert wrote, in one INSERT ... SELECT."""
+    other_gd = register(tianhe_handler, "GDGZTH")
+    zj = register(xihu_handler, "ZJHZXH")
+    user = make_member("mixed", Membership.Role.SENIOR_MANAGER, "HO")
+    assign_perm("organisations.export_complaints", user, tree["HO"])
+    assign_perm("organisations.view_personal_data", user, tree["GDGZTH"])
+    P.forget(user)
+    record = ExportRecord.objects.create(
+        user=user, kind="complaints", file_format="csv", filters="", row_count=3
+    )
+    exported = P.scope(Complaint.objects.all(), user, P.EXPORT)
+    with django_assert_num_queries(1):
+        count = personal_data_exported(user=user, complaints=exported, export=record)
+    rows = PersonalDataAccess.objects.order_by("complaint_id")
+    assert count == 2
+    assert list(rows.values_list("complaint_id", flat=True)) == sorted(
+        [case.pk, other_gd.pk]
+    )  # not 浙江's: masked for this user
+    assert zj.pk not in {r.complaint_id for r in rows}
+    started = timezone.now()
+    for row in rows:
+        assert (row.user, row.surface, row.export, row.detail) == (
+            user,
+            S.EXPORT,
+            record,
+            "",
+        )
+        assert row.day == timezone.localdate()
+        assert started - timedelta(minutes=1) < row.accessed_at <= started
 
 
 def test_the_export_log_keeps_the_search_term_masked(
