@@ -89,6 +89,46 @@ def numerator_complaints(
     )
 
 
+def _numerator_parts(
+    user: Actor, institution: Institution, period: Period, numerator: str
+) -> list[tuple[QuerySet[Complaint], bool]]:
+    """numerator_complaints as disjoint parts, each read through its own index,
+    with whether it is dated by the regulator's receipt. As one OR across the
+    transfer's table, PostgreSQL read every complaint with a reference (three
+    times, 0.8 s of the regulator's workbook at a million)."""
+    if numerator != B.REGULATOR:
+        return [
+            (
+                numerator_complaints(
+                    user=user,
+                    institution=institution,
+                    period=period,
+                    numerator=numerator,
+                ),
+                False,
+            )
+        ]
+    start, end = period.start, period.end
+    referenced = complaints_in(user, institution).exclude(regulator_reference="")
+    return [
+        (
+            referenced.filter(
+                regulator_transfer__regulator_received_on__gte=start,
+                regulator_transfer__regulator_received_on__lte=end,
+            ),
+            True,
+        ),
+        (
+            referenced.filter(
+                regulator_transfer__isnull=True,
+                received_on__gte=start,
+                received_on__lte=end,
+            ),
+            False,
+        ),
+    ]
+
+
 def regulator_rates(
     *,
     user: Actor,
@@ -99,34 +139,37 @@ def regulator_rates(
 ) -> RateReport:
     """The rates, their inputs and the shares on one numerator basis."""
     basis = basis or B.current()
-    counted = numerator_complaints(
-        user=user, institution=institution, period=period, numerator=numerator
-    )
     volume = business_volume(institution=institution, period=period)
-    covered = counted
-    if volume.rows:
-        covered = counted.filter(
-            reduce(
-                or_,
-                (
-                    Q(institution__path__startswith=r.institution.path)
-                    for r in volume.rows
-                ),
-            )
+    covered = (
+        reduce(
+            or_,
+            (Q(institution__path__startswith=r.institution.path) for r in volume.rows),
         )
-    by_line = dict(
-        counted.values("product_line_id")
-        .annotate(n=Count("pk"))
-        .values_list("product_line_id", "n")
-        .order_by()
+        if volume.rows
+        else None
     )
+    by_line: dict[int, int] = {}
+    undated = n = 0
+    for part, dated in _numerator_parts(user, institution, period, numerator):
+        rows = (
+            part.values("product_line_id")
+            .annotate(
+                n=Count("pk"),
+                covered=Count("pk", filter=covered),  # all of them without rows
+            )
+            .values_list("product_line_id", "n", "covered")
+            .order_by()
+        )
+        for line_id, count, in_volume in rows:
+            by_line[line_id] = by_line.get(line_id, 0) + count
+            n += in_volume
+            if not dated:
+                undated += count
     total = sum(by_line.values())
-    undated = (
-        counted.filter(regulator_transfer__isnull=True).count()
-        if numerator == B.REGULATOR
-        else 0
-    )
-    n = covered.count() if volume.rows else total
+    if numerator != B.REGULATOR:
+        undated = 0
+    if not volume.rows:
+        n = total
     lines, sectors = _shares(by_line, total, basis)
     return RateReport(
         numerator=numerator,
