@@ -432,7 +432,7 @@ class ComplaintAdmin(
         if shown is not None:
             queryset = desk.desk_list(user=user, key=show, today=today)
         else:
-            queryset = selectors.complaint_my_work(user=user)
+            queryset = selectors.complaint_my_work(user=user, limit=MY_WORK_LIMIT)
         complaints = list(queryset[:MY_WORK_LIMIT])
         supervised = worklists.supervisions_by_complaint([c.pk for c in complaints])
         looked_up = RowLookups(user)
