@@ -6,10 +6,6 @@ The dashboards read through it in tests/reporting/test_replica_reads.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +27,8 @@ from organisations.models import (
     Membership,
 )
 from reporting.models import BusinessVolume
+from tests.fresh_process import run_python
 
-ROOT = Path(__file__).resolve().parents[1]
 router = ReplicaRouter()
 
 SHOW = (
@@ -43,25 +39,7 @@ SHOW = (
 
 
 def settings_with(**env: str) -> dict[str, Any]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_"))
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SHOW],
-        cwd=ROOT,
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "true",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(SHOW, env=env, check=True, timeout=60)
     shown: dict[str, Any] = json.loads(result.stdout)
     return shown
 

@@ -5,12 +5,8 @@ included; SciPy, scikit-learn and pypinyin's dictionary were 125 MB of it)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from tests.fresh_process import run_python
 
-ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("scipy", "sklearn", "pypinyin")
 
 PROBE = """
@@ -26,19 +22,6 @@ print(" ".join(name for name in sys.argv[1:] if name in sys.modules))
 
 
 def test_django_setup_and_the_admin_leave_heavy_libraries_unloaded() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *HEAVY],
-        cwd=ROOT,
-        env={
-            **env,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(PROBE, *HEAVY, keep_database=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
