@@ -65,19 +65,29 @@ class RateReport:
     sectors: list[LineRow] = field(default_factory=list)
 
 
+def _transfer_dated(start: date, end: date) -> Q:
+    """Regulator transfers the regulator received in `start`..`end`."""
+    return Q(
+        regulator_transfer__regulator_received_on__gte=start,
+        regulator_transfer__regulator_received_on__lte=end,
+    )
+
+
+def _transfer_undated(start: date, end: date) -> Q:
+    """Complaints with a regulator reference but no transfer record, counted
+    by our own receipt in `start`..`end`."""
+    return Q(
+        regulator_transfer__isnull=True, received_on__gte=start, received_on__lte=end
+    )
+
+
 def numerator_q(numerator: str, start: date, end: date) -> Q:
     """The complaints a numerator counts in the days `start`..`end`."""
     if numerator == B.ALL:
         return Q(received_on__gte=start, received_on__lte=end)
     if numerator != B.REGULATOR:
         raise ValueError(numerator)
-    dated = Q(
-        regulator_transfer__regulator_received_on__gte=start,
-        regulator_transfer__regulator_received_on__lte=end,
-    )
-    undated = Q(
-        regulator_transfer__isnull=True, received_on__gte=start, received_on__lte=end
-    )
+    dated, undated = _transfer_dated(start, end), _transfer_undated(start, end)
     return ~Q(regulator_reference="") & (dated | undated)
 
 
@@ -111,21 +121,8 @@ def _numerator_parts(
     start, end = period.start, period.end
     referenced = complaints_in(user, institution).exclude(regulator_reference="")
     return [
-        (
-            referenced.filter(
-                regulator_transfer__regulator_received_on__gte=start,
-                regulator_transfer__regulator_received_on__lte=end,
-            ),
-            True,
-        ),
-        (
-            referenced.filter(
-                regulator_transfer__isnull=True,
-                received_on__gte=start,
-                received_on__lte=end,
-            ),
-            False,
-        ),
+        (referenced.filter(_transfer_dated(start, end)), True),
+        (referenced.filter(_transfer_undated(start, end)), False),
     ]
 
 
