@@ -233,7 +233,9 @@ class BusinessVolumeResource(resources.ModelResource):
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         for column in ("保费收入（元）", "保单件数"):
-            if row.get(column) in (None, ""):
+            # A blank cell in a csv is a space or two, not nothing: the widget
+            # reads it as None and the model's NOT NULL said so untranslated.
+            if str(row.get(column) or "").strip() == "":
                 raise ValidationError(
                     {column: _("%(column)s is missing.") % {"column": column}}
                 )

@@ -227,6 +227,13 @@ def _round(
     form=("csv", "utf-8-sig"),
     header=HEADER,
 )
+# A blank premium written as a space: refused as missing, not with the
+# model's untranslated "cannot be null" (found by this test in CI).
+@example(
+    rows=[["ZJ", "2026Q1", " ", "300", "320", "季度数据"]],
+    form=("csv", "utf-8"),
+    header=HEADER,
+)
 @example(
     rows=[good(), [*good("ZJ")[:2], "-1", "300", "", ""]],
     form=("csv", "utf-8"),
