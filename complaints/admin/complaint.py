@@ -32,6 +32,7 @@ from complaints.admin.changelist import (
 from complaints.admin.complaint_actions import TEMPLATE_DIR, ComplaintWorkbenchViews
 from complaints.admin.complaint_exchange import ComplaintExchangeViews
 from complaints.admin.desk import ComplaintDeskViews, saved_views_cached
+from complaints.admin.desk_rows import desk_row
 from complaints.admin.filters import (
     ActiveCodeFilter,
     DeadlineFilter,
@@ -458,10 +459,9 @@ class ComplaintAdmin(
                     "supervision": supervised.get(c.pk),
                     "about": about_cell(user, c, allowed=allowed),
                     "handler": looked_up.name(c.handler),
-                    "legal_due": _day(terms.legal_deadline(c)),
-                    "internal_due": _day(terms.internal_target(c)),
                 }
             )
+            rows[-1]["html"] = desk_row(rows[-1])
         callbacks = []
         due_callbacks = (
             []
@@ -505,10 +505,6 @@ class ComplaintAdmin(
             "media": self.media,
         }
         return TemplateResponse(request, f"{TEMPLATE_DIR}/my_work.html", context)
-
-
-def _day(day: Any) -> str:
-    return day.isoformat() if day else "—"
 
 
 class RowLookups:

@@ -59,6 +59,7 @@ def _pages() -> dict[str, tuple[str, str]]:
         "search-phone": ("admin", LIST + f"?q={sample.phone}"),
         "search-name": ("admin", LIST + f"?q={sample.complainant_name}"),
         "my-work": (handler, LIST + "my-work/"),
+        "my-work-manager": ("bench_m_SD", LIST + "my-work/"),
         "my-work-team-overdue": ("bench_m_SD", LIST + "my-work/?show=team_overdue"),
         "my-work-team-week": ("bench_m_SD", LIST + "my-work/?show=team_week"),
         "approvals": ("bench_m_SD", "/admin/complaints/approvalrequest/"),
