@@ -14,9 +14,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from complaints.integrity import staff_accounts
+        from complaints.models.records import connect_notice_evidence
 
         cache_wide_statements()
         staff_accounts.connect()
+        connect_notice_evidence()
         from complaints.admin import staff_accounts as staff_admin
 
         staff_admin.install()

@@ -53,6 +53,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from complaints.models import Complaint
+from complaints.models.records import sync_notice_evidence
 from reporting.models import KpiCell
 from reporting.periods import Period
 from reporting.selectors.kpis import METRICS, Window, metric_q
@@ -451,6 +452,9 @@ def _attachment_after(
 ) -> None:
     if getattr(instance, "_rollup_moves", False):
         instance._rollup_moves = False
+        # The figures go back in as the complaint's notice_evidence says;
+        # complaints' own receiver may not have run yet.
+        sync_notice_evidence(instance.complaint_id, using)
         put_in([instance.complaint_id], using)
 
 
@@ -463,7 +467,7 @@ def connect() -> None:
 
     from complaints.models import Attachment
 
-    EVIDENCE_KINDS.update({Attachment.Kind.NOTICE, Attachment.Kind.RECORDING})
+    EVIDENCE_KINDS.update(Attachment.NOTICE_EVIDENCE)
     uid = "reporting.rollup"
     signals.pre_save.connect(_complaint_pre_save, Complaint, dispatch_uid=uid)
     signals.post_save.connect(_complaint_post_save, Complaint, dispatch_uid=uid)

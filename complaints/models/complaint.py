@@ -508,6 +508,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
         output_field=models.IntegerField(_("handling days")),
         db_persist=True,
     )
+    notice_evidence = derived.NoticeEvidence(_("notice evidence on file"))
 
     history = SealedHistory(
         # Derived columns are not history: they follow from the hashed ones.
@@ -517,6 +518,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
             "ended_on",
             "statutory_due",
             "handling_days",
+            "notice_evidence",
             "plate_number",
         ],
         # History is read per complaint (by id) and per actor (history_user),

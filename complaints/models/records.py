@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import signals
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models.audit import SealedHistory
@@ -84,6 +87,9 @@ class Attachment(VisibleText, models.Model):
         RECORDING = "recording", _("Call recording")
         OTHER = "other", _("Other")
 
+    # Proof that a decision reached the complainant (Complaint.notice_evidence).
+    NOTICE_EVIDENCE = (Kind.NOTICE, Kind.RECORDING)
+
     complaint = models.ForeignKey(
         "complaints.Complaint",
         verbose_name=_("complaint"),
@@ -116,6 +122,33 @@ class Attachment(VisibleText, models.Model):
         # Not the file name: it often names the complainant, and titles and
         # inline headings are not masked.
         return f"{self.complaint} #{self.pk}"
+
+
+def sync_notice_evidence(complaint_id: int, using: str = "default") -> None:
+    """Set the complaint's notice_evidence as its attachments now say."""
+    from complaints.models.complaint import Complaint
+    from complaints.models.derived import evidence_on_file
+
+    Complaint.objects.using(using).filter(pk=complaint_id).update(
+        notice_evidence=evidence_on_file()
+    )
+
+
+def _attachment_written(
+    sender: Any, instance: Attachment, using: str = "default", **kwargs: Any
+) -> None:
+    if kwargs.get("created") and instance.kind not in Attachment.NOTICE_EVIDENCE:
+        return  # a new attachment of another kind changes nothing
+    sync_notice_evidence(instance.complaint_id, using)
+
+
+def connect_notice_evidence() -> None:
+    """Every write of an attachment (services, admin, API, mail intake,
+    imports, retention) goes through these signals; called from
+    ComplaintsConfig.ready."""
+    uid = "complaints.notice_evidence"
+    signals.post_save.connect(_attachment_written, Attachment, dispatch_uid=uid)
+    signals.post_delete.connect(_attachment_written, Attachment, dispatch_uid=uid)
 
 
 class Extension(VisibleText, models.Model):

@@ -479,6 +479,24 @@ class Generator:
                 _letter(row, "out", "letter", row["notified_at"], handler, True,
                         f"书面告知处理决定：{row['decision_text']}")
             )  # fmt: skip
+        if row["notified_at"] and rng.random() < 0.7:
+            # The decision as delivered (送达回证): what "notified with
+            # evidence" counts (Complaint.notice_evidence).
+            row["notice_evidence"] = True
+            out.attachments.append(
+                {
+                    "complaint_id": row["id"],
+                    "kind": "notice",
+                    "file": f"attachments/bench/{row['number']}-notice.pdf",
+                    "original_name": "送达回证.pdf",
+                    "content_type": "application/pdf",
+                    "size": rng.randint(40_000, 400_000),
+                    "sha256": f"{rng.getrandbits(256):064x}",
+                    "description": "处理决定书面告知的签收回执",
+                    "uploaded_by_id": handler,
+                    "uploaded_at": row["notified_at"],
+                }
+            )
         if rng.random() < 0.4:
             out.attachments.append(
                 {

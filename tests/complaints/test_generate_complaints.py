@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from complaints.models import Complaint, Correspondence, NumberCounter
+from complaints.models import Attachment, Complaint, Correspondence, NumberCounter
 from complaints.services import complaint_register
 from organisations import permissions as P
 from organisations.models import Institution
@@ -58,6 +58,17 @@ def test_the_lifecycle_is_represented_and_consistent(
         assert c.due_on is not None or c.item_type != Complaint.ItemType.COMPLAINT
         assert P.has(c.registered_by, P.HANDLE, c.institution)
     assert Correspondence.objects.filter(is_notice=True).exists()
+    # Most notified decisions have the notice as delivered on file, and the
+    # complaint's flag says so ("notified with evidence", reporting.kpis).
+    proven = set(
+        Attachment.objects.filter(kind__in=Attachment.NOTICE_EVIDENCE).values_list(
+            "complaint_id", flat=True
+        )
+    )
+    notified = {c.pk for c in generated if c.notified_at}
+    assert proven <= notified
+    assert len(proven) > len(notified) / 2
+    assert {c.pk for c in generated if c.notice_evidence} == proven
 
 
 def test_registration_after_generation_takes_a_fresh_number(

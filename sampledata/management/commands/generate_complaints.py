@@ -30,6 +30,7 @@ from sampledata.benchgen.writer import Writer, next_id, take_numbers
 # Ids are taken from the complaint's position, so parallel workers never need
 # to agree on them: at most this many letters per complaint (rows.Generator).
 LETTERS_PER_COMPLAINT = 4
+ATTACHMENTS_PER_COMPLAINT = 2  # the notice as delivered, some evidence
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,8 @@ def _work(task: tuple[int, int, list[tuple[datetime, str]]]) -> int:
         batch[histories[Complaint]].extend(made.history)
         for k, row in enumerate(made.correspondence):
             row["id"] = bases.correspondence + position * LETTERS_PER_COMPLAINT + k
-        for row in made.attachments:
-            row["id"] = bases.attachment + position
+        for k, row in enumerate(made.attachments):
+            row["id"] = bases.attachment + position * ATTACHMENTS_PER_COMPLAINT + k
         for row in made.extensions:
             row["id"] = bases.extension + position
         for model, rows, actor, at in (
