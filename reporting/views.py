@@ -188,6 +188,9 @@ def _kpi_charts(
         institution=root,
         period=period,
         by=("institution", "category", *more),
+        # The percentiles are shown for the institutions only (_handling.html,
+        # _kpi_panels.html) and the summary.
+        percentiles=("institution",),
     )
     rates, volume = selectors.subtree_rates(user=user, institution=root, period=period)
     months = periods.months_ending(period.end, TREND_MONTHS)
@@ -276,7 +279,7 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
         rectification=rect,
         quality=quality,
         frequent=selectors.root_cause_frequency(
-            user=user, institution=root, period=period
+            user=user, institution=root, period=period, cause_table=causes
         ),
         cause_chart=charts.bar_chart(
             title=_("Complaints received by cause"),

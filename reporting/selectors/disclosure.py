@@ -50,7 +50,11 @@ def annual_disclosure(
     *, user: Actor, institution: Institution, period: Period
 ) -> Disclosure:
     summary, tables = kpi_tables(
-        user=user, institution=institution, period=period, by=("category", "cause")
+        user=user,
+        institution=institution,
+        period=period,
+        by=("category", "cause"),
+        percentiles=(),  # the pack shows them for the whole only
     )
     total = summary["received"]
     report = regulator_rates(

@@ -96,8 +96,16 @@ def kpi_tables(
     by: Sequence[str],
     today: date | None = None,
     live: bool | None = None,
+    percentiles: Sequence[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """The summary and one breakdown per dimension of `by` (three queries).
+
+    The percentiles and the median (handling_days_p90, working_days_*) are
+    computed for the summary and the dimensions of `percentiles` (all of `by`
+    when None); elsewhere they are None. A page that shows them for one
+    breakdown spares the count per (received, ended) pair of the others: at
+    a million complaints, 40,000 pairs read and walked in Python instead of
+    15,000 for the compliance dashboard.
 
     The additive figures come from the rollup (reporting.rollup), the "as
     of" ones from the complaints open at the period's end, the percentiles
@@ -105,18 +113,21 @@ def kpi_tables(
     from the complaints (two queries): what the rollup is tested against.
     `live` None follows the setting REPORTING_KPI_ROLLUP (reads_live).
     """
+    spread = tuple(by if percentiles is None else percentiles)
     for dim in by:
         if dim not in DIMENSIONS:
             raise ValueError(dim)
+    if not set(spread) <= set(by):
+        raise ValueError(spread)
     live = reads_live(live)
     w = window(period, today)
     children = children_of(institution) if "institution" in by else []
-    concluded = _per_complaint(user, institution, w, by, children, concluded=True)
+    concluded = _per_complaint(user, institution, w, spread, children, concluded=True)
     if live:
         figures = _per_complaint(user, institution, w, by, children)
-        groups = _grouped(figures, concluded, by)
+        groups = _grouped(figures, concluded, by, spread)
     else:
-        groups = _rolled_up(user, institution, w, by, children, concluded)
+        groups = _rolled_up(user, institution, w, by, children, concluded, spread)
     summary = _finish({n: 0 for n in METRICS} | groups.get(("", ""), {}))
     tables = {}
     for dim in by:
@@ -226,6 +237,7 @@ def _rolled_up(
     by: Sequence[str],
     children: list[Institution],
     concluded: Rows,
+    spread: Sequence[str],
 ) -> Groups:
     """The groups of _grouped, the additive figures read from the rollup's
     cells of the period, the "as of" ones from the complaints open at its end."""
@@ -283,7 +295,7 @@ def _rolled_up(
     sums = ", ".join(f"COALESCE(SUM({_q('m_' + n)}), 0) AS {_q(n)}" for n in AS_OF)
     for dim, key, row in _per_group(Rows(sql, params, open_rows.db), by, sums, pg=pg):
         out.setdefault((dim, key), {}).update(row)
-    return _percentiles(out, concluded, by, pg=pg)
+    return _percentiles(out, concluded, spread, pg=pg)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -311,7 +323,9 @@ def _keys(
     return keys
 
 
-def _grouped(figures: Rows, concluded: Rows, by: Sequence[str]) -> Groups:
+def _grouped(
+    figures: Rows, concluded: Rows, by: Sequence[str], spread: Sequence[str]
+) -> Groups:
     """{(dimension, key): figures}; the summary is ("", "")."""
     pg = connections[figures.db].vendor == "postgresql"
     out: Groups = {}
@@ -322,7 +336,7 @@ def _grouped(figures: Rows, concluded: Rows, by: Sequence[str]) -> Groups:
             # SQLite sums decimals as floats.
             row["redress_amount"] = Decimal(str(row["redress_amount"]))
         out[(dim, key)] = row
-    return _percentiles(out, concluded, by, pg=pg)
+    return _percentiles(out, concluded, spread, pg=pg)
 
 
 def _percentiles(

@@ -147,20 +147,34 @@ def rectification_summary(
 
 
 def root_cause_frequency(
-    *, user: Actor, institution: Institution, period: Period, limit: int = 10
+    *,
+    user: Actor,
+    institution: Institution,
+    period: Period,
+    limit: int = 10,
+    cause_table: list[dict[str, Any]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The most frequent causes (code list) and root causes among complaints
-    concluded in the period, with how many a rectification already covers."""
+    concluded in the period, with how many a rectification already covers.
+
+    `cause_table`, kpi_tables' cause breakdown of the same user, subtree and
+    period, gives the counts per cause (its "concluded"); only the covered
+    ones are then read, from the few complaints a rectification names,
+    instead of counting the period's concluded again (60 ms at a million).
+    """
     w = window(period)
     qs = complaints_in(user, institution).filter(metric_q("concluded", w))
     covered = Count("pk", filter=Q(rectifications__isnull=False), distinct=True)
-    causes: list[dict[str, Any]] = [
-        dict(r)
-        for r in qs.filter(cause__isnull=False)
-        .values(code=F("cause__code"), label=F("cause__label"))
-        .annotate(n=Count("pk", distinct=True), covered=covered)
-        .order_by("-n", "code")[:limit]
-    ]
+    if cause_table is None:
+        causes: list[dict[str, Any]] = [
+            dict(r)
+            for r in qs.filter(cause__isnull=False)
+            .values(code=F("cause__code"), label=F("cause__label"))
+            .annotate(n=Count("pk", distinct=True), covered=covered)
+            .order_by("-n", "code")[:limit]
+        ]
+    else:
+        causes = _top_causes(qs, cause_table, limit)
     roots: list[dict[str, Any]] = [
         dict(r)
         for r in qs.filter(root_cause_record__isnull=False)
@@ -176,6 +190,33 @@ def root_cause_frequency(
     for r in roots:
         r["function_label"] = labels.get(r["function"], r["function"])
     return {"causes": causes, "root_causes": roots}
+
+
+def _top_causes(
+    concluded: QuerySet[Complaint], cause_table: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
+    top = sorted(
+        (r for r in cause_table if r["key"] and r["concluded"]),
+        key=lambda r: (-r["concluded"], r["key"]),
+    )[:limit]
+    covered = dict(
+        concluded.filter(
+            rectifications__isnull=False, cause__code__in=[r["key"] for r in top]
+        )
+        .values("cause__code")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("cause__code", "n")
+        .order_by()
+    )
+    return [
+        {
+            "code": r["key"],
+            "label": r["label"],
+            "n": r["concluded"],
+            "covered": covered.get(r["key"], 0),
+        }
+        for r in top
+    ]
 
 
 # --- Compliance -----------------------------------------------------------------

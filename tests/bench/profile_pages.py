@@ -64,6 +64,20 @@ def _pages() -> dict[str, tuple[str, str]]:
         "my-work-team-week": ("bench_m_SD", LIST + "my-work/?show=team_week"),
         "approvals": ("bench_m_SD", "/admin/complaints/approvalrequest/"),
     }
+    from django.utils import timezone
+
+    from reporting import periods
+
+    quarter = periods.current_quarter(timezone.localdate())
+    dash = "/admin/reporting/dashboard/"
+    pages["manager-dashboard"] = (
+        "bench_m_SD",
+        f"{dash}manager/?institution=SD&period={quarter}",
+    )
+    pages["compliance"] = (
+        "compliance_ho",
+        f"{dash}compliance/?institution=HO&period={quarter}",
+    )
     if case is not None:
         pages["case"] = (handler, f"{LIST}{case.pk}/change/")
     return pages
@@ -75,6 +89,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--profile", default="")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--sql", action="store_true", help="each statement's time, slowest first"
+    )
     args = parser.parse_args()
 
     import django
@@ -111,6 +128,14 @@ def main() -> None:
             f"{name:22} {r.median_ms:7.1f} ms  normalised {r.normalised_median_ms:6.1f}"
             f" ms  calib {r.calibration_ms:5.1f}  queries {r.queries:3}  rows {rows}"
         )
+        if args.sql:
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                get()
+            for q in sorted(captured, key=lambda q: -float(q["time"]))[:12]:
+                print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:160]}")
         if args.profile == name:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -14,6 +14,7 @@ from organisations.permissions import NotFound
 from reporting import services
 from reporting.models import QualityCheck, Rectification, RootCause
 from reporting.selectors import (
+    kpi_tables,
     quality_summary,
     rectification_summary,
     root_cause_frequency,
@@ -107,6 +108,23 @@ def test_one_rectification_covers_many_complaints(
         "misleading_sales": (1, 0),
         "claim_delay": (1, 0),
     }
+    # The compliance dashboard passes its cause breakdown instead of counting
+    # the concluded again: the same list, in the same order, each cause named
+    # as the breakdown names it (in the reader's language).
+    table = kpi_tables(
+        user=gd_manager, institution=tree["GD"], period=Q3, by=("cause",)
+    )[1]["cause"]
+    reused = root_cause_frequency(
+        user=gd_manager, institution=tree["GD"], period=Q3, cause_table=table
+    )
+    assert [(r["code"], r["n"], r["covered"]) for r in reused["causes"]] == [
+        (r["code"], r["n"], r["covered"]) for r in frequent["causes"]
+    ]
+    labels = {r["key"]: r["label"] for r in table}
+    assert [r["label"] for r in reused["causes"]] == [
+        labels[r["code"]] for r in frequent["causes"]
+    ]
+    assert reused["root_causes"] == frequent["root_causes"]
 
 
 def test_status_moves_with_evidence_and_history(
