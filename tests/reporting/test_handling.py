@@ -108,3 +108,32 @@ def test_per_child_institution_and_drill_down(
         user=gd_manager, institution=gd, period=Q3, metric="within_15"
     )
     assert {c.pk for c in within} == {quarter[k].pk for k in "AEFJ"}
+
+
+SPREAD = ("handling_days_p90", "working_days_median", "working_days_p90")
+
+
+@pytest.mark.parametrize("live", [True, False])
+def test_percentiles_only_for_the_breakdowns_asked(
+    quarter: dict[str, Complaint], gd_manager: Any, live: bool
+) -> None:
+    """The dashboards ask for the percentiles of the institutions only: those
+    and the summary are the full computation's, the other breakdowns have
+    none, and every count is unchanged."""
+    gd = quarter["A"].institution.parent.parent
+    by = ("institution", "category", "cause", "channel")
+    args = {"user": gd_manager, "institution": gd, "period": Q3, "by": by}
+    full = kpi_tables(**args, live=live)
+    some = kpi_tables(**args, live=live, percentiles=("institution",))
+    assert some[0] == full[0]
+    assert full[0]["working_days_p90"] is not None
+    assert some[1]["institution"] == full[1]["institution"]
+    for dim in ("category", "cause", "channel"):
+        assert any(r["working_days_median"] is not None for r in full[1][dim])
+        for got, want in zip(some[1][dim], full[1][dim], strict=True):
+            assert all(got[name] is None for name in SPREAD)
+            assert {k: v for k, v in got.items() if k not in SPREAD} == {
+                k: v for k, v in want.items() if k not in SPREAD
+            }
+    with pytest.raises(ValueError, match="institution"):
+        kpi_tables(**{**args, "by": ("category",)}, percentiles=("institution",))
