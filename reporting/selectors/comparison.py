@@ -84,6 +84,17 @@ class Comparison:
         return self.figure.published_count - self.ours
 
     @property
+    def counted(self) -> int:
+        return sum(1 for r in self.rows if r.kind == COUNTED)
+
+    @property
+    def discrepancies(self) -> list[ComparisonRow]:
+        """The rows that explain the difference: what the page lists. The
+        counted ones (thousands a quarter at a large insurer) are in the
+        feedback export and the "regulator-transferred" drill-down."""
+        return [r for r in self.rows if r.kind != COUNTED]
+
+    @property
     def explained(self) -> int:
         return sum(SIGN[r.kind] for r in self.rows)
 

@@ -176,5 +176,11 @@ def test_the_page_shows_the_comparison(
     page = response.content.decode()
     assert "REG-009" in page
     assert "On the regulator&#x27;s list, not registered yet" in page
+    # The rows that explain the difference are listed; the counted ones (a
+    # large insurer's thousands a quarter) are a count with their list.
+    assert "REG-001" in page
+    assert world.cases["T2"].number not in page
+    assert "3 transfers counted by both" in page
+    assert "metric=regulator" in page
     reports = {r.numerator: r for r in response.context["reports"]}
     assert (reports["regulator"].total, reports["all"].total) == (3, 7)
