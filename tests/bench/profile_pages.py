@@ -64,6 +64,8 @@ def _pages() -> dict[str, tuple[str, str]]:
         "my-work-team-week": ("bench_m_SD", LIST + "my-work/?show=team_week"),
         "approvals": ("bench_m_SD", "/admin/complaints/approvalrequest/"),
     }
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from reporting import periods
@@ -77,6 +79,19 @@ def _pages() -> dict[str, tuple[str, str]]:
     pages["compliance"] = (
         "compliance_ho",
         f"{dash}compliance/?institution=HO&period={quarter}",
+    )
+    last = periods.current_quarter(quarter.start - timedelta(days=1))
+    pages["regulator"] = (
+        "compliance_ho",
+        f"{dash}regulator/?institution=HO&period={last}",
+    )
+    pages["disclosure"] = (
+        "compliance_ho",
+        f"{dash}disclosure/?institution=HO&period={quarter.start.year - 1}",
+    )
+    pages["feedback"] = (
+        "compliance_ho",
+        f"{dash}regulator-feedback/?institution=HO&period={last}",
     )
     if case is not None:
         pages["case"] = (handler, f"{LIST}{case.pk}/change/")
@@ -121,9 +136,8 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
 
         r = measure(name, get, target="", limit_s=None, repeat=args.repeat)
-        rows = c.get(url).content.count(b'class="field-number"') or c.get(
-            url
-        ).content.count(b'<tr id="work-')
+        body = b"".join(c.get(url))  # a page, or a streamed file
+        rows = body.count(b'class="field-number"') or body.count(b'<tr id="work-')
         print(
             f"{name:22} {r.median_ms:7.1f} ms  normalised {r.normalised_median_ms:6.1f}"
             f" ms  calib {r.calibration_ms:5.1f}  queries {r.queries:3}  rows {rows}"

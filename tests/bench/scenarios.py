@@ -40,6 +40,9 @@ def _get(client: Client, url: str, rows: int | None = None) -> Any:
     def action() -> None:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
+        if response.streaming:  # a file: read to its end, as the browser does
+            b"".join(response.streaming_content)
+            response.close()
         if rows is not None:
             shown = response.content.count(b'class="field-number"')
             assert shown == rows, (url, shown)
@@ -133,6 +136,30 @@ def pages(repeat: int) -> list[Result]:
                 _get(compliance, f"/admin/reporting/dashboard/compliance/"
                      f"?institution=HO&period={quarter}"),
                 target="< 1 s", limit_s=1.0, repeat=max(5, repeat // 2)),
+    ]  # fmt: skip
+    # Issue 17's pages: the regulator's basis for the last full quarter (the
+    # one its notice covers), the annual pack for the last full year.
+    today = timezone.localdate()
+    last = periods.current_quarter(
+        periods.current_quarter(today).start - timezone.timedelta(days=1)
+    )
+    head = f"institution=HO&period={last}"
+    out += [
+        measure(f"Regulator basis page: rates, shares, the published figure "
+                f"explained, company-wide ({last})",
+                _get(compliance, f"/admin/reporting/dashboard/regulator/?{head}"),
+                target="< 1 s", limit_s=1.0, repeat=max(5, repeat // 2)),
+        measure(f"Feedback to the regulator, every transfer of {last}, "
+                f"company-wide (xlsx)",
+                _get(compliance,
+                     f"/admin/reporting/dashboard/regulator-feedback/?{head}"),
+                target="< 5 s", limit_s=5.0, repeat=max(3, repeat // 3), warmup=1),
+        # A year is four quarters' rows: the workbook's 2 s for a quarter,
+        # and an annual pack is made once a year.
+        measure(f"Annual disclosure pack page, company-wide ({today.year - 1})",
+                _get(compliance, f"/admin/reporting/dashboard/disclosure/"
+                     f"?institution=HO&period={today.year - 1}"),
+                target="< 3 s", limit_s=3.0, repeat=max(3, repeat // 3), warmup=1),
     ]  # fmt: skip
     return out
 
