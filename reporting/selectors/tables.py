@@ -438,7 +438,7 @@ def _grouped_values(
                 f"GROUP BY {', '.join(filter(None, [key, also]))}"
             )
         sql = f"WITH s AS ({rows.sql}) " + " UNION ALL ".join(selects)  # noqa: S608
-    with connections[rows.db].cursor() as cursor, _bitmap_reads(cursor, pg=pg):
+    with connections[rows.db].cursor() as cursor, bitmap_reads(cursor, pg=pg):
         cursor.execute(sql, rows.params)
         names = [c[0] for c in cursor.description]
         found = cursor.fetchall()
@@ -470,7 +470,7 @@ PLANNER_FLAGS = ("enable_seqscan", "enable_indexscan")
 
 
 @contextmanager
-def _bitmap_reads(cursor: Any, *, pg: bool) -> Iterator[None]:
+def bitmap_reads(cursor: Any, *, pg: bool) -> Iterator[None]:
     if not pg:
         yield
         return

@@ -85,6 +85,10 @@ def _pages() -> dict[str, tuple[str, str]]:
         "compliance_ho",
         f"{dash}regulator/?institution=HO&period={last}",
     )
+    pages["drilldown"] = (
+        "compliance_ho",
+        f"{dash}drilldown/?institution=HO&period={quarter}&metric=concluded",
+    )
     pages["disclosure"] = (
         "compliance_ho",
         f"{dash}disclosure/?institution=HO&period={quarter.start.year - 1}",
