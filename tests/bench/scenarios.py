@@ -149,6 +149,11 @@ def pages(repeat: int) -> list[Result]:
                 f"explained, company-wide ({last})",
                 _get(compliance, f"/admin/reporting/dashboard/regulator/?{head}"),
                 target="< 1 s", limit_s=1.0, repeat=max(5, repeat // 2)),
+        measure("Drill-down: the quarter's concluded complaints behind the "
+                "figure, company-wide (page 1 of 50)",
+                _get(compliance, f"/admin/reporting/dashboard/drilldown/"
+                     f"?institution=HO&period={quarter}&metric=concluded"),
+                target="< 500 ms", limit_s=0.5, repeat=max(5, repeat // 2)),
         measure(f"Feedback to the regulator, every transfer of {last}, "
                 f"company-wide (xlsx)",
                 _get(compliance,
