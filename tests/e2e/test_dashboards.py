@@ -11,12 +11,14 @@ import pytest
 from complaints.models import Complaint
 from reporting import services
 from reporting.models import BusinessVolume, QualityCheck, RootCause
+from reporting.regulator_services import regulator_figure_record
 from tests.complaints.conftest import register  # noqa: F401
 from tests.reporting.conftest import (  # noqa: F401
     Q3,
     gd_handler,
     quarter,
 )
+from tests.reporting.regulator_world import make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Data migrations whose rows a transactional test's flush removes.
@@ -128,3 +130,60 @@ def test_handler_dashboard(
     page.screenshot(path=f"{output_path}/dashboard-handler.png", full_page=True)
     page.goto(f"{live_server.url}/admin/reporting/dashboard/manager/?{GD_Q3}")
     assert "403" in page.title() or "403" in page.content() or "禁止" in page.content()
+
+
+def test_regulator_basis_page_explains_the_difference(
+    live_server: Any,
+    page: Any,
+    login: Any,
+    tree: dict[str, Any],
+    tianhe_handler: Any,
+    ho_compliance: Any,
+    output_path: Any,
+) -> None:
+    """The compliance officer reconciles the regulator's notice: the counted
+    transfers are a count with their list, the rows that explain the
+    difference are listed with their feedback links."""
+    made = {
+        ref: make(
+            tree,
+            tianhe_handler,
+            ref,
+            "motor",
+            day,
+            regulator_reference=ref,
+            regulator_office="广东监管局",
+            regulator_received_on=day,
+        )
+        for ref, day in (
+            ("REG-002", date(2026, 7, 10)),
+            ("REG-003", date(2026, 8, 3)),
+            ("REG-005", date(2026, 9, 1)),
+        )
+    }
+    regulator_figure_record(
+        actor=ho_compliance,
+        institution=tree["HO"],
+        period=Q3,
+        published_count=3,
+        notice="2026年第三季度投诉通报",
+        published_on=date(2026, 10, 15),
+        references="REG-002\nREG-003\nREG-009",
+    )
+    login(ho_compliance)
+    page.goto(
+        f"{live_server.url}/admin/reporting/dashboard/regulator/"
+        "?institution=HO&period=2026Q3"
+    )
+    panel = page.locator("#comparison")
+    text = panel.inner_text()
+    assert "双方均计入的转送投诉 2 件" in text
+    assert "REG-009" in text  # on the list, never registered
+    assert made["REG-005"].number in text  # registered, not on the list
+    assert made["REG-002"].number not in text  # counted: in the list behind the count
+    panel.screenshot(path=f"{output_path}/regulator-comparison.png")
+    page.screenshot(path=f"{output_path}/regulator-basis.png", full_page=True)
+    with page.expect_navigation():
+        panel.get_by_role("link", name="查看清单").click()
+    assert "metric=regulator" in page.url
+    assert made["REG-002"].number in page.content()
