@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import (
+    ConcurrentTransitionMixin,
+    FSMField,
+    FSMFieldMixin,
+    transition,
+)
 
 from complaints.models import derived
 from complaints.models.audit import SealedHistory
@@ -649,6 +655,14 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def state_fields(self) -> tuple[Any, ...]:
+        # django-fsm-2's ConcurrentTransitionMixin filters all ~100 fields for
+        # the FSM ones on every instance it builds (to remember the state it
+        # was read in): 1 ms of the 7 ms it takes to build the 200 complaints
+        # of a desk page. They are the class's, found once.
+        return _state_fields(type(self))
+
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:  # type: ignore[override]
         """Remember the values read, so a write validates only what changed."""
@@ -750,3 +764,8 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=ENDED, target=S.ARCHIVED)
     def archive(self) -> None:
         pass
+
+
+@functools.cache
+def _state_fields(model: type[models.Model]) -> tuple[Any, ...]:
+    return tuple(f for f in model._meta.fields if isinstance(f, FSMFieldMixin))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 
 from complaints import exceptions as E
 from complaints import services as svc
@@ -212,3 +212,23 @@ def test_stale_check_comes_before_any_other_answer(
         )
     c.refresh_from_db()
     assert (c.status, c.route_note) == (S.ACCEPTED, "")
+
+
+def test_a_save_from_a_stale_state_is_refused_by_the_model(
+    register: Callable[..., Complaint], tianhe_handler: Any
+) -> None:
+    """The last line under the services' row lock: django-fsm-2 saves only
+    where the row is still in the state the instance was read in
+    (Complaint.state_fields names the status field once per class)."""
+    from django_fsm import ConcurrentTransition
+
+    c = register(tianhe_handler)
+    first = Complaint.objects.get(pk=c.pk)
+    second = Complaint.objects.get(pk=c.pk)
+    first.accept()
+    first.save()
+    second.decline()
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        second.save()
+    assert Complaint.objects.get(pk=c.pk).status == Complaint.Status.ACCEPTED
+    assert [f.name for f in c.state_fields] == ["status"]
