@@ -16,9 +16,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -32,12 +29,10 @@ from organisations import permissions as P
 from organisations.models import Institution, Membership
 from reporting import basis, charts, feedback, periods, selectors
 from reporting.disclosure import write_disclosure
-from reporting.rollup import DATED_BY
 from reporting.selectors.comparison import regulator_comparison
 from reporting.selectors.disclosure import annual_disclosure
 from reporting.selectors.kpis import DIMENSIONS, METRICS, window
 from reporting.selectors.regulator import regulator_rates
-from reporting.selectors.tables import bitmap_reads
 from reporting.workbook import write_regulator_workbook
 
 TREND_MONTHS = 12
@@ -347,7 +342,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         .select_related("institution", "channel", "category", "handler")
         .order_by("received_on", "number")
     )
-    page = _read_page(qs, request.GET.get("page"), by_receipt=metric in BY_RECEIPT)
+    page = selectors.page_behind(qs, request.GET.get("page"), metric=metric)
     return _page(
         request,
         _("Complaints behind the figure"),
@@ -362,25 +357,6 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         page_obj=page,
         base_query=request.GET.urlencode().split("&page=")[0],
     )
-
-
-# Figures dated by the receipt: their rows are read in the list's order from
-# the receipt index, the first 50 of the period found at once.
-BY_RECEIPT = {m for m, field in DATED_BY.items() if field == "received_on"}
-
-
-def _read_page(qs: QuerySet[Any], number: str | None, *, by_receipt: bool) -> Any:
-    """The drill-down's page of 50. For a figure dated otherwise, read through
-    the index on its date: in receipt order PostgreSQL walked the receipt
-    index from the oldest complaint and tested each against the period (474
-    ms for the quarter's concluded at a million); the bitmap reads the
-    period's rows and sorts them (reporting.selectors.tables.bitmap_reads)."""
-    page = Paginator(qs, 50).get_page(number)  # the count: its own plan
-    connection = connections[qs.db]
-    pg = connection.vendor == "postgresql" and not by_receipt
-    with connection.cursor() as cursor, bitmap_reads(cursor, pg=pg):
-        page.object_list = list(page.object_list)
-    return page
 
 
 def feedback_export(request: HttpRequest) -> FileResponse:

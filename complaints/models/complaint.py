@@ -584,7 +584,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["redress_paid_on"], name="complaint_redress_paid"),
             # The drill-downs behind the figures dated by these (accepted;
             # notified, with evidence, review requested, mediated; reviews;
-            # withdrawn) read a period of them (reporting.views._read_page).
+            # withdrawn) read a period of them (reporting.selectors.tables.page_behind).
             # Set later in a case's life: registration writes none of them.
             *[
                 models.Index(

@@ -10,6 +10,7 @@ from reporting.selectors.kpis import require_reports as require_reports
 from reporting.selectors.tables import kpi_breakdown as kpi_breakdown
 from reporting.selectors.tables import kpi_summary as kpi_summary
 from reporting.selectors.tables import kpi_tables as kpi_tables
+from reporting.selectors.tables import page_behind as page_behind
 from reporting.selectors.volumes import business_volume as business_volume
 from reporting.selectors.volumes import subtree_rates as subtree_rates
 from reporting.selectors.work import handler_work as handler_work

@@ -509,9 +509,14 @@ def kpi_monthly(
     return _monthly_rows(months, received, concluded)
 
 
+def as_date(value: Any) -> date:
+    """A date as read back: SQLite hands one read through an expression or
+    a CTE back as its text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def _month_of(day: Any) -> date:
-    day = day if isinstance(day, date) else date.fromisoformat(str(day))
-    return day.replace(day=1)
+    return as_date(day).replace(day=1)
 
 
 def _monthly_rollup(
@@ -535,7 +540,7 @@ def _monthly_rollup(
     )
     received, concluded = {}, {}
     for month, r, n, t in rows:
-        month = month if isinstance(month, date) else date.fromisoformat(str(month))
+        month = as_date(month)
         received[month], concluded[month] = r, (n, t)
     return received, concluded
 

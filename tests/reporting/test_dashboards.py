@@ -181,7 +181,7 @@ def test_drill_down_reads_a_figure_through_its_dates_index(
     bitmap: bool,
 ) -> None:
     """A figure dated other than by receipt is read through the index on its
-    date (views._read_page), the planner left as found; one dated by receipt
+    date (selectors.page_behind), the planner left as found; one dated by receipt
     is read in the list's order from the receipt index."""
     if connection.vendor != "postgresql":
         pytest.skip("planner settings are PostgreSQL's")
