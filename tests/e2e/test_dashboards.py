@@ -11,14 +11,13 @@ import pytest
 from complaints.models import Complaint
 from reporting import services
 from reporting.models import BusinessVolume, QualityCheck, RootCause
-from reporting.regulator_services import regulator_figure_record
 from tests.complaints.conftest import register  # noqa: F401
 from tests.reporting.conftest import (  # noqa: F401
     Q3,
     gd_handler,
     quarter,
 )
-from tests.reporting.regulator_world import make
+from tests.reporting.regulator_world import enter, make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Data migrations whose rows a transactional test's flush removes.
@@ -161,15 +160,7 @@ def test_regulator_basis_page_explains_the_difference(
             ("REG-005", date(2026, 9, 1)),
         )
     }
-    regulator_figure_record(
-        actor=ho_compliance,
-        institution=tree["HO"],
-        period=Q3,
-        published_count=3,
-        notice="2026年第三季度投诉通报",
-        published_on=date(2026, 10, 15),
-        references="REG-002\nREG-003\nREG-009",
-    )
+    enter(ho_compliance, tree, 3, "REG-002\nREG-003\nREG-009")
     login(ho_compliance)
     page.goto(
         f"{live_server.url}/admin/reporting/dashboard/regulator/"

@@ -27,7 +27,9 @@ import time_machine
 
 from complaints.models import Complaint
 from complaints.services import complaint_register
-from reporting.models import BusinessVolume
+from reporting import periods
+from reporting.models import BusinessVolume, RegulatorFigure
+from reporting.regulator_services import regulator_figure_record
 from tests.complaints.conftest import SHANGHAI, code
 
 NOW = datetime(2026, 10, 20, 10, 0, tzinfo=SHANGHAI)
@@ -64,6 +66,22 @@ def make(
         facts="理赔金额争议。",
         received_at=received(day),
         **extra,
+    )
+
+
+def enter(
+    actor: Any, tree: Any, count: int, refs: str, day: int = 15
+) -> RegulatorFigure:
+    """The regulator's published count of 2026Q3 for the company, with its
+    list of references, as compliance enters it from the notice."""
+    return regulator_figure_record(
+        actor=actor,
+        institution=tree["HO"],
+        period=periods.quarter(2026, 3),
+        published_count=count,
+        notice=f"2026年第三季度通报（{day}日）",
+        published_on=date(2026, 10, day),
+        references=refs,
     )
 
 

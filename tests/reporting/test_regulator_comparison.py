@@ -13,25 +13,11 @@ from reporting import periods
 from reporting.models import RegulatorFigure
 from reporting.regulator_services import regulator_figure_record
 from reporting.selectors.comparison import regulator_comparison
-from tests.reporting.regulator_world import World
+from tests.reporting.regulator_world import World, enter
 from tests.reporting.regulator_world import frozen as frozen  # noqa: F401
 from tests.reporting.regulator_world import world as world  # noqa: F401
 
 Q3 = periods.quarter(2026, 3)
-
-
-def enter(
-    actor: Any, tree: Any, count: int, refs: str, day: int = 15
-) -> RegulatorFigure:
-    return regulator_figure_record(
-        actor=actor,
-        institution=tree["HO"],
-        period=Q3,
-        published_count=count,
-        notice=f"2026年第三季度通报（{day}日）",
-        published_on=date(2026, 10, day),
-        references=refs,
-    )
 
 
 def test_a_planted_difference_is_explained_row_by_row(
