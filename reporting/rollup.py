@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import (
     Case,
@@ -269,19 +270,78 @@ def _insert(
     fields = _dated(pks, using) if fields is None else fields
     if not fields:
         return
-    q = connections[using].ops.quote_name
+    if pks is not None and _prepares(using, len(pks)):
+        _execute_prepared(using, tuple(fields), sign, pks)
+        return
     parts, params = [], []
     for field in fields:
         sql, p = _select(field, sign, pks)
         parts.append(sql)
         params += p
-    names = [*KEYS, *ROLLED, *SUMS]
-    sql = (
-        f"INSERT INTO {q(KpiCell._meta.db_table)} ({', '.join(q(n) for n in names)}) "  # noqa: S608
-        + " UNION ALL ".join(parts)
-    )
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(using, parts), params)
+
+
+def _insert_sql(using: str, selects: list[str]) -> str:
+    q = connections[using].ops.quote_name
+    names = ", ".join(q(n) for n in [*KEYS, *ROLLED, *SUMS])
+    table = q(KpiCell._meta.db_table)
+    return f"INSERT INTO {table} ({names}) " + " UNION ALL ".join(selects)  # noqa: S608
+
+
+# --- The write's statement, prepared (PostgreSQL) -------------------------------------
+# Planning the ledger's INSERT (thirty conditional sums, grouped) took 1.3 of
+# its 1.6 ms at every complaint write, a quarter of a registration (BENCHMARKS.md,
+# 2026-12-04, third session). A session PREPAREs each shape once and EXECUTEs it
+# with the complaint ids; psycopg's own preparation is off (Django sets
+# prepare_threshold None so that connection poolers keep working), and a
+# transaction-mode pooler that does not keep sessions needs
+# REPORTING_LEDGER_PREPARED off for the same reason.
+PREPARED_MAX_IDS = 16  # bulk writes (a merge, a reclassification) plan as before
+_SHAPES: dict[tuple[Any, ...], str] = {}  # shape -> statement name, every session
+
+
+def _prepares(using: str, count: int) -> bool:
+    return (
+        connections[using].vendor == "postgresql"
+        and settings.REPORTING_LEDGER_PREPARED
+        and count <= PREPARED_MAX_IDS
+    )
+
+
+def _execute_prepared(
+    using: str, fields: tuple[str, ...], sign: int, pks: list[int]
+) -> None:
+    conn = connections[using]
+    tz = timezone.get_current_timezone_name()
+    shape = (fields, sign, len(pks), tz)
+    name = _SHAPES.setdefault(shape, f"kpi_ledger_{len(_SHAPES)}")
+    with conn.cursor() as cursor:
+        raw = conn.connection
+        done: set[str] = getattr(raw, "kpi_ledger_prepared", None) or set()
+        if name not in done:
+            # PREPARE outlives a rolled-back transaction: mark it once it ran.
+            cursor.execute(f"PREPARE {name} AS {_prepared_text(using, shape)}")
+            done.add(name)
+            raw.kpi_ledger_prepared = done  # type: ignore[union-attr]
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(pks))})", pks)
+
+
+def _prepared_text(using: str, shape: tuple[Any, ...]) -> str:
+    """The INSERT with every constant inlined and the ids as $1..$n."""
+    fields, sign, count, _tz = shape
+    marks = [_STAND_IN - i for i in range(count)]
+    parts, params = [], []
+    for field in fields:
+        sql, p = _compose(field, sign, marks)
+        parts.append(sql)
+        params += p
+    sql = _insert_sql(using, parts)
+    text = connections[using].ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL only
+    # The stand-ins are all of one length: none is a prefix of another.
+    for i, mark in enumerate(marks):
+        text = text.replace(str(mark), f"${i + 1}")
+    return text
 
 
 def take_out(pks: Iterable[int], using: str = "default") -> None:
