@@ -519,12 +519,18 @@ class KpiCell(models.Model):
 
     The codes and the institution are foreign keys without a database
     constraint, so the dashboards' queries can name them (``institution__path``)
-    and a rebuild never waits on them.
+    and a rebuild never waits on them. Without an index of their own either:
+    every read goes by institution and day, and each index was written at
+    every complaint write and rebuilt over millions of cells.
     """
 
     day = models.DateField()
     institution = models.ForeignKey(
-        Institution, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Institution,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,  # kpicell_inst_day leads with it
     )
     product_line = models.ForeignKey(
         "complaints.Code",
@@ -532,6 +538,7 @@ class KpiCell(models.Model):
         db_constraint=False,
         related_name="+",
         null=True,
+        db_index=False,
     )
     category = models.ForeignKey(
         "complaints.Code",
@@ -539,6 +546,7 @@ class KpiCell(models.Model):
         db_constraint=False,
         related_name="+",
         null=True,
+        db_index=False,
     )
     cause = models.ForeignKey(
         "complaints.Code",
@@ -546,6 +554,7 @@ class KpiCell(models.Model):
         db_constraint=False,
         related_name="+",
         null=True,
+        db_index=False,
     )
     channel = models.ForeignKey(
         "complaints.Code",
@@ -553,6 +562,7 @@ class KpiCell(models.Model):
         db_constraint=False,
         related_name="+",
         null=True,
+        db_index=False,
     )
     # One column per additive metric of reporting.selectors.kpis.METRICS
     # (reporting.rollup.ROLLED names them; a test keeps the two in step).

@@ -367,41 +367,68 @@ def _lock(using: str) -> None:
 
 
 def rebuild(using: str | None = None) -> int:
-    """Recompute the rollup from the complaints; returns the number of cells."""
+    """Recompute the rollup from the complaints; returns the number of cells.
+
+    The cells are folded as they are computed and written once: writing the
+    ledger's rows and folding them afterwards wrote 3.3 million rows three
+    times at a million complaints (139 s of the generator's run)."""
     using = using or router.db_for_write(KpiCell)
-    with transaction.atomic(using=using):
+    parts, params = [], []
+    for field in DATED_FIELDS:
+        sql, p = _select(field, 1, None)
+        parts.append(sql)
+        params += p
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         _lock(using)
-        KpiCell.objects.using(using).all().delete()
-        _insert(1, None, using)
-        return compact(using)
+        _empty(cursor, using)
+        cursor.execute(
+            _insert_sql(using, [_folded(using, " UNION ALL ".join(parts))]), params
+        )
+        cells: int = cursor.rowcount
+    _analyze(using)
+    return cells
 
 
 def compact(using: str | None = None) -> int:
     """Fold the ledger into one row per cell, leaving out empty cells."""
     using = using or router.db_for_write(KpiCell)
+    table = connections[using].ops.quote_name(KpiCell._meta.db_table)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _lock(using)
+        folded = _folded(using, f"SELECT * FROM {table}")  # noqa: S608
+        cursor.execute(f"CREATE TEMPORARY TABLE kpicell_folded AS {folded}")
+        _empty(cursor, using)
+        cursor.execute(_insert_sql(using, ["SELECT * FROM kpicell_folded"]))
+        cells: int = cursor.rowcount
+        cursor.execute("DROP TABLE kpicell_folded")
+    _analyze(using)
+    return cells
+
+
+def _folded(using: str, rows: str) -> str:
+    """One row per cell of `rows` (ledger-shaped), leaving out empty cells."""
     q = connections[using].ops.quote_name
-    table = q(KpiCell._meta.db_table)
     keys = ", ".join(q(k) for k in KEYS)
     values = [*ROLLED, *SUMS]
     sums = ", ".join(f"SUM({q(v)}) AS {q(v)}" for v in values)
     nonzero = " OR ".join(f"SUM({q(v)}) <> 0" for v in values)
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        _lock(using)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE kpicell_folded AS SELECT {keys}, {sums} "  # noqa: S608
-            f"FROM {table} GROUP BY {keys} HAVING {nonzero}"
-        )
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        names = ", ".join(q(n) for n in [*KEYS, *values])
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM kpicell_folded")  # noqa: S608
-        cursor.execute("SELECT COUNT(*) FROM kpicell_folded")
-        cells: int = cursor.fetchone()[0]
-        cursor.execute("DROP TABLE kpicell_folded")
+    return f"SELECT {keys}, {sums} FROM ({rows}) l GROUP BY {keys} HAVING {nonzero}"  # noqa: S608
+
+
+def _empty(cursor: Any, using: str) -> None:
+    table = connections[using].ops.quote_name(KpiCell._meta.db_table)
+    # TRUNCATE under the EXCLUSIVE lock writers already wait on: a DELETE of
+    # millions of rows leaves them all to vacuum.
+    verb = "TRUNCATE" if connections[using].vendor == "postgresql" else "DELETE FROM"
+    cursor.execute(f"{verb} {table}")
+
+
+def _analyze(using: str) -> None:
     if connections[using].vendor == "postgresql":
         # Fresh statistics, or the planner guesses the rows of a subtree.
+        table = connections[using].ops.quote_name(KpiCell._meta.db_table)
         with connections[using].cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
-    return cells
 
 
 def _cell(row: tuple[Any, ...]) -> tuple[Any, ...]:
