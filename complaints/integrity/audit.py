@@ -164,10 +164,32 @@ ADDED_FIELDS: dict[int, dict[str, tuple[str, ...]]] = {
 
 
 # --- Canonical form and hashes (pure) ------------------------------------------
+# canon() of the dates, times and amounts already seen. A complaint's history
+# rows repeat most of its values, and canon() of them was a sixth of the sealing
+# of a million-complaint load (BENCHMARKS.md, 2026-12-04, third session).
+_CANONICAL: dict[tuple[type, Any], Any] = {}
+_CANONICAL_MAX = 100_000
+_REMEMBERED = frozenset({datetime, date, Decimal})
+
+
 def canon(value: Any) -> Any:
     """A JSON value that is the same before saving and after reading back."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    kind = type(value)
+    # A naive time is read in the active time zone: never remembered.
+    if kind not in _REMEMBERED or (kind is datetime and value.tzinfo is None):
+        return _canon(value)
+    key = (kind, value)  # equal values (one instant, one amount) canonicalise alike
+    found = _CANONICAL.get(key)
+    if found is None:
+        if len(_CANONICAL) >= _CANONICAL_MAX:
+            _CANONICAL.clear()
+        found = _CANONICAL[key] = _canon(value)
+    return found
+
+
+def _canon(value: Any) -> Any:
     if isinstance(value, datetime):
         if timezone.is_naive(value):
             value = timezone.make_aware(value)

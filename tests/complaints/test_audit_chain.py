@@ -12,7 +12,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
 
@@ -163,6 +163,30 @@ def test_canonical_values_survive_the_round_trip() -> None:
     assert audit.canon(Decimal("2350.00")) == audit.canon(Decimal("2350")) == "2350"
     assert audit.canon(Decimal("0.50")) == "0.5"
     assert audit.canon(aware.date()) == "2026-03-06"
+
+
+def test_remembered_canonical_values_are_what_canon_computes() -> None:
+    """canon() remembers the dates, times and amounts it has seen: an equal
+    value gives the same text, a naive time still follows the active zone,
+    and the memory stays bounded."""
+    from datetime import UTC
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    instant = datetime(2026, 3, 6, 2, 30, tzinfo=UTC)
+    assert audit.canon(instant) == audit.canon(instant.astimezone(SHANGHAI))
+    assert audit.canon(instant.astimezone(SHANGHAI)) == audit._canon(instant)
+    assert audit.canon(Decimal("7.10")) == audit.canon(Decimal("7.1")) == "7.1"
+    naive = datetime(2026, 3, 6, 10, 30)  # noqa: DTZ001  (naive on purpose)
+    with timezone.override(SHANGHAI):
+        assert audit.canon(naive) == "2026-03-06T02:30:00.000000+00:00"
+    with timezone.override(ZoneInfo("Europe/London")):
+        assert audit.canon(naive) == "2026-03-06T10:30:00.000000+00:00"
+    audit._CANONICAL.clear()
+    for minute in range(audit._CANONICAL_MAX + 10):
+        audit.canon(instant.replace(minute=0) + timedelta(minutes=minute))
+    assert len(audit._CANONICAL) <= audit._CANONICAL_MAX
+    assert audit.canon(instant) == "2026-03-06T02:30:00.000000+00:00"
 
 
 # --- Tampering found ------------------------------------------------------------------
