@@ -31,7 +31,7 @@ from reporting import basis, charts, feedback, periods, selectors
 from reporting.disclosure import write_disclosure
 from reporting.selectors.comparison import regulator_comparison
 from reporting.selectors.disclosure import annual_disclosure
-from reporting.selectors.kpis import DIMENSIONS, METRICS, window
+from reporting.selectors.kpis import DIMENSIONS, METRICS, dimension_label, window
 from reporting.selectors.regulator import regulator_rates
 from reporting.workbook import write_regulator_workbook
 
@@ -351,7 +351,9 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         **f,
         metric=metric,
         metric_label=METRICS[metric][0],
-        dims=[(DIMENSIONS[d], v) for d, v in dims.items()],
+        dims=[
+            (DIMENSIONS[d], dimension_label(d, v, f["root"])) for d, v in dims.items()
+        ],
         # Changing the period keeps the figure's dimensions (channel, cause...).
         hidden_params=[(DIM_PARAMS[d], v) for d, v in dims.items()],
         page_obj=page,

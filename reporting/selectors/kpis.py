@@ -89,7 +89,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Complaint
+from complaints.models import Code, Complaint
 from organisations import permissions as P
 from organisations.models import Institution
 from reporting.periods import Period
@@ -381,6 +381,20 @@ def dimension_q(dim: str, value: str, institution: Institution) -> Q:
     if dim == "cause" and value == "":
         return Q(cause__isnull=True)
     return Q(**{f"{dim}__code": value})
+
+
+def dimension_label(dim: str, value: str, institution: Institution) -> str:
+    """What a reader calls one row of a breakdown: the institution's or the
+    code's name (the drill-down's heading), the value itself when unknown."""
+    if dim == "institution":
+        if value == institution.code:
+            return str(OWN_LEVEL % {"name": institution.name})
+        child = institution.children.filter(code=value).first()
+        return child.name if child else value
+    if dim == "cause" and value == "":
+        return str(NOT_RECORDED)
+    found = Code.objects.filter(kind=dim, code=value).first()
+    return str(found) if found else value
 
 
 # --- Results ---------------------------------------------------------------------

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints.models import Complaint
+from complaints.models import Code, Complaint
+from organisations.models import Institution
 from tests.reporting.conftest import at, received
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,17 @@ def test_drill_down_lists_the_complaints_behind_a_number(
     # The period form on the page keeps the figure's dimension.
     hidden = '<input type="hidden" name="child" value="GDGZ">'
     assert hidden in response.content.decode()
+    # The heading names the figure's institution and code, not their codes.
+    gz = Institution.objects.get(code="GDGZ").name
+    heading = response.content.decode().split("<h2>")[1].split("</h2>")[0]
+    assert f": {gz}" in heading, heading
+    assert "GDGZ" not in heading
+    cause = get(client, gd_manager, f"{BASE}/drilldown/?{GD_Q3}&metric=concluded"
+                "&cause=claim_amount&channel=hotline")  # fmt: skip
+    heading = cause.content.decode().split("<h2>")[1].split("</h2>")[0]
+    for kind, value in (("cause", "claim_amount"), ("channel", "hotline")):
+        assert Code.objects.get(kind=kind, code=value).label_en in heading, heading
+    assert "claim_amount" not in heading
     assert (
         get(client, gd_manager, f"{BASE}/drilldown/?{GD_Q3}&metric=nope").status_code
         == 404
