@@ -514,6 +514,11 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
         output_field=models.IntegerField(_("handling days")),
         db_persist=True,
     )
+    active_until = models.GeneratedField(
+        expression=derived.active_until(),
+        output_field=models.DateField(_("counts in reports until")),
+        db_persist=True,
+    )
     notice_evidence = derived.NoticeEvidence(_("notice evidence on file"))
 
     history = SealedHistory(
@@ -524,6 +529,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
             "ended_on",
             "statutory_due",
             "handling_days",
+            "active_until",
             "notice_evidence",
             "plate_number",
         ],
@@ -575,7 +581,13 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
                 fields=["ended_on", "institution", "item_type", "statutory_due"],
                 name="complaint_ended_month",
             ),
-            # Reports bound their rows by these (reporting.selectors.kpis._relevant).
+            # Reports bound their rows by this (reporting.selectors.kpis._relevant),
+            # a subtree's institution by institution.
+            models.Index(
+                fields=["institution", "active_until"],
+                name="complaint_inst_active",
+                condition=models.Q(item_type="complaint"),
+            ),
             models.Index(fields=["closed_at"], name="complaint_closed_at"),
             models.Index(fields=["callback_at"], name="complaint_callback_at"),
             # Callbacks due lately (the sweep's reminders, the call centres'

@@ -9,18 +9,22 @@ leave them stale.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import (
     BooleanField,
+    Case,
     DateField,
     Exists,
     F,
     Func,
     IntegerField,
     OuterRef,
+    Value,
+    When,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 
 
 class DaysBetween(Func):
@@ -49,6 +53,33 @@ def ended_on() -> Coalesce:
         TruncDate("notified_at"),
         F("withdrawn_on"),
         TruncDate("closed_at"),
+        output_field=DateField(),
+    )
+
+
+# active_until of a complaint not yet closed: later than any period.
+STILL_ACTIVE = date(9999, 12, 31)
+
+
+def active_until() -> Case:
+    """The last day a complaint can count in a period's figures: its latest
+    event (closure, callback, redress paid; never before receipt), or
+    STILL_ACTIVE while it is not closed. The reports' bound on their rows
+    (reporting.selectors.kpis._relevant) is then one range on one column,
+    read per institution from one index, instead of five conditions that
+    sent PostgreSQL through a province's complaints of all time (35,000 rows
+    on 33,700 pages to keep 3,800 at a million). Each date is coalesced to
+    the receipt because SQLite's MAX() of a NULL is NULL."""
+    received = F("received_on")
+    return Case(
+        When(closed_at__isnull=True, then=Value(STILL_ACTIVE)),
+        default=Greatest(
+            TruncDate("closed_at"),
+            Coalesce(TruncDate("callback_at"), received),
+            Coalesce("redress_paid_on", received),
+            received,
+            output_field=DateField(),
+        ),
         output_field=DateField(),
     )
 

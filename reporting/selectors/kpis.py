@@ -310,15 +310,11 @@ def _relevant(w: Window) -> Q:
     """Rows that can count in the period at all: a cheap, index-friendly bound.
 
     Every event of a complaint happens between its receipt and its closure,
-    except the callback and a redress payment, which may follow closure.
+    except the callback and a redress payment, which may follow closure:
+    received by the period's end, and active_until its start or later
+    (complaints.models.derived.active_until).
     """
-    return Q(received_on__lte=w.end) & (
-        Q(received_on__gte=w.start)
-        | Q(closed_at__isnull=True)
-        | Q(closed_at__gte=w.first)
-        | Q(callback_at__gte=w.first)
-        | Q(redress_paid_on__gte=w.start)
-    )
+    return Q(received_on__lte=w.end, active_until__gte=w.start)
 
 
 # --- Scope -----------------------------------------------------------------------

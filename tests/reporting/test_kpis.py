@@ -329,3 +329,40 @@ def test_kpi_reads_use_the_period_indexes_and_leave_the_planner_as_found(
         assert "set_config('enable_seqscan', 'off', false)" in sql[i - 1]
         assert "set_config(" in sql[i + 1]
     assert flags() == ["on", "on"]
+
+
+def test_active_until_bounds_the_rows_as_the_five_conditions_did(
+    quarter: dict[str, Complaint],
+) -> None:
+    """_relevant reads one derived column (Complaint.active_until) where it
+    read five conditions; over every period around the hand-built quarter it
+    selects the same complaints as those conditions."""
+    from django.db.models import Q
+
+    from complaints.models.derived import STILL_ACTIVE
+    from reporting.selectors.kpis import _relevant, window
+
+    open_case = quarter["D"]  # extended twice, still open
+    assert Complaint.objects.get(pk=open_case.pk).active_until == STILL_ACTIVE
+    paid = Complaint.objects.get(pk=quarter["A"].pk)  # callback after closure
+    assert paid.active_until == date(2026, 7, 25) > paid.closed_at.date()
+    every = Complaint.objects.all()
+    for p in [
+        periods.quarter(2026, 2),
+        Q3,
+        periods.quarter(2026, 4),
+        periods.Period(date(2026, 7, 21), date(2026, 7, 25), "custom"),
+        periods.Period(date(2026, 7, 26), date(2026, 8, 4), "custom"),
+        periods.Period(date(2026, 10, 10), date(2026, 10, 10), "custom"),
+    ]:
+        w = window(p, today=date(2026, 12, 31))
+        before = Q(received_on__lte=w.end) & (
+            Q(received_on__gte=w.start)
+            | Q(closed_at__isnull=True)
+            | Q(closed_at__gte=w.first)
+            | Q(callback_at__gte=w.first)
+            | Q(redress_paid_on__gte=w.start)
+        )
+        now = set(every.filter(_relevant(w)).values_list("number", flat=True))
+        assert now == set(every.filter(before).values_list("number", flat=True)), p
+        assert now, p
