@@ -31,6 +31,7 @@ one per cell; `--check` compares the rollup with the complaints.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -298,7 +299,7 @@ def _insert_sql(using: str, selects: list[str]) -> str:
 # transaction-mode pooler that does not keep sessions needs
 # REPORTING_LEDGER_PREPARED off for the same reason.
 PREPARED_MAX_IDS = 16  # bulk writes (a merge, a reclassification) plan as before
-_SHAPES: dict[tuple[Any, ...], str] = {}  # shape -> statement name, every session
+_SHAPES: dict[tuple[Any, ...], str] = {}  # shape -> statement name
 
 
 def _prepares(using: str, count: int) -> bool:
@@ -315,7 +316,7 @@ def _execute_prepared(
     conn = connections[using]
     tz = timezone.get_current_timezone_name()
     shape = (fields, sign, len(pks), tz)
-    name = _SHAPES.setdefault(shape, f"kpi_ledger_{len(_SHAPES)}")
+    name = _SHAPES.get(shape) or _SHAPES.setdefault(shape, _statement_name(shape))
     with conn.cursor() as cursor:
         raw = conn.connection
         done: set[str] = getattr(raw, "kpi_ledger_prepared", None) or set()
@@ -325,6 +326,13 @@ def _execute_prepared(
             done.add(name)
             raw.kpi_ledger_prepared = done  # type: ignore[union-attr]
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(pks))})", pks)
+
+
+def _statement_name(shape: tuple[Any, ...]) -> str:
+    """Named after the shape itself, not the order shapes were met in: two
+    threads meeting two new shapes at once cannot give them one name."""
+    digest = hashlib.sha256(repr(shape).encode()).hexdigest()[:20]
+    return f"kpi_ledger_{digest}"
 
 
 def _prepared_text(using: str, shape: tuple[Any, ...]) -> str:
@@ -397,7 +405,8 @@ def compact(using: str | None = None) -> int:
         _lock(using)
         folded = _folded(using, f"SELECT * FROM {table}")  # noqa: S608
         cursor.execute(f"CREATE TEMPORARY TABLE kpicell_folded AS {folded}")
-        _empty(cursor, using)
+        # DELETE, not TRUNCATE: the dashboards go on reading while it folds.
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(_insert_sql(using, ["SELECT * FROM kpicell_folded"]))
         cells: int = cursor.rowcount
         cursor.execute("DROP TABLE kpicell_folded")
@@ -417,8 +426,8 @@ def _folded(using: str, rows: str) -> str:
 
 def _empty(cursor: Any, using: str) -> None:
     table = connections[using].ops.quote_name(KpiCell._meta.db_table)
-    # TRUNCATE under the EXCLUSIVE lock writers already wait on: a DELETE of
-    # millions of rows leaves them all to vacuum.
+    # A rebuild TRUNCATEs (readers wait for it, as writers already do): a
+    # DELETE of millions of rows leaves them all to vacuum.
     verb = "TRUNCATE" if connections[using].vendor == "postgresql" else "DELETE FROM"
     cursor.execute(f"{verb} {table}")
 

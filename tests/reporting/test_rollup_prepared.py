@@ -27,6 +27,20 @@ def _statements(captured: CaptureQueriesContext, verb: str) -> list[str]:
     return [q["sql"] for q in captured if q["sql"].startswith(verb)]
 
 
+def _forget_statements() -> None:
+    """The session as a new one finds it: no statement, no mark."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    vars(connection.connection).pop("kpi_ledger_prepared", None)
+
+
+def test_a_statement_is_named_after_its_shape() -> None:
+    one = (("received_on",), 1, 1, "Asia/Shanghai")
+    assert rollup._statement_name(one) == rollup._statement_name(tuple(one))
+    others = [(("received_on",), -1, 1, "Asia/Shanghai"), (("closed_at",), 1, 1, "UTC")]
+    assert len({rollup._statement_name(s) for s in [one, *others]}) == 3
+
+
 def _cells() -> list[tuple[Any, ...]]:
     """The complaint's figures as one row per cell (what the ledger adds)."""
     fields = [*rollup.KEYS, *rollup.ROLLED, *rollup.SUMS]
@@ -85,7 +99,7 @@ def test_a_rolled_back_transaction_keeps_the_session_statement(
     register: Any, gd_handler: Any, settings: Any
 ) -> None:
     settings.REPORTING_LEDGER_PREPARED = True
-    rollup._SHAPES.clear()  # a shape this session has not seen: prepared here
+    _forget_statements()  # so the PREPARE runs inside the transaction below
 
     def registered_then_rolled_back() -> None:
         with transaction.atomic():
@@ -109,9 +123,7 @@ def test_a_new_session_prepares_again(
     # A new session (CONN_MAX_AGE, a lost connection) holds no statements and
     # no mark; this one is made so (a new connection would not see the test's
     # uncommitted rows).
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    del connection.connection.kpi_ledger_prepared
+    _forget_statements()
     with CaptureQueriesContext(connection) as fresh:
         c = register(gd_handler, "GDGZTH", received_at=received(date(2026, 7, 2)))
     assert len(_statements(fresh, "PREPARE kpi_ledger_")) == 1
