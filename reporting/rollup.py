@@ -32,7 +32,7 @@ one per cell; `--check` compares the rollup with the complaints.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -274,13 +274,25 @@ def _insert(
     if pks is not None and _prepares(using, len(pks)):
         _execute_prepared(using, tuple(fields), sign, pks)
         return
-    parts, params = [], []
-    for field in fields:
-        sql, p = _select(field, sign, pks)
-        parts.append(sql)
-        params += p
+    parts, params = _selects(fields, sign, pks)
     with connections[using].cursor() as cursor:
         cursor.execute(_insert_sql(using, parts), params)
+
+
+def _selects(
+    fields: Iterable[str],
+    sign: int,
+    pks: list[int] | None,
+    compose: Callable[..., tuple[str, list[Any]]] = _select,
+) -> tuple[list[str], list[Any]]:
+    """One SELECT of cells per dating field, and their parameters in order."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for field in fields:
+        sql, p = compose(field, sign, pks)
+        parts.append(sql)
+        params += p
+    return parts, params
 
 
 def _insert_sql(using: str, selects: list[str]) -> str:
@@ -339,11 +351,7 @@ def _prepared_text(using: str, shape: tuple[Any, ...]) -> str:
     """The INSERT with every constant inlined and the ids as $1..$n."""
     fields, sign, count, _tz = shape
     marks = [_STAND_IN - i for i in range(count)]
-    parts, params = [], []
-    for field in fields:
-        sql, p = _compose(field, sign, marks)
-        parts.append(sql)
-        params += p
+    parts, params = _selects(fields, sign, marks, compose=_compose)
     sql = _insert_sql(using, parts)
     text = connections[using].ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL only
     # The stand-ins are all of one length: none is a prefix of another.
@@ -381,11 +389,7 @@ def rebuild(using: str | None = None) -> int:
     ledger's rows and folding them afterwards wrote 3.3 million rows three
     times at a million complaints (139 s of the generator's run)."""
     using = using or router.db_for_write(KpiCell)
-    parts, params = [], []
-    for field in DATED_FIELDS:
-        sql, p = _select(field, 1, None)
-        parts.append(sql)
-        params += p
+    parts, params = _selects(DATED_FIELDS, 1, None)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         _lock(using)
         _empty(cursor, using)
@@ -453,11 +457,7 @@ def differences(using: str | None = None) -> list[tuple[Any, ...]]:
     values = [*ROLLED, *SUMS]
     keys = ", ".join(q(k) for k in KEYS)
     sums = ", ".join(f"SUM({q(v)}) AS {q(v)}" for v in values)
-    fresh, params = [], []
-    for field in DATED_FIELDS:
-        sql, p = _select(field, 1, None)
-        fresh.append(sql)
-        params += p
+    fresh, params = _selects(DATED_FIELDS, 1, None)
     table = q(KpiCell._meta.db_table)
     with connections[using].cursor() as cursor:
         cursor.execute(
