@@ -58,6 +58,40 @@ def _cell(ref: str, value: Any, date_xf: int) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
+def _row(n: int, values: Sequence[Any], letters: list[str], date_xf: int) -> str:
+    """The <row> of `values`: the common cells (text, whole numbers, dates)
+    written inline, each other through _cell; the same XML as _cell per value.
+    A call per cell was half of the regulator workbook's Python (156,000
+    cells of its list)."""
+    cells: list[str] = []
+    append = cells.append
+    for letter, v in zip(letters, values, strict=False):
+        kind = v.__class__
+        if kind is str:
+            if not v:
+                continue
+            if "&" in v or "<" in v or ">" in v:
+                v = escape(v)
+            space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
+            append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+        elif kind is int:
+            append(f'<c r="{letter}{n}"><v>{v}</v></c>')
+        elif kind is date:
+            append(
+                f'<c r="{letter}{n}" s="{date_xf}">'
+                f"<v>{v.toordinal() - EXCEL_EPOCH}</v></c>"
+            )
+        else:
+            append(_cell(f"{letter}{n}", v, date_xf))
+    row = "".join(cells)
+    if ILLEGAL.search(row):  # a control character in a text: cell by cell
+        row = "".join(
+            _cell(f"{letter}{n}", v, date_xf)
+            for letter, v in zip(letters, values, strict=False)
+        )
+    return f'<row r="{n}">{row}</row>'
+
+
 def rows_xml(
     rows: Iterable[Sequence[Any]], *, first_row: int, date_xf: int
 ) -> Iterable[str]:
@@ -67,10 +101,7 @@ def rows_xml(
     for n, values in enumerate(rows, start=first_row):
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
-        cells = "".join(
-            _cell(f"{letters[i]}{n}", v, date_xf) for i, v in enumerate(values)
-        )
-        chunk.append(f'<row r="{n}">{cells}</row>')
+        chunk.append(_row(n, values, letters, date_xf))
         if len(chunk) >= CHUNK:
             yield "".join(chunk)
             chunk = []

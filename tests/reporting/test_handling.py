@@ -137,3 +137,36 @@ def test_percentiles_only_for_the_breakdowns_asked(
             }
     with pytest.raises(ValueError, match="institution"):
         kpi_tables(**{**args, "by": ("category",)}, percentiles=("institution",))
+
+
+def test_working_days_between_counts_as_day_by_day() -> None:
+    """WorkingDays.between (two ranks) counts the working days after receipt
+    up to the end exactly as walking the days does: across the National Day
+    week, a year's end, ranges met in any order, and an end before receipt."""
+    from datetime import date, timedelta
+
+    from reporting.selectors.tables import WorkingDays
+
+    calendar = WorkingDays()
+
+    def walked(received: date, ended: date) -> int:
+        days = (ended - received).days
+        return sum(
+            calendar.is_workday(received + timedelta(days=i))
+            for i in range(1, days + 1)
+        )
+
+    spans = [
+        (date(2026, 9, 28), date(2026, 10, 12)),
+        (date(2026, 12, 20), date(2027, 1, 15)),
+        (date(2024, 1, 1), date(2024, 1, 1)),
+        (date(2022, 3, 1), date(2026, 10, 8)),  # past the ranks' margin
+        (date(2026, 10, 8), date(2026, 10, 1)),
+        (date(2030, 5, 1), date(2030, 5, 9)),
+    ]
+    for received, ended in spans:
+        assert calendar.between(received, ended) == walked(received, ended), (
+            received,
+            ended,
+        )
+    assert calendar.between(date(2026, 10, 8), date(2026, 10, 1)) == 0

@@ -54,3 +54,36 @@ def test_a_datetime_is_refused() -> None:
     moment = datetime(2026, 7, 3, 9)  # noqa: DTZ001
     with pytest.raises(TypeError):
         list(xlsx_rows.rows_xml([[moment]], first_row=2, date_xf=1))
+
+
+def test_the_row_writer_writes_what_the_cell_writer_writes() -> None:
+    """_row writes text, whole numbers and dates inline; every value comes out
+    as _cell writes it, gaps and control characters included."""
+    from decimal import Decimal
+
+    values = [
+        "TS2026-9",
+        date(2026, 7, 3),
+        "",
+        None,
+        ' a<&>"b" ',
+        7,
+        True,
+        Decimal("12.50"),
+        1.5,
+        "=SUM(A1)",
+        "否",
+    ]
+    letters = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"]
+    cells = "".join(
+        xlsx_rows._cell(f"{letter}5", v, 3)
+        for letter, v in zip(letters, values, strict=True)
+    )
+    assert xlsx_rows._row(5, values, letters, 3) == f'<row r="5">{cells}</row>'
+    bad = ["ok", "bad\x00name", 2]
+    expected = "".join(
+        xlsx_rows._cell(f"{letter}6", v, 3)
+        for letter, v in zip(letters, bad, strict=False)
+    )
+    assert xlsx_rows._row(6, bad, letters, 3) == f'<row r="6">{expected}</row>'
+    assert "\x00" not in expected
