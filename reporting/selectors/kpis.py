@@ -452,7 +452,7 @@ def kpi_cross(
     rows: str,
     cols: str,
     metric: str = "received",
-) -> dict[tuple[str, str], int]:
+) -> dict[tuple[str | None, str | None], int]:
     """Counts of `metric` by two dimensions (e.g. category x product line)."""
     w = window(period)
     qs = complaints_in(user, institution).filter(metric_q(metric, w))

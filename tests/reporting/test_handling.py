@@ -170,3 +170,27 @@ def test_working_days_between_counts_as_day_by_day() -> None:
             ended,
         )
     assert calendar.between(date(2026, 10, 8), date(2026, 10, 1)) == 0
+
+
+@pytest.mark.parametrize("live", [True, False])
+def test_percentiles_of_complaints_received_before_the_ranked_days(
+    quarter: dict[str, Complaint],
+    gd_manager: Any,
+    live: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL counts working days from the ranks of the days around the
+    period (tables.RANKED_DAYS); a complaint received earlier is counted from
+    its dates. With no day ranked, every complaint takes that second way, and
+    every percentile is the same."""
+    from reporting.selectors import tables
+
+    gd = quarter["A"].institution.parent.parent
+    by = ("institution", "category")
+    args = {"user": gd_manager, "institution": gd, "period": Q3, "by": by}
+    ranked = kpi_tables(**args, live=live)
+    monkeypatch.setattr(tables, "RANKED_DAYS", -400)
+    unranked = kpi_tables(**args, live=live)
+    assert unranked == ranked
+    assert ranked[0]["working_days_median"] is not None
+    assert any(r["working_days_p90"] is not None for r in ranked[1]["institution"])
