@@ -1,11 +1,12 @@
 """The regulator's quarterly complaint statistics as an xlsx workbook.
 
 Numbers come from the same selectors as the dashboards (kpi_tables,
-kpi_cross, subtree_rates), so the same scope and period give the
-same figures. Headers are the Chinese ones of the statistics form (data, like
-the import columns, not interface text). Written with openpyxl's write_only
-mode, row by row, so memory stays flat; the long list of the last sheet as
-XML text (reporting.xlsx_rows).
+subtree_rates, regulator_rates; the category x product-line cross is
+kpi_cross's, read with the rates on all complaints received), so the same
+scope and period give the same figures. Headers are the Chinese ones of the
+statistics form (data, like the import columns, not interface text).
+Written with openpyxl's write_only mode, row by row, so memory stays flat;
+the long list of the last sheet as XML text (reporting.xlsx_rows).
 """
 
 from __future__ import annotations
@@ -30,12 +31,11 @@ from reporting.explain import write_explanations
 from reporting.periods import Period
 from reporting.selectors import (
     complaints_in,
-    kpi_cross,
     kpi_tables,
     subtree_rates,
 )
 from reporting.selectors.kpis import Actor, metric_q, window
-from reporting.selectors.regulator import regulator_rates
+from reporting.selectors.regulator import RateReport, regulator_rates
 
 log = logging.getLogger("reporting.exports")
 
@@ -248,11 +248,18 @@ def _volume_rows(ws: WriteOnlyWorksheet, volume: Any) -> None:
 
 
 def _regulator_sheet(
-    wb: Workbook, *, user: Actor, institution: Institution, period: Period
+    wb: Workbook,
+    *,
+    user: Actor,
+    institution: Institution,
+    period: Period,
+    chosen: basis.Basis,
+    received: RateReport,
 ) -> None:
     """Both numerators side by side: the rates, the shares by the regulator's
-    product line and by sector (reporting.selectors.regulator)."""
-    chosen = basis.current()
+    product line and by sector (reporting.selectors.regulator). `received`
+    is the report on all complaints received, read before (the cross sheet
+    is taken from it)."""
     ws = _sheet(wb, SHEETS[6], [30, 12, 14, 10, 10, 36], freeze="A3")
     _row(ws, ["监管通报口径", institution.name, f"统计期间：{period}"])
     _row(
@@ -265,13 +272,15 @@ def _regulator_sheet(
         ],
     )
     for numerator in (basis.REGULATOR, basis.ALL):
-        report = regulator_rates(
-            user=user,
-            institution=institution,
-            period=period,
-            numerator=numerator,
-            basis=chosen,
-        )
+        report = received
+        if numerator != basis.ALL:
+            report = regulator_rates(
+                user=user,
+                institution=institution,
+                period=period,
+                numerator=numerator,
+                basis=chosen,
+            )
         _row(ws, [])
         _row(ws, ["分子口径", NUMERATOR_TEXT[numerator]], bold=True)
         if report.undated:
@@ -343,13 +352,22 @@ def _write(
     # Business category x product line: complaints received.
     categories = list(Code.objects.filter(kind=Code.Kind.CATEGORY))
     lines = list(Code.objects.filter(kind=Code.Kind.PRODUCT_LINE))
-    cross = kpi_cross(
+    # The cross is kpi_cross(rows="category", cols="product_line") of the
+    # received, read with the regulator sheet's rates on all complaints
+    # received (the same complaints): one read of the quarter instead of two.
+    chosen = basis.current()
+    received = regulator_rates(
         user=user,
         institution=institution,
         period=period,
-        rows="category",
-        cols="product_line",
+        numerator=basis.ALL,
+        basis=chosen,
     )
+    code_of: dict[int | None, str] = {c.pk: c.code for c in [*categories, *lines]}
+    cross: dict[tuple[str | None, str | None], int] = {}
+    for (category_id, line_id), n in received.by_category_line.items():
+        cell = (code_of.get(category_id), code_of.get(line_id))
+        cross[cell] = cross.get(cell, 0) + n
     ws = _sheet(wb, SHEETS[1], [16] + [12] * (len(lines) + 1), freeze="B2")
     _row(ws, ["业务类型＼险种", *[c.label for c in lines], "合计"], bold=True)
     for cat in categories:
@@ -426,7 +444,14 @@ def _write(
                 ended_on,
             ]
 
-    _regulator_sheet(wb, user=user, institution=institution, period=period)
+    _regulator_sheet(
+        wb,
+        user=user,
+        institution=institution,
+        period=period,
+        chosen=chosen,
+        received=received,
+    )
     counts[SHEETS[6]] = 2
     write_explanations(wb)
     # The list's rows as XML text (reporting.xlsx_rows): openpyxl's cell per

@@ -63,6 +63,11 @@ class RateReport:
     undated: int = 0
     lines: list[LineRow] = field(default_factory=list)
     sectors: list[LineRow] = field(default_factory=list)
+    # The numerator's complaints by (business category id, product line id),
+    # read in the same query: the workbook's category x product-line sheet.
+    by_category_line: dict[tuple[int | None, int | None], int] = field(
+        default_factory=dict
+    )
 
 
 def _transfer_dated(start: date, end: date) -> Q:
@@ -146,19 +151,22 @@ def regulator_rates(
         else None
     )
     by_line: dict[int, int] = {}
+    by_category_line: dict[tuple[int | None, int | None], int] = {}
     undated = n = 0
     for part, dated in _numerator_parts(user, institution, period, numerator):
         rows = (
-            part.values("product_line_id")
+            part.values("category_id", "product_line_id")
             .annotate(
                 n=Count("pk"),
                 covered=Count("pk", filter=covered),  # all of them without rows
             )
-            .values_list("product_line_id", "n", "covered")
+            .values_list("category_id", "product_line_id", "n", "covered")
             .order_by()
         )
-        for line_id, count, in_volume in rows:
+        for category_id, line_id, count, in_volume in rows:
             by_line[line_id] = by_line.get(line_id, 0) + count
+            cell = (category_id, line_id)
+            by_category_line[cell] = by_category_line.get(cell, 0) + count
             n += in_volume
             if not dated:
                 undated += count
@@ -179,6 +187,7 @@ def regulator_rates(
         undated=undated,
         lines=lines,
         sectors=sectors,
+        by_category_line=by_category_line,
     )
 
 

@@ -103,6 +103,26 @@ def test_command_writes_the_workbook(
     assert cross[0][:3] == ("业务类型＼险种", "机动车辆保险", "企业财产保险")
     assert cross[-1][0] == "合计"
     assert cross[-1][-1] == 8
+    # Every cell is kpi_cross's (read with the rates on all received).
+    from complaints.models import Code
+    from reporting.selectors import kpi_cross
+
+    expected = kpi_cross(
+        user=gd_manager,
+        institution=tree["GD"],
+        period=Q3,
+        rows="category",
+        cols="product_line",
+    )
+    lines = list(Code.objects.filter(kind=Code.Kind.PRODUCT_LINE))
+    categories = list(Code.objects.filter(kind=Code.Kind.CATEGORY))
+    assert len(cross) == len(categories) + 2
+    for category, row in zip(categories, cross[1:-1], strict=True):
+        assert row[0] == category.label
+        want = [expected.get((category.code, line.code), 0) for line in lines]
+        assert list(row[1 : 1 + len(lines)]) == want
+        assert row[1 + len(lines)] == sum(want)
+    assert sum(expected.values()) == 8
     listed = _sheet_rows(wb["群体及监管转送投诉"])
     assert listed[0][:3] == ("投诉编号", "接收日期", "责任机构")
     assert [r[0] for r in listed[1:]] == [quarter["K"].number]
