@@ -33,6 +33,7 @@ from reporting.selectors.comparison import regulator_comparison
 from reporting.selectors.disclosure import annual_disclosure
 from reporting.selectors.kpis import DIMENSIONS, METRICS, dimension_label, window
 from reporting.selectors.regulator import regulator_rates
+from reporting.widgets import PlainSelect
 from reporting.workbook import write_regulator_workbook
 
 TREND_MONTHS = 12
@@ -43,7 +44,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FilterForm(forms.Form):
-    institution = forms.ChoiceField(label=gettext_lazy("Institution"))
+    institution = forms.ChoiceField(
+        label=gettext_lazy("Institution"), widget=PlainSelect
+    )
     period = forms.CharField(
         label=gettext_lazy("Period"),
         max_length=30,
