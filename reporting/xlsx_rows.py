@@ -58,6 +58,15 @@ def _cell(ref: str, value: Any, date_xf: int) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
+def text_cell(ref: str, text: str) -> str:
+    """A cell of non-empty text as _cell writes it, without the control
+    characters check (a row's writer checks the whole row once)."""
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
 def _row(n: int, values: Sequence[Any], letters: list[str], date_xf: int) -> str:
     """The <row> of `values`: the common cells (text, whole numbers, dates)
     written inline, each other through _cell; the same XML as _cell per value.
@@ -68,12 +77,8 @@ def _row(n: int, values: Sequence[Any], letters: list[str], date_xf: int) -> str
     for letter, v in zip(letters, values, strict=False):
         kind = v.__class__
         if kind is str:
-            if not v:
-                continue
-            if "&" in v or "<" in v or ">" in v:
-                v = escape(v)
-            space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
-            append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+            if v:
+                append(text_cell(f"{letter}{n}", v))
         elif kind is int:
             append(f'<c r="{letter}{n}"><v>{v}</v></c>')
         elif kind is date:

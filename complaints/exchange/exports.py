@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
-from xml.sax.saxutils import escape
 
 from django.contrib.auth import get_user_model
 from django.db import connections
@@ -498,6 +497,8 @@ def _row_xml(
     cell was most of a 100,000-row workbook's time (issue 19)."""
     from openpyxl.utils.datetime import to_excel
 
+    from reporting.xlsx_rows import text_cell
+
     cells: list[str] = []
     append = cells.append
     for letter, v in zip(letters, line, strict=False):
@@ -506,10 +507,7 @@ def _row_xml(
             if not v:
                 append(f'<c r="{letter}{n}"/>')
                 continue
-            if "&" in v or "<" in v or ">" in v:
-                v = escape(v)
-            space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
-            append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+            append(text_cell(f"{letter}{n}", v))
         elif kind is datetime:
             append(f'<c r="{letter}{n}" s="{moment_xf}"><v>{to_excel(v)}</v></c>')
         elif kind is Decimal or kind is int:
