@@ -34,7 +34,7 @@ from reporting.selectors import (
     kpi_tables,
     subtree_rates,
 )
-from reporting.selectors.kpis import Actor, metric_q, window
+from reporting.selectors.kpis import Actor, cross_by_code, metric_q, window
 from reporting.selectors.regulator import RateReport, regulator_rates
 
 log = logging.getLogger("reporting.exports")
@@ -363,11 +363,7 @@ def _write(
         numerator=basis.ALL,
         basis=chosen,
     )
-    code_of: dict[int | None, str] = {c.pk: c.code for c in [*categories, *lines]}
-    cross: dict[tuple[str | None, str | None], int] = {}
-    for (category_id, line_id), n in received.by_category_line.items():
-        cell = (code_of.get(category_id), code_of.get(line_id))
-        cross[cell] = cross.get(cell, 0) + n
+    cross = cross_by_code(received.by_category_line)
     ws = _sheet(wb, SHEETS[1], [16] + [12] * (len(lines) + 1), freeze="B2")
     _row(ws, ["业务类型＼险种", *[c.label for c in lines], "合计"], bold=True)
     for cat in categories:

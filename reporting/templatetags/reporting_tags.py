@@ -17,8 +17,8 @@ def drill(context: Any, metric: str, **dims: Any) -> str:
     `period=` overrides the period (a month of the trend), other keywords are
     dimension filters (channel=, category=, cause=, product_line=, institution=)."""
     # A dashboard has some 600 of these links: the address and the subtree's
-    # part are composed once per template rendered (render_context's scope)
-    # and root and period.
+    # part are composed once per template rendered (render_context's scope),
+    # and again only if the page's root or period is another object.
     root, period = context["root"], context["period"]
     cached = context.render_context.get("reporting_tags.drill")
     if cached is None or cached[0] is not root or cached[1] is not period:
