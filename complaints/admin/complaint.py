@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -51,6 +50,7 @@ from complaints.services import notices
 from complaints.timing import deadline_terms as terms
 from complaints.timing.workdays import DatabaseCalendar
 from complaints.workbench import badges, case_rows, desk, selectors, worklists
+from config.html import format_html
 from organisations import permissions as P
 from organisations.admin import AuditedHistoryAdmin
 from organisations.history_display import ReadableHistoryHelper

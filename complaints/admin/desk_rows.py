@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from config.html import format_html
 
 
 def desk_row(row: dict[str, Any]) -> SafeString:

@@ -14,13 +14,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import OPEN_STATUSES, Code, Complaint
 from complaints.timing import deadline_terms as terms
 from complaints.workbench import selectors
+from config.html import format_html
 
 CODE_FILTER_KINDS = ["channel", "category"]
 RUNNING = Q(status__in=OPEN_STATUSES, item_type=Complaint.ItemType.COMPLAINT)

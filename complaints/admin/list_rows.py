@@ -25,9 +25,11 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_value, lookup_field, quote
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from config import html
 
 # Stands for the row's key in the change URL built once per page.
 _KEY = "cd0row0key"
@@ -100,7 +102,7 @@ def _field_value(attname: str, empty: str) -> Cell:
         v = getattr(obj, attname)
         if isinstance(v, str) and v.strip() == "":
             v = ""
-        return conditional_escape(display_for_value(v, empty))
+        return html.text(display_for_value(v, empty))
 
     return value
 
@@ -112,7 +114,7 @@ def _computed_value(name: Any, admin: Any, empty: str) -> Cell:
         v = call(obj)
         if isinstance(v, str) and v.strip() == "":
             v = ""
-        return conditional_escape(display_for_value(v, empty))
+        return html.text(display_for_value(v, empty))
 
     return value
 
@@ -158,12 +160,12 @@ def _checkbox(sample: Any) -> Cell:
     name = helpers.ACTION_CHECKBOX_NAME
 
     def cell(obj: Any) -> str:
-        return format_html(
+        return html.format_html(
             '<td class="action-checkbox"><input type="checkbox" name="{}" '
             'value="{}" class="action-select" aria-label="{}"></td>',
             name,
             str(obj.pk),
-            format_html(label, str(obj)),
+            html.format_html(label, str(obj)),
         )
 
     return cell
