@@ -440,16 +440,16 @@ def test_the_log_takes_more_rows_than_one_statement_carries(
 
     rows = 2000  # over SQLite's 999 parameters at six columns a row
     _insert(
-        [
-            PersonalDataAccess(
-                user=tianhe_handler,
-                complaint=case,
-                surface=PersonalDataAccess.Surface.CHANGE,
-                day=case.received_on,
-            )
-            for _ in range(rows)
-        ],
+        user_id=tianhe_handler.pk,
+        complaint_ids=[case.pk] * rows,
+        surface=PersonalDataAccess.Surface.CHANGE,
+        detail="v2",
         ignore_conflicts=False,
     )
     saved = PersonalDataAccess.objects.filter(user=tianhe_handler, complaint=case)
     assert saved.count() == rows
+    one = saved.first()
+    assert one is not None
+    assert (one.surface, one.detail, one.export_id) == ("change", "v2", None)
+    assert one.day == timezone.localdate()
+    assert abs((timezone.now() - one.accessed_at).total_seconds()) < 60
