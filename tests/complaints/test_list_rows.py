@@ -51,11 +51,30 @@ def test_rows_are_the_admins_own(
 
 
 @pytest.mark.parametrize("who", ["tianhe_handler", "ho_compliance"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?due=overdue&q=林小雨",
+        "?mine=1&flag=group&p=2&o=-3",
+        "?handler=none&q=a+b%26c%3D1&status__exact=accepted",
+        "?category__isnull=True&after=2026-01-02T03:04:05%2B08:00~9",
+        "?institution={GZ}&channel__id__exact=1",
+    ],
+)
 def test_filters_are_the_admins_own(
-    client: Any, who: str, varied: list[Complaint], request: Any
+    client: Any,
+    who: str,
+    query: str,
+    varied: list[Complaint],
+    tree: dict[str, Any],
+    request: Any,
 ) -> None:
+    """The filters' HTML, each choice's query string composed once per
+    filter (filters.QueryStrings), is the stock filter's for every kind
+    of query: values to replace, to remove, to keep, to encode."""
     client.force_login(request.getfixturevalue(who))
-    response = client.get(LIST + "?due=overdue&q=林小雨")
+    response = client.get(LIST + query.format(GZ=tree["GDGZ"].pk))
+    assert response.status_code == 200
     cl = response.context["cl"]
     ours = [s for s in cl.filter_specs if isinstance(s, PrerenderedChoices)]
     assert len(ours) >= 5
