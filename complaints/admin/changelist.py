@@ -56,11 +56,20 @@ def parse_after(value: str | None) -> tuple[datetime, int] | None:
     return when, int(pk)
 
 
+# Set on a request while its complaint list is built: the admin then scopes
+# the list by institution ids (ComplaintAdmin.get_queryset).
+LIST_SCOPE = "_complaint_list_scope"
+
+
 class ComplaintChangeList(ChangeList):
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.after = parse_after(request.GET.get(AFTER))
         self._request = request
-        super().__init__(request, *args, **kwargs)
+        setattr(request, LIST_SCOPE, True)
+        try:
+            super().__init__(request, *args, **kwargs)
+        finally:
+            delattr(request, LIST_SCOPE)
 
     def get_filters_params(self, params: Any = None) -> Any:
         lookup = super().get_filters_params(params)

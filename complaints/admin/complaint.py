@@ -24,6 +24,7 @@ from complaints import services
 from complaints.admin.bulk import ComplaintBulkActions, may_claim
 from complaints.admin.casework import ComplaintCaseworkViews
 from complaints.admin.changelist import (
+    LIST_SCOPE,
     BoundedPaginator,
     ComplaintChangeList,
     search,
@@ -39,6 +40,7 @@ from complaints.admin.filters import (
     HandlerFilter,
     InstitutionSubtreeFilter,
     MineFilter,
+    scope_institutions,
 )
 from complaints.admin.inlines import CASE_FILE_INLINES, ComplaintFormLayout
 from complaints.admin.personal_data import (
@@ -184,7 +186,17 @@ class ComplaintAdmin(
 
     # --- Scope and permissions (organisations.permissions decides) --------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return P.scope(super().get_queryset(request), request.user, P.VIEW)
+        complaints = super().get_queryset(request)
+        if getattr(request, LIST_SCOPE, False) and not P.is_global(request.user):
+            # The list's scope by the ids of the institutions in it (the
+            # institution filter reads them anyway), not by a join on their
+            # paths: PostgreSQL then knows a sub-branch holds a few thousand
+            # complaints and reads a handler's page from complaint_inst_received
+            # instead of walking the company's order (26 -> 1 ms at a million,
+            # issue 19). The same institutions as P.scope's paths.
+            ids = [node.pk for node in scope_institutions(request)]
+            return complaints.filter(institution_id__in=ids)
+        return P.scope(complaints, request.user, P.VIEW)
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None

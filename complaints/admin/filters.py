@@ -146,7 +146,7 @@ class InstitutionSubtreeFilter(PrerenderedChoices, admin.SimpleListFilter):
     parameter_name = "institution"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        institutions = _institutions(request)
+        institutions = scope_institutions(request)
         top = min((i.depth for i in institutions), default=1)
         return [(str(i.pk), "\u2003" * (i.depth - top) + i.name) for i in institutions]
 
@@ -156,7 +156,7 @@ class InstitutionSubtreeFilter(PrerenderedChoices, admin.SimpleListFilter):
         inst = _chosen_institution(request)
         if inst is None:
             return queryset.none()
-        in_scope = _institutions(request)
+        in_scope = scope_institutions(request)
         # The ids, not a join on the path: PostgreSQL then knows how many rows
         # a province holds and walks the list's index instead of joining and
         # sorting the whole subtree (415 ms -> see BENCHMARKS.md at 1M).
@@ -169,7 +169,7 @@ def _chosen_institution(request: HttpRequest) -> Any:
     value = request.GET.get(InstitutionSubtreeFilter.parameter_name)
     if not value:
         return None
-    return next((i for i in _institutions(request) if str(i.pk) == value), None)
+    return next((i for i in scope_institutions(request) if str(i.pk) == value), None)
 
 
 class Node(NamedTuple):
@@ -185,8 +185,9 @@ class Node(NamedTuple):
         return self.path.count(PATH_SEPARATOR) - 1
 
 
-def _institutions(request: HttpRequest) -> list[Node]:
-    """The institutions in the user's scope, read once per request."""
+def scope_institutions(request: HttpRequest) -> list[Node]:
+    """The institutions in the user's scope (P.VIEW), read once per request:
+    the filters' choices, and the list's scope by id."""
     cached = getattr(request, "_filter_institutions", None)
     if cached is None:
         rows = selectors.institution_choices(user=request.user)

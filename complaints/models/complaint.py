@@ -211,6 +211,7 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
         verbose_name=_("responsible institution"),
         on_delete=models.PROTECT,
         related_name="complaints",
+        db_index=False,  # complaint_inst_received and _inst_status lead with it
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -614,6 +615,14 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handler", "status"], name="complaint_handler_status"),
             # The list's default order, and the key it continues from.
             models.Index(fields=["-received_at", "-id"], name="complaint_received_at"),
+            # The same order within one institution: a sub-branch handler's
+            # list (its scope by institution ids, ComplaintChangeList) reads its
+            # hundred rows here instead of walking the whole company's order
+            # past 30,000 others' (26 ms at a million complaints, issue 19).
+            models.Index(
+                fields=["institution", "-received_at", "-id"],
+                name="complaint_inst_received",
+            ),
             # Search: pattern_ops so that prefix LIKE uses the index whatever
             # the database's collation (PostgreSQL; ignored elsewhere). The
             # trigram index for names matched anywhere is in migration 0007.

@@ -161,3 +161,43 @@ def test_search_outside_the_scope_finds_nothing(
     register(tianhe_handler)
     client.force_login(xihu_handler)
     assert shown(client.get(LIST, {"q": "13800138000"})) == []
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "tianhe_handler",
+        "gz_handler",
+        "gd_manager",
+        "xihu_handler",
+        "zj_viewer",
+        "ho_compliance",
+    ],
+)
+def test_the_list_is_scoped_by_institution_ids(
+    client: Any, request: Any, register: Any, who: str
+) -> None:
+    """The list's scope is the ids of the institutions in the user's scope,
+    not a join on their paths (so PostgreSQL can read a sub-branch's page
+    from complaint_inst_received): the same complaints P.scope's paths give,
+    for every kind of user."""
+    from organisations import permissions as P
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    for code in ("GDGZTH", "GDGZTH01", "GDGZYX", "GDFS", "GD", "ZJHZXH", "HO"):
+        register(root, institution=code)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    listed = sorted(c.pk for c in cl.result_list)
+    expected = sorted(
+        P.scope(Complaint.objects.all(), user, P.VIEW).values_list("pk", flat=True)
+    )
+    assert listed == expected
+    assert listed, who
+    where = str(cl.queryset.query).split(" WHERE ", 1)[1]
+    assert "path" not in where
+    assert "institution_id" in where
