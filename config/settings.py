@@ -352,9 +352,13 @@ COMPLAINT_INSURER_TYPE = env.str("COMPLAINT_INSURER_TYPE", default="property")
 # complaints (BENCHMARKS.md, 2026-12-04). The rollup is kept either way, so
 # turning it on needs no rebuild.
 REPORTING_KPI_ROLLUP = env.bool("REPORTING_KPI_ROLLUP", default=False)
-# The rollup's ledger statement is PREPAREd once per database session
-# (reporting.rollup): off behind a pooler that does not keep sessions.
-REPORTING_LEDGER_PREPARED = env.bool("REPORTING_LEDGER_PREPARED", default=True)
+# Statements PREPAREd once per database session (config.prepared: the KPI
+# ledger's INSERT, the case page's file): off behind a pooler that does not
+# keep sessions. REPORTING_LEDGER_PREPARED is its earlier name.
+DATABASE_PREPARED_STATEMENTS = env.bool(
+    "DATABASE_PREPARED_STATEMENTS",
+    default=env.bool("REPORTING_LEDGER_PREPARED", default=True),
+)
 
 # Complaint rings (insight.rings, issue 18 point 6): how far back a search reads and
 # how many tied complaints make a ring. Our choice, not a regulation.

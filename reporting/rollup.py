@@ -31,13 +31,11 @@ one per cell; `--check` compares the rollup with the complaints.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import (
     Case,
@@ -56,6 +54,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.models.records import sync_notice_evidence
+from config import prepared
 from reporting.models import KpiCell
 from reporting.periods import Period
 from reporting.selectors.kpis import METRICS, Window, metric_q
@@ -305,46 +304,27 @@ def _insert_sql(using: str, selects: list[str]) -> str:
 # --- The write's statement, prepared (PostgreSQL) -------------------------------------
 # Planning the ledger's INSERT (thirty conditional sums, grouped) took 1.3 of
 # its 1.6 ms at every complaint write, a quarter of a registration (BENCHMARKS.md,
-# 2026-12-04, third session). A session PREPAREs each shape once and EXECUTEs it
-# with the complaint ids; psycopg's own preparation is off (Django sets
-# prepare_threshold None so that connection poolers keep working), and a
-# transaction-mode pooler that does not keep sessions needs
-# REPORTING_LEDGER_PREPARED off for the same reason.
+# 2026-12-04, third session): each shape is PREPAREd once a session
+# (config.prepared) and EXECUTEd with the complaint ids.
 PREPARED_MAX_IDS = 16  # bulk writes (a merge, a reclassification) plan as before
 _SHAPES: dict[tuple[Any, ...], str] = {}  # shape -> statement name
 
 
 def _prepares(using: str, count: int) -> bool:
-    return (
-        connections[using].vendor == "postgresql"
-        and settings.REPORTING_LEDGER_PREPARED
-        and count <= PREPARED_MAX_IDS
-    )
+    return prepared.enabled(using) and count <= PREPARED_MAX_IDS
 
 
 def _execute_prepared(
     using: str, fields: tuple[str, ...], sign: int, pks: list[int]
 ) -> None:
-    conn = connections[using]
     tz = timezone.get_current_timezone_name()
     shape = (fields, sign, len(pks), tz)
     name = _SHAPES.get(shape) or _SHAPES.setdefault(shape, _statement_name(shape))
-    with conn.cursor() as cursor:
-        raw = conn.connection
-        done: set[str] = getattr(raw, "kpi_ledger_prepared", None) or set()
-        if name not in done:
-            # PREPARE outlives a rolled-back transaction: mark it once it ran.
-            cursor.execute(f"PREPARE {name} AS {_prepared_text(using, shape)}")
-            done.add(name)
-            raw.kpi_ledger_prepared = done  # type: ignore[union-attr]
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(pks))})", pks)
+    prepared.execute(using, name, lambda: _prepared_text(using, shape), pks)
 
 
 def _statement_name(shape: tuple[Any, ...]) -> str:
-    """Named after the shape itself, not the order shapes were met in: two
-    threads meeting two new shapes at once cannot give them one name."""
-    digest = hashlib.sha256(repr(shape).encode()).hexdigest()[:20]
-    return f"kpi_ledger_{digest}"
+    return prepared.name("kpi_ledger", shape)
 
 
 def _prepared_text(using: str, shape: tuple[Any, ...]) -> str:

@@ -37,6 +37,7 @@ from complaints.models import (
     Routing,
     Supervision,
 )
+from config import prepared
 
 MEMO = "_case_rows"
 # Links of a case often empty, or set only once it is decided or reviewed.
@@ -188,14 +189,11 @@ def _ordering(model: type[Any]) -> list[str]:
 def _read_file(complaint: Complaint) -> dict[type[Any], list[Any]]:
     models = list(RELATED)
     db = complaint._state.db or "default"
-    sql, params = _statement(db, complaint.pk)
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        found: dict[type[Any], list[tuple[int, Any]]] = {m: [] for m in models}
-        for part, pos, data in cursor.fetchall():
-            model = models[part]
-            row = json.loads(data) if isinstance(data, str) else data
-            found[model].append((pos, _build(model, row, db)))
+    found: dict[type[Any], list[tuple[int, Any]]] = {m: [] for m in models}
+    for part, pos, data in _file_rows(db, complaint.pk):
+        model = models[part]
+        row = json.loads(data) if isinstance(data, str) else data
+        found[model].append((pos, _build(model, row, db)))
     return {m: [row for _, row in sorted(found[m], key=lambda p: p[0])] for m in models}
 
 
@@ -204,6 +202,33 @@ def _read_file(complaint: Complaint) -> dict[type[Any], list[Any]]:
 # so it is built once per process and database, with a stand-in number.
 _STATEMENTS: dict[str, tuple[str, tuple[Any, ...], list[int]]] = {}
 _STAND_IN = -1_999_999_999
+
+
+def _file_rows(db: str, pk: int) -> list[tuple[Any, ...]]:
+    """The case file's rows: (part, position, row as JSON).
+
+    PostgreSQL took 5 ms to plan the fourteen-part statement and 1 ms to run
+    it (issue 19): it is PREPAREd once a session (config.prepared)."""
+    if prepared.enabled(db):
+        sql, template, _slots = _STATEMENTS.get(db) or _built(db)
+        statement = prepared.name("case_file", (sql, template))
+        return prepared.execute(db, statement, lambda: _prepared_text(db), [pk]) or []
+    sql, params = _statement(db, pk)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _prepared_text(db: str) -> str:
+    """The statement with its constants inlined and the case's id as $1."""
+    sql, params = _statement(db, _STAND_IN)
+    text = connections[db].ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL only
+    return text.replace(str(_STAND_IN), "$1")
+
+
+def _built(db: str) -> tuple[str, tuple[Any, ...], list[int]]:
+    _statement(db, _STAND_IN)
+    return _STATEMENTS[db]
 
 
 def _statement(db: str, pk: int) -> tuple[str, list[Any]]:

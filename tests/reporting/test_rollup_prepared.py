@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from config import prepared
 from reporting import rollup
 from reporting.models import KpiCell
 from tests.reporting.conftest import Walker, received
@@ -29,9 +30,7 @@ def _statements(captured: CaptureQueriesContext, verb: str) -> list[str]:
 
 def _forget_statements() -> None:
     """The session as a new one finds it: no statement, no mark."""
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    vars(connection.connection).pop("kpi_ledger_prepared", None)
+    prepared.forget("default")
 
 
 def test_a_statement_is_named_after_its_shape() -> None:
@@ -57,7 +56,7 @@ def _cells() -> list[tuple[Any, ...]]:
 def test_a_write_executes_the_statement_its_session_prepared(
     register: Any, gd_handler: Any, settings: Any
 ) -> None:
-    settings.REPORTING_LEDGER_PREPARED = True
+    settings.DATABASE_PREPARED_STATEMENTS = True
     register(gd_handler, "GDGZTH", received_at=received(date(2026, 7, 1)))
     with CaptureQueriesContext(connection) as second:
         c = register(gd_handler, "GDGZTH", received_at=received(date(2026, 7, 2)))
@@ -83,8 +82,8 @@ def test_the_prepared_cells_are_the_planned_ones(
                              date(2026, 7, 9)))  # fmt: skip
     pks = [c.pk for c in made]
     results = []
-    for prepared in (False, True):
-        settings.REPORTING_LEDGER_PREPARED = prepared
+    for prepares in (False, True):
+        settings.DATABASE_PREPARED_STATEMENTS = prepares
         KpiCell.objects.all().delete()
         rollup.put_in(pks)
         results.append(_cells())
@@ -98,7 +97,7 @@ def test_the_prepared_cells_are_the_planned_ones(
 def test_a_rolled_back_transaction_keeps_the_session_statement(
     register: Any, gd_handler: Any, settings: Any
 ) -> None:
-    settings.REPORTING_LEDGER_PREPARED = True
+    settings.DATABASE_PREPARED_STATEMENTS = True
     _forget_statements()  # so the PREPARE runs inside the transaction below
 
     def registered_then_rolled_back() -> None:
@@ -118,7 +117,7 @@ def test_a_rolled_back_transaction_keeps_the_session_statement(
 def test_a_new_session_prepares_again(
     register: Any, gd_handler: Any, settings: Any
 ) -> None:
-    settings.REPORTING_LEDGER_PREPARED = True
+    settings.DATABASE_PREPARED_STATEMENTS = True
     register(gd_handler, "GDGZTH", received_at=received(date(2026, 7, 1)))
     # A new session (CONN_MAX_AGE, a lost connection) holds no statements and
     # no mark; this one is made so (a new connection would not see the test's
@@ -134,7 +133,7 @@ def test_a_new_session_prepares_again(
 def test_off_the_statement_is_planned_at_each_write(
     register: Any, gd_handler: Any, settings: Any
 ) -> None:
-    settings.REPORTING_LEDGER_PREPARED = False
+    settings.DATABASE_PREPARED_STATEMENTS = False
     with CaptureQueriesContext(connection) as off:
         register(gd_handler, "GDGZTH", received_at=received(date(2026, 7, 1)))
     assert _statements(off, "EXECUTE") == []
