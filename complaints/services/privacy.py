@@ -101,9 +101,22 @@ def _insert(
     columns = ", ".join(ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
     head = (
         f"{ops.insert_statement(on_conflict=conflict)} "
-        f"{ops.quote_name(meta.db_table)} ({columns}) VALUES "
+        f"{ops.quote_name(meta.db_table)} ({columns}) "
     )
     tail = ops.on_conflict_suffix_sql(fields, conflict, None, None)  # type: ignore[arg-type]
+    if connection.vendor == "postgresql":
+        # The ids as one array: psycopg splits a statement at each of its
+        # parameters, 9 ms for a desk page's 1,200 (issue 19); six here.
+        marks = ["%s"] * len(fields)
+        marks[at] = "chosen"
+        prepared[at] = list(complaint_ids)
+        select = ", ".join(marks)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{head}SELECT {select} FROM unnest(%s::bigint[]) AS chosen {tail}",
+                [*prepared[:at], *prepared[at + 1 :], prepared[at]],
+            )
+        return
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     limit = connection.features.max_query_params
     size = limit // len(fields) if limit else len(complaint_ids)
@@ -115,7 +128,7 @@ def _insert(
             prepared[at] = pk
             params.extend(prepared)
         with connection.cursor() as cursor:
-            cursor.execute(f"{head}{', '.join([row] * len(ids))} {tail}", params)
+            cursor.execute(f"{head}VALUES {', '.join([row] * len(ids))} {tail}", params)
 
     if len(batches) == 1:
         write(batches[0])
