@@ -220,13 +220,9 @@ class HandlerFilter(PrerenderedChoices, admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         chosen = _chosen_institution(request)
-        people = selectors.handler_choices(user=request.user, within=chosen)
-        found = [
-            Person(*row)
-            for row in people.values_list("pk", "first_name", "last_name", "username")[
-                : HANDLER_CHOICES_MAX + 1
-            ]
-        ]
+        handlers = selectors.handler_choices(user=request.user, within=chosen)
+        names = handlers.values_list("pk", "first_name", "last_name", "username")
+        found = [Person(*row) for row in names[: HANDLER_CHOICES_MAX + 1]]
         if len(found) > HANDLER_CHOICES_MAX:  # "handled by me" covers oneself
             self.title = _("handler (choose an institution to list its handlers)")
             found = []

@@ -84,7 +84,7 @@ def _insert(
     connection = connections[using]
     ops = connection.ops
     meta = PersonalDataAccess._meta
-    fields = [meta.get_field(name) for name in _COLUMNS]
+    fields: list[Any] = [meta.get_field(name) for name in _COLUMNS]
     values = dict(
         zip(
             _COLUMNS,
@@ -92,18 +92,15 @@ def _insert(
             strict=True,
         )
     )
-    prepared = [
-        f.get_db_prep_save(values[f.name], connection)  # type: ignore[union-attr]
-        for f in fields
-    ]
+    prepared = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     at = _COLUMNS.index("complaint")
     conflict = OnConflict.IGNORE if ignore_conflicts else None
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
     head = (
         f"{ops.insert_statement(on_conflict=conflict)} "
         f"{ops.quote_name(meta.db_table)} ({columns}) "
     )
-    tail = ops.on_conflict_suffix_sql(fields, conflict, None, None)  # type: ignore[arg-type]
+    tail = ops.on_conflict_suffix_sql(fields, conflict, None, None)
     if connection.vendor == "postgresql":
         # The ids as one array: psycopg splits a statement at each of its
         # parameters, 9 ms for a desk page's 1,200 (issue 19); six here.
