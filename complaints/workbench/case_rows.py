@@ -202,6 +202,7 @@ def _read_file(complaint: Complaint) -> dict[type[Any], list[Any]]:
 # so it is built once per process and database, with a stand-in number.
 _STATEMENTS: dict[str, tuple[str, tuple[Any, ...], list[int]]] = {}
 _STAND_IN = -1_999_999_999
+_NAMES: dict[str, str] = {}  # database -> the prepared statement's name
 
 
 def _file_rows(db: str, pk: int) -> list[tuple[Any, ...]]:
@@ -210,9 +211,10 @@ def _file_rows(db: str, pk: int) -> list[tuple[Any, ...]]:
     PostgreSQL took 5 ms to plan the fourteen-part statement and 1 ms to run
     it (issue 19): it is PREPAREd once a session (config.prepared)."""
     if prepared.enabled(db):
-        sql, template, _slots = _STATEMENTS.get(db) or _built(db)
-        statement = prepared.name("case_file", (sql, template))
-        return prepared.execute(db, statement, lambda: _prepared_text(db), [pk]) or []
+        if db not in _NAMES:
+            sql, template, _slots = _STATEMENTS.get(db) or _built(db)
+            _NAMES[db] = prepared.name("case_file", (sql, template))
+        return prepared.execute(db, _NAMES[db], lambda: _prepared_text(db), [pk]) or []
     sql, params = _statement(db, pk)
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)

@@ -31,8 +31,9 @@ def _text(value: Any) -> str:
 
 @register.simple_tag(takes_context=True)
 def sidebar_apps(context: Any) -> SafeString:
-    request = context["request"]
-    return sidebar_html(context.get("available_apps") or [], request.path)
+    request = context.get("request")  # as the template, none without one
+    path = request.path if request is not None else ""
+    return sidebar_html(context.get("available_apps") or [], path)
 
 
 def sidebar_html(apps: Iterable[dict[str, Any]], path: str) -> SafeString:

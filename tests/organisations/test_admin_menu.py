@@ -102,3 +102,29 @@ def test_pages_draw_the_sidebar_with_it(tianhe_handler: Any) -> None:
     assert 'class="model-complaint current-model"' in nav
     assert 'href="/admin/complaints/complaint/" aria-current="page"' in nav
     assert 'id="nav-filter"' in nav
+
+
+def test_a_context_without_a_request_marks_nothing_current() -> None:
+    """As the template, which reads an absent request as an empty path."""
+    from django.template import Context
+
+    from organisations.templatetags.admin_menu import sidebar_apps
+
+    apps = [
+        {
+            "app_label": "complaints",
+            "app_url": "/admin/complaints/",
+            "name": "投诉",
+            "models": [
+                {
+                    "object_name": "Complaint",
+                    "name": "投诉",
+                    "admin_url": "/admin/complaints/complaint/",
+                    "add_url": None,
+                }
+            ],
+        }
+    ]
+    html = str(sidebar_apps(Context({"available_apps": apps})))
+    assert 'href="/admin/complaints/complaint/"' in html
+    assert "current-" not in html
