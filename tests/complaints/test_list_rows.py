@@ -59,6 +59,7 @@ def test_rows_are_the_admins_own(
         "?handler=none&q=a+b%26c%3D1&status__exact=accepted",
         "?category__isnull=True&after=2026-01-02T03:04:05%2B08:00~9",
         "?institution={GZ}&channel__id__exact=1",
+        "?_facets=True&flag=group",
     ],
 )
 def test_filters_are_the_admins_own(
