@@ -56,20 +56,11 @@ def parse_after(value: str | None) -> tuple[datetime, int] | None:
     return when, int(pk)
 
 
-# Set on a request while its complaint list is built: the admin then scopes
-# the list by institution ids (ComplaintAdmin.get_queryset).
-LIST_SCOPE = "_complaint_list_scope"
-
-
 class ComplaintChangeList(ChangeList):
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.after = parse_after(request.GET.get(AFTER))
         self._request = request
-        setattr(request, LIST_SCOPE, True)
-        try:
-            super().__init__(request, *args, **kwargs)
-        finally:
-            delattr(request, LIST_SCOPE)
+        super().__init__(request, *args, **kwargs)
 
     def get_filters_params(self, params: Any = None) -> Any:
         lookup = super().get_filters_params(params)
@@ -77,6 +68,9 @@ class ComplaintChangeList(ChangeList):
         return lookup
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
+        # The list's own scope (ComplaintAdmin.list_queryset) in place of the
+        # one every other page of the admin reads.
+        self.root_queryset = self.model_admin.list_queryset(request)  # type: ignore[attr-defined]
         qs = super().get_queryset(request, exclude_parameters)
         if self.after is not None:
             when, pk = self.after
