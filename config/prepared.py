@@ -12,7 +12,9 @@ does not keep sessions needs the setting DATABASE_PREPARED_STATEMENTS off.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +57,62 @@ def execute(
         marks = ", ".join(["%s"] * len(params))
         cursor.execute(f"EXECUTE {statement}({marks})", list(params))
         return cursor.fetchall() if cursor.description else None
+
+
+@contextmanager
+def reads(using: str, prefix: str) -> Iterator[None]:
+    """The block's SELECTs as prepared statements, each named after its text.
+
+    For a query Django composes (a model instance with its related rows):
+    Django builds the statement and reads its rows as ever, only the database
+    plans it once per session and shape. The case page's own read of the case
+    (a hundred columns, eight joins, two EXISTS) took 4.3 ms to plan and 0.2
+    ms to run at a million complaints (issue 19). Statements whose text
+    differs (another user's scope, say) are prepared apart.
+    """
+    if not enabled(using):
+        yield
+        return
+    conn = connections[using]
+
+    def run_prepared(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        reads_only = sql.lstrip("(").startswith("SELECT")
+        if many or not reads_only or not isinstance(params, list | tuple):
+            return execute(sql, params, many, context)
+        text, count = _numbered(sql)
+        if count != len(params):
+            return execute(sql, params, many, context)
+        statement = name(prefix, text)
+        raw = conn.connection
+        done: set[str] = getattr(raw, _DONE, None) or set()
+        if statement not in done:
+            execute(f"PREPARE {statement} AS {text}", None, False, context)
+            done.add(statement)
+            setattr(raw, _DONE, done)
+        marks = f"({', '.join(['%s'] * count)})" if count else ""
+        return execute(f"EXECUTE {statement}{marks}", params, many, context)
+
+    with conn.execute_wrapper(run_prepared):
+        yield
+
+
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+def _numbered(sql: str) -> tuple[str, int]:
+    """`sql` with its placeholders as $1..$n and `%%` as `%`; and n."""
+    count = 0
+
+    def number(found: re.Match[str]) -> str:
+        nonlocal count
+        if found.group() == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql), count
 
 
 def forget(using: str) -> None:

@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from config import prepared
 from organisations.models import (
     PATH_SEPARATOR,
     Institution,
@@ -187,7 +188,12 @@ def _load_grants(user: Any) -> dict[str, list[str]]:
     paths: dict[str, list[str]] = {}
     roles: set[str] = set()
     perms: set[str] = set()
-    for codename, path, group in parts[0].union(*parts[1:]):
+    union = parts[0].union(*parts[1:])
+    # At every page of every user: planned once a session (config.prepared),
+    # 0.9 of its 1.1 ms at a million complaints (issue 19).
+    with prepared.reads(union.db, "grants"):
+        rows = list(union)
+    for codename, path, group in rows:
         if group == _MODEL:
             perms.add(codename)
             continue
