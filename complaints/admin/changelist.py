@@ -25,6 +25,7 @@ from complaints.rules import identifiers
 from complaints.timing import deadline_terms as terms
 
 COUNT_CAP = 10_000
+IDS_FIRST_FROM = 1_000  # rows skipped from which a page reads its ids first
 AFTER = "after"  # "<received_at ISO>~<id>" of the last row already seen
 DEFAULT_ORDER = ("-received_at", "-pk")
 
@@ -44,6 +45,22 @@ class BoundedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > COUNT_CAP
+
+    def page(self, number: Any) -> Any:
+        """A deep page's ids first, then its rows: OFFSET reads and throws
+        away every earlier row, and reading only their ids lets PostgreSQL
+        take them from the order's index alone (page 50 at a million: 11 ->
+        2 ms, issue 19). The first pages read their rows directly."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if bottom < IDS_FIRST_FROM:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])  # type: ignore[attr-defined]
+        return self._get_page(rows.filter(pk__in=ids), number, self)  # type: ignore[attr-defined]
 
 
 def parse_after(value: str | None) -> tuple[datetime, int] | None:

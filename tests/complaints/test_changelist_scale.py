@@ -56,6 +56,38 @@ def test_count_stops_at_the_cap_and_the_list_continues_by_key(
     assert seen == newest_first
 
 
+@pytest.mark.parametrize("order", ["", "?o=1", "?status__exact=registered"])
+def test_a_deep_page_reads_its_ids_first_and_shows_the_same_rows(
+    client: Any,
+    seven: list[Complaint],
+    tianhe_handler: Any,
+    monkeypatch: Any,
+    order: str,
+) -> None:
+    """From IDS_FIRST_FROM rows on, a page reads its ids, then its rows: the
+    same rows in the same order as OFFSET over the rows themselves."""
+    monkeypatch.setattr("complaints.admin.complaint.ComplaintAdmin.list_per_page", 2)
+    client.force_login(tianhe_handler)
+    sep = "&" if order else "?"
+
+    def pages() -> list[list[str]]:
+        return [shown(client.get(f"{LIST}{order}{sep}p={n}")) for n in (1, 2, 3, 4)]
+
+    monkeypatch.setattr(changelist, "IDS_FIRST_FROM", 10**9)
+    direct = pages()
+    assert sorted(sum(direct, [])) == sorted(c.number for c in seven)
+
+    monkeypatch.setattr(changelist, "IDS_FIRST_FROM", 2)  # from page 2 on
+    with CaptureQueriesContext(connection) as captured:
+        assert pages() == direct
+    ids_first = [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith('SELECT "complaints_complaint"."id" AS "pk" FROM')
+    ]
+    assert len(ids_first) == 3  # pages 2, 3 and 4
+
+
 def test_continuing_keeps_the_filters(
     client: Any, seven: list[Complaint], tianhe_handler: Any, monkeypatch: Any
 ) -> None:
