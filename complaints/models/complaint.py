@@ -623,6 +623,13 @@ class Complaint(VisibleText, ConcurrentTransitionMixin, models.Model):
                 fields=["institution", "-received_at", "-id"],
                 name="complaint_inst_received",
             ),
+            # The list filtered by status, company-wide: its bounded count from
+            # the index alone and its page in the list's order (count 10 ->
+            # 1 ms at a million, issue 19).
+            models.Index(
+                fields=["status", "-received_at", "-id"],
+                name="complaint_status_received",
+            ),
             # Search: pattern_ops so that prefix LIKE uses the index whatever
             # the database's collation (PostgreSQL; ignored elsewhere). The
             # trigram index for names matched anywhere is in migration 0007.
