@@ -235,6 +235,9 @@ def _days_between(after: date, through: date) -> Iterable[date]:
 
 
 def _count_working(after: date, through: date, calendar: WorkdayCalendar) -> int:
+    counted = getattr(calendar, "count_working", None)  # DatabaseCalendar's
+    if counted is not None:
+        return int(counted(after, through))
     days = _days_between(after, through)
     return sum(1 for d in days if calendar.is_workday(d) is not False)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 
@@ -31,6 +31,7 @@ class DatabaseCalendar:
 
     def __init__(self) -> None:
         self._years: Years | None = None
+        self._running: dict[int, list[int]] = {}
 
     def is_workday(self, day: date) -> bool | None:
         if self._years is None:
@@ -42,6 +43,31 @@ class DatabaseCalendar:
                 )
             )
         return self._years[day.year].get(day)
+
+    def count_working(self, after: date, through: date) -> int:
+        """Working days in (after, through], a day of a year not loaded
+        counted as working (deadlines._count_working's rule): each year's
+        running count read twice, where walking the days asked for each one.
+        The overdue list walked 4,600 days a page (issue 19)."""
+        if through <= after:
+            return 0
+        whole = sum(self._running_count(y)[-1] for y in range(after.year, through.year))
+        return (
+            whole
+            + self._running_count(through.year)[through.timetuple().tm_yday - 1]
+            - self._running_count(after.year)[after.timetuple().tm_yday - 1]
+        )
+
+    def _running_count(self, year: int) -> list[int]:
+        """[working days among the year's first n + 1 days for each n]."""
+        if year not in self._running:
+            day, total, running = date(year, 1, 1), 0, []
+            while day.year == year:
+                total += self.is_workday(day) is not False
+                running.append(total)
+                day += timedelta(days=1)
+            self._running[year] = running
+        return self._running[year]
 
 
 def _current() -> Years:

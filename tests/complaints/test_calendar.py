@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -450,3 +451,41 @@ def test_registration_sees_a_calendar_change_committed_by_another_connection(
     thread.join(timeout=30)
     assert errors == []
     assert register(tianhe_handler).legal_due == date(2026, 3, 24)
+
+
+def test_counting_working_days_by_running_counts_equals_walking_them() -> None:
+    """DatabaseCalendar.count_working (two look-ups a year) against the walk
+    over every day it replaced, across year ends, the National Day week, a
+    changed day and years with no rows (counted as working)."""
+    from complaints.timing import deadlines
+
+    day = CalendarDay.objects.get(day=date(2026, 10, 9))
+    day.is_workday = not day.is_workday
+    day.save()
+    cal = DatabaseCalendar()
+
+    def walked(after: date, through: date) -> int:
+        days = deadlines._days_between(after, through)
+        return sum(1 for d in days if cal.is_workday(d) is not False)
+
+    years = sorted({d.year for d in CalendarDay.objects.dates("day", "year")})
+    first = date(years[0] - 2, 12, 20)
+    span = (date(years[-1] + 2, 1, 10) - first).days
+    rng = random.Random(19)
+    pairs = [
+        (date(2026, 9, 30), date(2026, 10, 9)),
+        (date(2026, 12, 31), date(2027, 1, 4)),
+    ]
+    for _ in range(400):
+        after = first + timedelta(days=rng.randrange(span))
+        pairs.append((after, after + timedelta(days=rng.randrange(-30, 900))))
+    for after, through in pairs:
+        assert cal.count_working(after, through) == walked(after, through), (
+            after,
+            through,
+        )
+    assert cal.count_working(date(2026, 9, 30), date(2026, 10, 7)) == 0  # 国庆
+    # The deadlines count through it.
+    assert deadlines.working_days_left(date(2026, 9, 30), date(2026, 10, 12), cal) == (
+        walked(date(2026, 9, 30), date(2026, 10, 12))
+    )
