@@ -87,3 +87,13 @@ def login(live_server: Any, page: Any) -> Any:
         return page
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _chinese_records(settings: Any) -> None:
+    """The records a browser test sets up are written in the deployment's
+    language (zh-hans), as a request in a Chinese deployment writes them: a
+    history reason is stored in the language it was written in (it is part of
+    the sealed record), and set up in English it read "Registered" on the
+    Chinese case page's timeline. Overrides tests/conftest.py's English."""
+    settings.LANGUAGE_CODE = "zh-hans"
