@@ -47,16 +47,23 @@ def execute(
     $1..$n; composed only then)."""
     conn = connections[using]
     with conn.cursor() as cursor:
-        raw = conn.connection
-        done: set[str] = getattr(raw, _DONE, None) or set()
-        if statement not in done:
-            # PREPARE outlives a rolled-back transaction: mark it once it ran.
-            cursor.execute(f"PREPARE {statement} AS {text()}")
-            done.add(statement)
-            setattr(raw, _DONE, done)
+        _prepare_once(
+            conn, statement, lambda: cursor.execute(f"PREPARE {statement} AS {text()}")
+        )
         marks = ", ".join(["%s"] * len(params))
         cursor.execute(f"EXECUTE {statement}({marks})", list(params))
         return cursor.fetchall() if cursor.description else None
+
+
+def _prepare_once(conn: Any, statement: str, prepare: Callable[[], Any]) -> None:
+    """Run `prepare` unless this session already holds `statement`."""
+    raw = conn.connection
+    done: set[str] = getattr(raw, _DONE, None) or set()
+    if statement not in done:
+        prepare()
+        # Marked once it ran: PREPARE outlives a rolled-back transaction.
+        done.add(statement)
+        setattr(raw, _DONE, done)
 
 
 @contextmanager
@@ -85,12 +92,11 @@ def reads(using: str, prefix: str) -> Iterator[None]:
         if count != len(params):
             return execute(sql, params, many, context)
         statement = name(prefix, text)
-        raw = conn.connection
-        done: set[str] = getattr(raw, _DONE, None) or set()
-        if statement not in done:
-            execute(f"PREPARE {statement} AS {text}", None, False, context)
-            done.add(statement)
-            setattr(raw, _DONE, done)
+        _prepare_once(
+            conn,
+            statement,
+            lambda: execute(f"PREPARE {statement} AS {text}", None, False, context),
+        )
         marks = f"({', '.join(['%s'] * count)})" if count else ""
         return execute(f"EXECUTE {statement}{marks}", params, many, context)
 

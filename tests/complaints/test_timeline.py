@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from complaints.workbench.timeline import complaint_timeline
 from tests.complaints.case_file import at, full_case
+from tests.prepared_sql import expanded
 
 
 @pytest.fixture
@@ -123,21 +124,6 @@ def test_the_timeline_reads_a_fixed_number_of_queries(
     client.get(url)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
-    sql = [_prepared_text(q["sql"]) for q in captured.captured_queries]
+    sql = expanded("default", [q["sql"] for q in captured.captured_queries])
     assert sum("complaints_historicalcomplaint" in q for q in sql) == 1
     assert sum('FROM "complaints_notification"' in q for q in sql) == 1
-
-
-def _prepared_text(sql: str) -> str:
-    """An EXECUTE of a statement the session PREPAREd (config.prepared), as
-    the statement's text; any other statement as it is."""
-    found = re.match(r"EXECUTE (\w+)\(", sql)
-    if not found or connection.vendor != "postgresql":
-        return sql
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE name = %s",
-            [found.group(1)],
-        )
-        (text,) = cursor.fetchone()
-    return str(text)

@@ -58,23 +58,33 @@ def test_the_sidebar_is_the_stock_app_list(
     assert compared == 3
 
 
-def test_marks_the_current_model_and_app_and_escapes_names() -> None:
-    apps = [
+def _complaints_app(
+    name: str, model: str, add_url: str | None, *more: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """An app list of the complaints app, as get_app_list gives it."""
+    complaint = {
+        "object_name": "Complaint",
+        "name": model,
+        "admin_url": "/admin/complaints/complaint/",
+        "add_url": add_url,
+    }
+    return [
         {
             "app_label": "complaints",
             "app_url": "/admin/complaints/",
-            "name": "投诉 <b>",
-            "models": [
-                {
-                    "object_name": "Complaint",
-                    "name": 'A & "B"',
-                    "admin_url": "/admin/complaints/complaint/",
-                    "add_url": "/admin/complaints/complaint/add/",
-                },
-                {"object_name": "Code", "name": "Codes", "admin_url": None},
-            ],
+            "name": name,
+            "models": [complaint, *more],
         }
     ]
+
+
+def test_marks_the_current_model_and_app_and_escapes_names() -> None:
+    apps = _complaints_app(
+        "投诉 <b>",
+        'A & "B"',
+        "/admin/complaints/complaint/add/",
+        {"object_name": "Code", "name": "Codes", "admin_url": None},
+    )
     request = RequestFactory().get("/admin/complaints/complaint/3/change/")
     ours = str(sidebar_html(apps, request.path))
     assert _squeezed(ours) == _squeezed(_stock(apps, request))
@@ -110,21 +120,7 @@ def test_a_context_without_a_request_marks_nothing_current() -> None:
 
     from organisations.templatetags.admin_menu import sidebar_apps
 
-    apps = [
-        {
-            "app_label": "complaints",
-            "app_url": "/admin/complaints/",
-            "name": "投诉",
-            "models": [
-                {
-                    "object_name": "Complaint",
-                    "name": "投诉",
-                    "admin_url": "/admin/complaints/complaint/",
-                    "add_url": None,
-                }
-            ],
-        }
-    ]
+    apps = _complaints_app("投诉", "投诉", None)
     html = str(sidebar_apps(Context({"available_apps": apps})))
     assert 'href="/admin/complaints/complaint/"' in html
     assert "current-" not in html

@@ -8,7 +8,6 @@ transactional: the second connection only sees committed rows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +23,7 @@ from complaints.models import Code, Complaint
 from config.routers import PinPrimaryMiddleware, pinning_scope, reporting_reads
 from organisations.models import Institution
 from reporting import periods, selectors
+from tests.prepared_sql import expanded
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 BASE = "/admin/reporting/dashboard"
@@ -52,25 +52,8 @@ def captured() -> Iterator[Queries]:
         CaptureQueriesContext(connections["replica"]) as replica,
     ):
         yield found
-    found.primary = _expanded("default", [q["sql"] for q in primary.captured_queries])
-    found.replica = _expanded("replica", [q["sql"] for q in replica.captured_queries])
-
-
-def _expanded(alias: str, sqls: list[str]) -> list[str]:
-    """Each EXECUTE of a statement the session PREPAREd (config.prepared) as
-    the statement's text, so that what it reads shows where it ran."""
-    named = {m.group(1) for s in sqls if (m := re.match(r"EXECUTE (\w+)", s))}
-    if not named:
-        return sqls
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            "SELECT name, statement FROM pg_prepared_statements WHERE name = ANY(%s)",
-            [sorted(named)],
-        )
-        texts = dict(cursor.fetchall())
-    return [
-        texts[m.group(1)] if (m := re.match(r"EXECUTE (\w+)", s)) else s for s in sqls
-    ]
+    found.primary = expanded("default", [q["sql"] for q in primary.captured_queries])
+    found.replica = expanded("replica", [q["sql"] for q in replica.captured_queries])
 
 
 def writes(sqls: list[str]) -> list[str]:
